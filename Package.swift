@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "muc-kick",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "roomd", targets: ["roomd"]),
+        .executable(name: "roomctl", targets: ["roomctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure core: JIDs, rooms, occupants and the transitions between room states. No I/O.
+        .target(name: "MUCCore"),
+        // varlink framing and messages, the org.muckick.Rooms contract, a blocking client.
+        .target(name: "ControlProtocol", dependencies: ["MUCCore"], exclude: ["org.muckick.Rooms.varlink"]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The daemon: varlink server over a Unix socket (SwiftNIO), peer credentials, SQLite store.
+        .target(
+            name: "RoomDaemon",
+            dependencies: [
+                "MUCCore", "ControlProtocol", "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "roomd",
+            dependencies: [
+                "RoomDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "roomctl",
+            dependencies: [
+                "ControlProtocol", "MUCCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MUCCoreTests", dependencies: ["MUCCore"]),
+        .testTarget(
+            name: "ControlProtocolTests",
+            dependencies: ["ControlProtocol"],
+            resources: []
+        ),
+        .testTarget(
+            name: "RoomDaemonTests",
+            dependencies: ["RoomDaemon", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
+    ]
+)

@@ -1,0 +1,200 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import FoundationEssentials
+
+/// Why a call to roomd did not produce a reply.
+public enum ControlClientError: Error, Equatable, CustomStringConvertible {
+    /// The socket is missing or nobody listens (ENOENT, ECONNREFUSED, EACCES...).
+    case unavailable(path: String, errno: Int32)
+    /// No complete reply within the timeout.
+    case timedOut
+    /// The daemon closed the connection before a complete reply.
+    case connectionClosed
+    /// A reply that is not a varlink message this client understands.
+    case protocolError(String)
+    /// The daemon answered with a varlink error.
+    case remote(VarlinkErrorReply)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let path, let code):
+            return "cannot reach roomd at \(path): \(String(cString: strerror(code)))"
+        case .timedOut: return "roomd did not answer in time"
+        case .connectionClosed: return "roomd closed the connection"
+        case .protocolError(let text): return "unexpected reply from roomd: \(text)"
+        case .remote(let reply):
+            var text = reply.error
+            if case .object(let parameters)? = reply.parameters, !parameters.isEmpty {
+                let details = parameters.keys.sorted().map { key -> String in
+                    switch parameters[key]! {
+                    case .string(let value): return "\(key)=\(value)"
+                    case .number(let value): return "\(key)=\(Int(value))"
+                    default: return "\(key)=…"
+                    }
+                }
+                text += " (" + details.joined(separator: ", ") + ")"
+            }
+            return text
+        }
+    }
+}
+
+/// A blocking varlink client over one Unix-socket connection.
+///
+/// Blocking on purpose: the FastCGI responder's workers and roomctl are synchronous, and a plain socket with
+/// `SO_RCVTIMEO`/`SO_SNDTIMEO` bounds every call without an event loop. Not thread-safe: one per thread.
+public final class ControlClient {
+    public let socketPath: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private let encoder = JSONEncoder.varlink()
+    private let decoder = JSONDecoder()
+    /// Replies can be large (ListRooms of a big service); requests are limited by the daemon.
+    public var maxReplySize = 64 * 1024 * 1024
+
+    public init(socketPath: String, timeout: Duration? = nil) throws(ControlClientError) {
+        self.socketPath = socketPath
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .unavailable(path: socketPath, errno: errno) }
+        if let timeout { setTimeout(timeout) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(socketPath.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw .unavailable(path: socketPath, errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: pathBytes)
+            raw[pathBytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if result != 0 {
+            let code = errno
+            close(fd)
+            throw code == EAGAIN || code == EINPROGRESS ? .timedOut : .unavailable(path: socketPath, errno: code)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Bounds every later send and receive (`nil`: wait forever, as `watch` does).
+    public func setTimeout(_ timeout: Duration?) {
+        var value = timeval()
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            value.tv_sec = Int(seconds)
+            value.tv_usec = Int(attoseconds / 1_000_000_000_000)
+            if value.tv_sec == 0 && value.tv_usec == 0 { value.tv_usec = 1 }
+        }
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Calls a method and decodes its reply parameters; a varlink error is thrown as `.remote`.
+    public func call<Parameters: Encodable & Sendable, Reply: Decodable>(
+        _ method: String, _ parameters: Parameters, replying: Reply.Type = Reply.self
+    ) throws(ControlClientError) -> Reply {
+        try send(VarlinkCall(method: method, parameters: parameters))
+        return try decodeReply(try receiveFrame(), as: Reply.self).reply
+    }
+
+    /// Writes one call (for pipelining or for `more` streams); read its replies with `receive`.
+    public func send<Parameters: Encodable & Sendable>(_ call: VarlinkCall<Parameters>) throws(ControlClientError) {
+        var bytes: [UInt8]
+        do {
+            bytes = Array(try encoder.encode(call))
+        } catch {
+            throw .protocolError("cannot encode the call: \(error)")
+        }
+        bytes.append(VarlinkFraming.terminator)
+        try writeAll(bytes)
+    }
+
+    /// Reads one reply; `continues` tells whether a `more` stream has more to come.
+    public func receive<Reply: Decodable>(_ type: Reply.Type) throws(ControlClientError) -> (
+        reply: Reply, continues: Bool
+    ) {
+        try decodeReply(try receiveFrame(), as: type)
+    }
+
+    /// Reads one raw frame, without its terminator.
+    public func receiveFrame() throws(ControlClientError) -> [UInt8] {
+        var scanned = 0
+        while true {
+            if let end = buffer[scanned...].firstIndex(of: VarlinkFraming.terminator) {
+                let frame = Array(buffer[..<end])
+                buffer.removeSubrange(...end)
+                return frame
+            }
+            scanned = buffer.count
+            if buffer.count > maxReplySize { throw .protocolError("reply larger than \(maxReplySize) bytes") }
+            try readMore()
+        }
+    }
+
+    private func decodeReply<Reply: Decodable>(_ frame: [UInt8], as type: Reply.Type) throws(ControlClientError)
+        -> (reply: Reply, continues: Bool)
+    {
+        let data = Data(frame)
+        let header: VarlinkReplyHeader
+        do {
+            header = try decoder.decode(VarlinkReplyHeader.self, from: data)
+        } catch {
+            throw .protocolError(String(decoding: frame.prefix(200), as: UTF8.self))
+        }
+        if header.error != nil {
+            guard let reply = try? decoder.decode(VarlinkErrorReply.self, from: data) else {
+                throw .protocolError(String(decoding: frame.prefix(200), as: UTF8.self))
+            }
+            throw .remote(reply)
+        }
+        do {
+            let parameters = try decoder.decode(VarlinkParameters<Reply>.self, from: data).parameters
+            if let parameters { return (parameters, header.continues ?? false) }
+            // A reply without parameters is `{}` for methods that return nothing.
+            return (try decoder.decode(Reply.self, from: Data("{}".utf8)), header.continues ?? false)
+        } catch {
+            throw .protocolError("reply does not match the method: \(error)")
+        }
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws(ControlClientError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut }
+                if errno == EPIPE || errno == ECONNRESET { throw .connectionClosed }
+                throw .unavailable(path: socketPath, errno: errno)
+            }
+            offset += written
+        }
+    }
+
+    private func readMore() throws(ControlClientError) {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                buffer.append(contentsOf: chunk[..<count])
+                return
+            }
+            if count == 0 { throw .connectionClosed }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut }
+            if errno == ECONNRESET { throw .connectionClosed }
+            throw .unavailable(path: socketPath, errno: errno)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import FoundationEssentials
+
+/// The fields every varlink call carries besides its parameters.
+public struct VarlinkCallHeader: Decodable, Sendable {
+    public var method: String
+    public var oneway: Bool?
+    public var more: Bool?
+    public var upgrade: Bool?
+
+    /// `org.muckick.Rooms.Kick` -> (`org.muckick.Rooms`, `Kick`).
+    public var interfaceAndMember: (interface: String, member: String)? {
+        guard let dot = method.lastIndex(of: "."), dot != method.startIndex,
+            method.index(after: dot) != method.endIndex
+        else { return nil }
+        return (String(method[..<dot]), String(method[method.index(after: dot)...]))
+    }
+}
+
+/// A call as a client writes it.
+public struct VarlinkCall<Parameters: Encodable & Sendable>: Encodable, Sendable {
+    public var method: String
+    public var parameters: Parameters
+    public var more: Bool?
+    public var oneway: Bool?
+
+    public init(method: String, parameters: Parameters, more: Bool? = nil, oneway: Bool? = nil) {
+        self.method = method
+        self.parameters = parameters
+        self.more = more
+        self.oneway = oneway
+    }
+}
+
+/// Decodes only `parameters` of a call or reply, as the method's own type.
+public struct VarlinkParameters<Parameters: Decodable>: Decodable {
+    public var parameters: Parameters?
+}
+
+/// A successful reply. `continues` is set on every reply of a `more` stream but the last.
+public struct VarlinkReply<Parameters: Codable & Sendable>: Codable, Sendable {
+    public var parameters: Parameters
+    public var continues: Bool?
+
+    public init(parameters: Parameters, continues: Bool? = nil) {
+        self.parameters = parameters
+        self.continues = continues
+    }
+}
+
+/// An error reply: a qualified error name and the error's parameters.
+public struct VarlinkErrorReply: Codable, Sendable, Error, Equatable {
+    public var error: String
+    public var parameters: JSONValue?
+
+    public init(error: String, parameters: JSONValue? = nil) {
+        self.error = error
+        self.parameters = parameters
+    }
+
+    public init(error: String, _ parameters: [String: JSONValue]) {
+        self.error = error
+        self.parameters = .object(parameters)
+    }
+}
+
+/// What a client reads before it knows whether a reply is an error.
+public struct VarlinkReplyHeader: Decodable, Sendable {
+    public var error: String?
+    public var continues: Bool?
+}
+
+/// Varlink frames: one JSON document followed by a NUL byte.
+public enum VarlinkFraming {
+    public static let terminator: UInt8 = 0
+    /// The largest message either side accepts from the other, the terminator excluded.
+    public static let maxRequestSize = 64 * 1024
+}
+
+extension JSONEncoder {
+    /// The encoder for varlink messages: compact, keys in a stable order.
+    public static func varlink() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

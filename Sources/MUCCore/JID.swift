@@ -1,0 +1,111 @@
+/// A real or room JID (`node@domain/resource`), stored once in its normalised form.
+///
+/// Normalisation follows what XMPP servers do in practice: the node and the domain compare
+/// case-insensitively (lowercased), every part is NFC, the resource keeps its case. A trailing dot on the
+/// domain is dropped. Parts are limited to 1023 bytes each (RFC 7622).
+public struct JID: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// The normalised text, `node@domain/resource`.
+    public let description: String
+    /// UTF-8 length of the node (0 when there is none) and of `node@domain`.
+    private let nodeCount: Int32
+    private let bareCount: Int32
+
+    public static let maxPartBytes = 1023
+    /// Characters RFC 7622 forbids in a localpart.
+    static let forbiddenInNode: Set<Character> = ["\"", "&", "'", "/", ":", "<", ">", "@", " "]
+
+    public init(parsing text: String) throws(AddressError) {
+        if text.isEmpty { throw .empty }
+        if text.containsControlCharacter { throw .controlCharacter }
+        let slash = text.firstIndex(of: "/")
+        let bareText = slash.map { text[..<$0] } ?? text[...]
+        let resourceText = slash.map { text[text.index(after: $0)...] }
+        let ats = bareText.filter { $0 == "@" }.count
+        if ats > 1 { throw .tooManyAts }
+        var node: Substring?
+        var domain: Substring
+        if let at = bareText.firstIndex(of: "@") {
+            node = bareText[..<at]
+            domain = bareText[bareText.index(after: at)...]
+        } else {
+            domain = bareText
+        }
+        if let n = node {
+            if n.isEmpty { throw .emptyPart("node") }
+            if let bad = n.first(where: { JID.forbiddenInNode.contains($0) }) {
+                throw .forbiddenCharacter(bad, part: "node")
+            }
+        }
+        if domain.hasSuffix(".") { domain = domain.dropLast() }
+        if domain.isEmpty { throw .emptyPart("domain") }
+        if let bad = domain.first(where: { $0 == " " || $0 == "@" }) {
+            throw .forbiddenCharacter(bad, part: "domain")
+        }
+        if let r = resourceText, r.isEmpty { throw .emptyPart("resource") }
+
+        let normalNode = node.map { String($0).lowercased().nfc }
+        let normalDomain = String(domain).lowercased().nfc
+        let normalResource = resourceText.map { String($0).nfc }
+        if (normalNode?.utf8.count ?? 0) > JID.maxPartBytes { throw .tooLong(part: "node") }
+        if normalDomain.utf8.count > JID.maxPartBytes { throw .tooLong(part: "domain") }
+        if (normalResource?.utf8.count ?? 0) > JID.maxPartBytes { throw .tooLong(part: "resource") }
+
+        var bare = normalDomain
+        if let n = normalNode { bare = n + "@" + normalDomain }
+        self.nodeCount = Int32(normalNode?.utf8.count ?? 0)
+        self.bareCount = Int32(bare.utf8.count)
+        self.description = normalResource.map { bare + "/" + $0 } ?? bare
+    }
+
+    private init(normalised: String, nodeCount: Int32, bareCount: Int32) {
+        self.description = normalised
+        self.nodeCount = nodeCount
+        self.bareCount = bareCount
+    }
+
+    public var isBare: Bool { Int(bareCount) == description.utf8.count }
+
+    public var bare: JID {
+        if isBare { return self }
+        let text = String(decoding: description.utf8.prefix(Int(bareCount)), as: UTF8.self)
+        return JID(normalised: text, nodeCount: nodeCount, bareCount: bareCount)
+    }
+
+    public var node: String? {
+        nodeCount == 0 ? nil : String(decoding: description.utf8.prefix(Int(nodeCount)), as: UTF8.self)
+    }
+
+    public var domain: String {
+        let start = nodeCount == 0 ? 0 : Int(nodeCount) + 1
+        return String(decoding: description.utf8.prefix(Int(bareCount)).dropFirst(start), as: UTF8.self)
+    }
+
+    public var resource: String? {
+        isBare ? nil : String(decoding: description.utf8.dropFirst(Int(bareCount) + 1), as: UTF8.self)
+    }
+
+    /// The same bare JID with another resource.
+    public func with(resource: String) throws(AddressError) -> JID {
+        try JID(parsing: bare.description + "/" + resource)
+    }
+
+    public static func < (lhs: JID, rhs: JID) -> Bool { lhs.description < rhs.description }
+}
+
+/// The bare JID of a room, `node@service`: a JID with a node and without a resource.
+public struct RoomAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public let jid: JID
+
+    public init(parsing text: String) throws(AddressError) {
+        let jid = try JID(parsing: text)
+        if jid.node == nil { throw .missingNode }
+        if !jid.isBare { throw .unexpectedResource }
+        self.jid = jid
+    }
+
+    public var description: String { jid.description }
+    public var node: String { jid.node ?? "" }
+    public var service: String { jid.domain }
+
+    public static func < (lhs: RoomAddress, rhs: RoomAddress) -> Bool { lhs.jid < rhs.jid }
+}

@@ -1,0 +1,25 @@
+/// An occupant's nickname in a room: case-sensitive, compared in NFC.
+public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public let description: String
+
+    public init(parsing text: String) throws(AddressError) {
+        if text.isEmpty { throw .empty }
+        if text.containsControlCharacter { throw .controlCharacter }
+        if text.allSatisfy({ $0.isWhitespace }) { throw .whitespaceOnly }
+        let normal = text.nfc
+        if normal.utf8.count > JID.maxPartBytes { throw .tooLong(part: "nickname") }
+        self.description = normal
+    }
+
+    public static func < (lhs: Nickname, rhs: Nickname) -> Bool { lhs.description < rhs.description }
+
+    // Swift's String equality and hashing already follow canonical equivalence, but comparing the NFC
+    // bytes keeps equality identical to what is stored and shown.
+    public static func == (lhs: Nickname, rhs: Nickname) -> Bool {
+        lhs.description.utf8.elementsEqual(rhs.description.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(description)
+    }
+}

@@ -1,0 +1,153 @@
+/// Who a kick is aimed at.
+public enum KickTarget: Sendable, Equatable {
+    case nick(Nickname)
+    /// A bare JID aims at every occupant of that user, a full JID at the occupant holding that session.
+    case jid(JID)
+}
+
+/// One room: its configuration, its affiliations (durable) and its occupants (live presence).
+public struct Room: Sendable {
+    public let address: RoomAddress
+    public var configuration: RoomConfiguration
+    public private(set) var affiliations: [JID: AffiliationEntry] = [:]
+    public private(set) var occupants: [Nickname: Occupant] = [:]
+    /// Real session JID -> nickname, so a stanza or a kick by JID finds its occupant without a scan.
+    private var sessionIndex: [JID: Nickname] = [:]
+
+    public init(address: RoomAddress, configuration: RoomConfiguration) {
+        self.address = address
+        self.configuration = configuration
+    }
+
+    public var isEmpty: Bool { occupants.isEmpty }
+
+    public func affiliation(of jid: JID) -> Affiliation {
+        affiliations[jid.bare]?.affiliation ?? .none
+    }
+
+    public func occupant(withSession jid: JID) -> Occupant? {
+        sessionIndex[jid].flatMap { occupants[$0] }
+    }
+
+    /// Occupants sorted by nickname, for listings that must not depend on hashing order.
+    public var sortedOccupants: [Occupant] {
+        occupants.values.sorted { $0.nick < $1.nick }
+    }
+
+    /// Restores an affiliation read from the store, without events.
+    public mutating func restore(jid: JID, entry: AffiliationEntry) {
+        affiliations[jid.bare] = entry
+    }
+
+    // MARK: Transitions
+
+    public mutating func join(nick: Nickname, session: JID, role: Role? = nil) throws(MUCError) -> [RoomEvent] {
+        let affiliation = affiliation(of: session)
+        if affiliation == .outcast { throw .banned(address, jid: session.bare) }
+        if let existingNick = sessionIndex[session] {
+            if existingNick == nick, let occupant = occupants[nick] {
+                return [.joined(address, occupant, session: session)]
+            }
+            throw .alreadyJoined(address, jid: session, nick: existingNick)
+        }
+        if var occupant = occupants[nick] {
+            // XEP-0045 §7.2.9: the same nickname from another user is a conflict; from another resource
+            // of the same user it is one more session of the same occupant.
+            guard occupant.bareJID == session.bare else { throw .nickConflict(address, nick: nick) }
+            occupant.sessions.append(session)
+            occupants[nick] = occupant
+            sessionIndex[session] = nick
+            return [.joined(address, occupant, session: session)]
+        }
+        let occupant = Occupant(
+            nick: nick, sessions: [session], role: role ?? Role.default(for: affiliation), affiliation: affiliation)
+        occupants[nick] = occupant
+        sessionIndex[session] = nick
+        return [.joined(address, occupant, session: session)]
+    }
+
+    /// Removes one session, or every session of `nick` when `session` is nil.
+    public mutating func leave(nick: Nickname, session: JID?) throws(MUCError) -> [RoomEvent] {
+        guard var occupant = occupants[nick] else { throw .occupantNotFound(address, nick: nick, jid: session) }
+        let leaving: [JID]
+        if let session {
+            guard occupant.sessions.contains(session) else {
+                throw .occupantNotFound(address, nick: nick, jid: session)
+            }
+            leaving = [session]
+        } else {
+            leaving = occupant.sessions
+        }
+        var events: [RoomEvent] = []
+        for jid in leaving {
+            occupant.sessions.removeAll { $0 == jid }
+            sessionIndex[jid] = nil
+            events.append(.left(address, nick: nick, session: jid, lastSession: occupant.sessions.isEmpty))
+        }
+        occupants[nick] = occupant.sessions.isEmpty ? nil : occupant
+        return events
+    }
+
+    /// The occupants a target names, sorted by nickname.
+    public func occupants(for target: KickTarget) -> [Occupant] {
+        switch target {
+        case .nick(let nick):
+            return occupants[nick].map { [$0] } ?? []
+        case .jid(let jid) where !jid.isBare:
+            return occupant(withSession: jid).map { [$0] } ?? []
+        case .jid(let jid):
+            return occupants.values.filter { $0.bareJID == jid }.sorted { $0.nick < $1.nick }
+        }
+    }
+
+    /// Kicks (XEP-0045 §8.2): removes every session of each targeted occupant, keeps affiliations.
+    /// With `protectPrivileged`, an owner or admin among the targets refuses the whole kick.
+    public mutating func kick(
+        _ target: KickTarget, reason: String?, actor: String?, protectPrivileged: Bool
+    ) throws(MUCError) -> [RoomEvent] {
+        let targets = occupants(for: target)
+        guard !targets.isEmpty else {
+            switch target {
+            case .nick(let nick): throw .occupantNotFound(address, nick: nick, jid: nil)
+            case .jid(let jid): throw .occupantNotFound(address, nick: nil, jid: jid)
+            }
+        }
+        if protectPrivileged, let protected = targets.first(where: { $0.affiliation.isPrivileged }) {
+            throw .notAllowed(address, nick: protected.nick, affiliation: protected.affiliation)
+        }
+        return targets.map { .kicked(remove($0), reason: reason, actor: actor) }
+    }
+
+    /// Sets a bare JID's affiliation. `.none` drops the entry; `.outcast` is a ban (XEP-0045 §9.1) that
+    /// removes the user's occupants. Present occupants take the new affiliation and its default role.
+    public mutating func setAffiliation(
+        _ affiliation: Affiliation, of jid: JID, reason: String?, actor: String?
+    ) -> [RoomEvent] {
+        let bare = jid.bare
+        let entry = AffiliationEntry(affiliation: affiliation, reason: reason)
+        affiliations[bare] = affiliation == .none ? nil : entry
+        var events: [RoomEvent] = [.affiliationChanged(address, jid: bare, entry: entry, actor: actor)]
+        let affected = occupants.values.filter { $0.bareJID == bare }.sorted { $0.nick < $1.nick }
+        for var occupant in affected {
+            if affiliation == .outcast {
+                events.append(.banned(remove(occupant), reason: reason, actor: actor))
+            } else {
+                occupant.affiliation = affiliation
+                occupant.role = Role.default(for: affiliation)
+                occupants[occupant.nick] = occupant
+            }
+        }
+        return events
+    }
+
+    /// Removes every occupant, for the room's destruction.
+    public mutating func removeAll() -> [RemovedOccupant] {
+        sortedOccupants.map { remove($0) }
+    }
+
+    private mutating func remove(_ occupant: Occupant) -> RemovedOccupant {
+        occupants[occupant.nick] = nil
+        for session in occupant.sessions { sessionIndex[session] = nil }
+        return RemovedOccupant(room: address, occupant: occupant)
+    }
+}

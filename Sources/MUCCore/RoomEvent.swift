@@ -1,0 +1,21 @@
+/// What a transition did, as a value. Transports turn events into presences or stream replies; the store
+/// turns the durable ones into rows.
+public enum RoomEvent: Sendable, Equatable {
+    case created(RoomAddress, RoomConfiguration)
+    case destroyed(RoomAddress, removed: [RemovedOccupant], reason: String?)
+    case joined(RoomAddress, Occupant, session: JID)
+    case left(RoomAddress, nick: Nickname, session: JID, lastSession: Bool)
+    case kicked(RemovedOccupant, reason: String?, actor: String?)
+    case banned(RemovedOccupant, reason: String?, actor: String?)
+    case affiliationChanged(RoomAddress, jid: JID, entry: AffiliationEntry, actor: String?)
+
+    public var room: RoomAddress {
+        switch self {
+        case .created(let room, _), .destroyed(let room, _, _), .joined(let room, _, _),
+            .left(let room, _, _, _), .affiliationChanged(let room, _, _, _):
+            return room
+        case .kicked(let removed, _, _), .banned(let removed, _, _):
+            return removed.room
+        }
+    }
+}

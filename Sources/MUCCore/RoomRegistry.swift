@@ -1,0 +1,98 @@
+/// Every room of every service the daemon serves, and the transitions between their states.
+///
+/// A value type with no I/O: each transition either throws a `MUCError` and changes nothing, or changes
+/// the rooms and returns the events it caused. Temporary rooms are destroyed here when their last occupant
+/// goes, so every transport sees the same rule.
+public struct RoomRegistry: Sendable {
+    public let services: Set<String>
+    public private(set) var rooms: [RoomAddress: Room] = [:]
+
+    public init(services: some Sequence<String>) {
+        self.services = Set(services.map { $0.lowercased() })
+    }
+
+    public func room(_ address: RoomAddress) throws(MUCError) -> Room {
+        try checkService(address)
+        guard let room = rooms[address] else { throw .roomNotFound(address) }
+        return room
+    }
+
+    public func checkService(_ address: RoomAddress) throws(MUCError) {
+        guard services.contains(address.service) else { throw .serviceNotFound(address.service) }
+    }
+
+    public func rooms(ofService service: String?) throws(MUCError) -> [Room] {
+        if let service {
+            let domain = service.lowercased()
+            guard services.contains(domain) else { throw .serviceNotFound(domain) }
+            return rooms.values.filter { $0.address.service == domain }.sorted { $0.address < $1.address }
+        }
+        return rooms.values.sorted { $0.address < $1.address }
+    }
+
+    /// Puts a room loaded from the store back, without events.
+    public mutating func restore(_ room: Room) {
+        rooms[room.address] = room
+    }
+
+    public mutating func createRoom(
+        _ address: RoomAddress, configuration: RoomConfiguration
+    ) throws(MUCError) -> [RoomEvent] {
+        try checkService(address)
+        if rooms[address] != nil { throw .roomExists(address) }
+        rooms[address] = Room(address: address, configuration: configuration)
+        return [.created(address, configuration)]
+    }
+
+    public mutating func destroyRoom(_ address: RoomAddress, reason: String?) throws(MUCError) -> [RoomEvent] {
+        var room = try room(address)
+        let removed = room.removeAll()
+        rooms[address] = nil
+        return [.destroyed(address, removed: removed, reason: reason)]
+    }
+
+    public mutating func join(
+        _ address: RoomAddress, nick: Nickname, session: JID, role: Role? = nil
+    ) throws(MUCError) -> [RoomEvent] {
+        try mutate(address) { (room: inout Room) throws(MUCError) in
+            try room.join(nick: nick, session: session, role: role)
+        }
+    }
+
+    public mutating func leave(_ address: RoomAddress, nick: Nickname, session: JID?) throws(MUCError) -> [RoomEvent] {
+        try mutate(address) { (room: inout Room) throws(MUCError) in
+            try room.leave(nick: nick, session: session)
+        }
+    }
+
+    public mutating func kick(
+        _ address: RoomAddress, target: KickTarget, reason: String?, actor: String?, protectPrivileged: Bool
+    ) throws(MUCError) -> [RoomEvent] {
+        try mutate(address) { (room: inout Room) throws(MUCError) in
+            try room.kick(target, reason: reason, actor: actor, protectPrivileged: protectPrivileged)
+        }
+    }
+
+    public mutating func setAffiliation(
+        _ address: RoomAddress, jid: JID, affiliation: Affiliation, reason: String?, actor: String?
+    ) throws(MUCError) -> [RoomEvent] {
+        try mutate(address) { (room: inout Room) throws(MUCError) in
+            room.setAffiliation(affiliation, of: jid, reason: reason, actor: actor)
+        }
+    }
+
+    /// Applies a transition to one room in place, then destroys the room if it is temporary and empty.
+    private mutating func mutate(
+        _ address: RoomAddress, _ transition: (inout Room) throws(MUCError) -> [RoomEvent]
+    ) throws(MUCError) -> [RoomEvent] {
+        try checkService(address)
+        guard rooms[address] != nil else { throw .roomNotFound(address) }
+        // Mutating through the dictionary's subscript keeps the room uniquely referenced (no copy).
+        var events = try transition(&rooms[address]!)
+        if let room = rooms[address], !room.configuration.persistent, room.isEmpty {
+            rooms[address] = nil
+            events.append(.destroyed(address, removed: [], reason: nil))
+        }
+        return events
+    }
+}

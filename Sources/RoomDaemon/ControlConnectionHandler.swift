@@ -1,0 +1,100 @@
+import ControlProtocol
+import Logging
+import NIOCore
+
+/// Feeds the calls of one connection to the room service and sends the replies in order, after the
+/// service has made the batch durable.
+final class ControlConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = VarlinkFrame
+    typealias OutboundOut = ByteBuffer
+
+    private let service: RoomService
+    private let logger: Logger
+    private var connection: ControlConnection?
+    /// Frames that arrived before the peer's credentials were known.
+    private var waiting: [VarlinkFrame] = []
+    private var hasUnflushedReplies = false
+
+    init(service: RoomService, logger: Logger) {
+        self.service = service
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        PeerCredentials.of(channel).whenComplete { result in
+            let (handler, context) = loopBound.value
+            switch result {
+            case .success(let peer):
+                let connection = ControlConnection(
+                    channel: channel, peer: peer, level: handler.service.policy.level(for: peer))
+                handler.connection = connection
+                handler.service.connectionOpened(connection)
+                let frames = handler.waiting
+                handler.waiting = []
+                for frame in frames { handler.process(frame, context: context) }
+                handler.finishBatch(context: context)
+            case .failure(let error):
+                handler.logger.error("cannot read the peer's credentials, closing: \(error)")
+                context.close(promise: nil)
+            }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let connection { service.connectionClosed(connection) }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        if connection == nil {
+            waiting.append(frame)
+        } else {
+            process(frame, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        finishBatch(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    private func process(_ frame: VarlinkFrame, context: ChannelHandlerContext) {
+        guard let connection, context.channel.isActive else { return }
+        switch frame {
+        case .tooLarge:
+            logger.notice("message over the size limit, closing", metadata: ["peer": "\(connection.peer)"])
+            let reply = service.encodeError(RoomsError.messageTooLarge(limit: VarlinkFraming.maxRequestSize))
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
+        case .message(let message):
+            switch service.handle(frame: message, connection: connection) {
+            case .reply(let reply):
+                context.write(wrapOutboundOut(reply), promise: nil)
+                hasUnflushedReplies = true
+            case .replyAndClose(let reply):
+                service.endOfBatch()
+                let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
+            case .none:
+                break
+            }
+        }
+    }
+
+    private func finishBatch(context: ChannelHandlerContext) {
+        service.endOfBatch()
+        if hasUnflushedReplies {
+            hasUnflushedReplies = false
+            context.flush()
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// Everything roomd is started with.
+public struct RoomDaemonConfiguration: Sendable {
+    public var socketPath: String
+    public var stateDirectory: String
+    public var services: [String]
+    public var policy: AccessPolicy
+    public var sync: SyncMode
+    /// Refuse kicks of owners and admins whatever the caller asks.
+    public var protectPrivileged: Bool
+    /// Mode of the control socket (0660: the owner and the socket's group).
+    public var socketMode: UInt32
+
+    public init(
+        socketPath: String, stateDirectory: String, services: [String], policy: AccessPolicy = AccessPolicy(),
+        sync: SyncMode = .normal, protectPrivileged: Bool = false, socketMode: UInt32 = 0o660
+    ) {
+        self.socketPath = socketPath
+        self.stateDirectory = stateDirectory
+        self.services = services
+        self.policy = policy
+        self.sync = sync
+        self.protectPrivileged = protectPrivileged
+        self.socketMode = socketMode
+    }
+}
+
+/// Why roomd could not start, with the sysexits code to leave with.
+public struct StartupError: Error, CustomStringConvertible {
+    public let message: String
+    public let exitCode: Int32
+    public var description: String { message }
+
+    static func config(_ message: String) -> StartupError { StartupError(message: message, exitCode: 78) }
+    static func cantCreate(_ message: String) -> StartupError { StartupError(message: message, exitCode: 73) }
+    static func unavailable(_ message: String) -> StartupError { StartupError(message: message, exitCode: 69) }
+    static func ioError(_ message: String) -> StartupError { StartupError(message: message, exitCode: 74) }
+}

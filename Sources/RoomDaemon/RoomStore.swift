@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import MUCCore
+
+/// How hard a commit pushes data to disk.
+public enum SyncMode: String, Sendable, CaseIterable {
+    /// WAL with `synchronous=NORMAL`: a commit is written to the WAL before the reply, so it survives a
+    /// crash or `kill -9` of roomd; a power loss may lose the last commits.
+    case normal
+    /// `synchronous=FULL`: every commit is fsynced, surviving power loss, at the cost of one fsync per
+    /// batch of calls.
+    case full
+}
+
+/// One durable audit record (kick or ban).
+public struct AuditEntry: Sendable, Equatable {
+    public var id: Int64
+    public var time: Int64  // milliseconds since the epoch, UTC
+    public var action: String
+    public var room: String
+    public var nick: String
+    public var jids: [String]
+    public var reason: String?
+    public var actor: String?
+    public var uid: Int64
+}
+
+/// What roomd keeps on disk: rooms with their configuration, affiliations, and the audit log, in SQLite.
+///
+/// Writes go into one open transaction that `commit()` closes; the server commits once per batch of
+/// calls read from the sockets and only then sends their replies, so every acknowledged change is on disk
+/// and pipelined calls share one commit.
+/// `@unchecked Sendable`: opened on the starting thread, then handed once to the event loop that owns the
+/// rooms and used only there.
+final class RoomStore: @unchecked Sendable {
+    private let database: SQLiteDatabase
+    private var inTransaction = false
+    private let insertRoom: SQLiteStatement
+    private let deleteRoom: SQLiteStatement
+    private let deleteRoomAffiliations: SQLiteStatement
+    private let upsertAffiliation: SQLiteStatement
+    private let deleteAffiliation: SQLiteStatement
+    private let insertAudit: SQLiteStatement
+    private let begin: SQLiteStatement
+    private let commitStatement: SQLiteStatement
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS rooms (
+            jid TEXT PRIMARY KEY,
+            name TEXT,
+            persistent INTEGER NOT NULL,
+            created INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS affiliations (
+            room TEXT NOT NULL,
+            jid TEXT NOT NULL,
+            affiliation TEXT NOT NULL,
+            reason TEXT,
+            PRIMARY KEY (room, jid)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS audit (
+            id INTEGER PRIMARY KEY,
+            time INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            room TEXT NOT NULL,
+            nick TEXT NOT NULL,
+            jids TEXT NOT NULL,
+            reason TEXT,
+            actor TEXT,
+            uid INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS audit_by_room ON audit (room, id);
+        PRAGMA user_version = 1;
+        """
+
+    init(directory: String, sync: SyncMode) throws(SQLiteError) {
+        database = try SQLiteDatabase(path: directory + "/roomd.sqlite3")
+        try database.execute("PRAGMA journal_mode = WAL")
+        try database.execute("PRAGMA synchronous = \(sync == .full ? "FULL" : "NORMAL")")
+        try database.execute(Self.schema)
+        insertRoom = try database.prepare(
+            "INSERT OR REPLACE INTO rooms (jid, name, persistent, created) VALUES (?, ?, ?, ?)")
+        deleteRoom = try database.prepare("DELETE FROM rooms WHERE jid = ?")
+        deleteRoomAffiliations = try database.prepare("DELETE FROM affiliations WHERE room = ?")
+        upsertAffiliation = try database.prepare(
+            "INSERT OR REPLACE INTO affiliations (room, jid, affiliation, reason) VALUES (?, ?, ?, ?)")
+        deleteAffiliation = try database.prepare("DELETE FROM affiliations WHERE room = ? AND jid = ?")
+        insertAudit = try database.prepare(
+            "INSERT INTO audit (time, action, room, nick, jids, reason, actor, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        begin = try database.prepare("BEGIN IMMEDIATE")
+        commitStatement = try database.prepare("COMMIT")
+    }
+
+    /// Reads every room back. Temporary rooms are empty after a restart, and an empty temporary room is
+    /// destroyed, so they are dropped here (and from the disk). Rows that no longer parse are skipped.
+    func loadRooms() throws -> (rooms: [Room], droppedTemporary: Int, unreadable: [String]) {
+        var rooms: [RoomAddress: Room] = [:]
+        var temporary: [String] = []
+        var unreadable: [String] = []
+        try database.prepare("SELECT jid, name, persistent FROM rooms").query([]) { row in
+            let text = row.text(0) ?? ""
+            guard let address = try? RoomAddress(parsing: text) else {
+                unreadable.append(text)
+                return
+            }
+            if row.integer(2) == 0 {
+                temporary.append(text)
+                return
+            }
+            rooms[address] = Room(
+                address: address, configuration: RoomConfiguration(name: row.text(1), persistent: true))
+        }
+        try database.prepare("SELECT room, jid, affiliation, reason FROM affiliations").query([]) { row in
+            guard let address = try? RoomAddress(parsing: row.text(0) ?? ""), rooms[address] != nil,
+                let jid = try? JID(parsing: row.text(1) ?? ""),
+                let affiliation = Affiliation(rawValue: row.text(2) ?? "")
+            else { return }
+            rooms[address]!.restore(jid: jid, entry: AffiliationEntry(affiliation: affiliation, reason: row.text(3)))
+        }
+        for jid in temporary {
+            try write { () throws(SQLiteError) in
+                try deleteRoomAffiliations.run(.text(jid))
+                try deleteRoom.run(.text(jid))
+            }
+        }
+        try commit()
+        return (Array(rooms.values), temporary.count, unreadable)
+    }
+
+    /// Writes what an event changes into the open transaction. `uid` is the caller's, for the audit log.
+    func record(_ event: RoomEvent, uid: UInt32, now: Int64) throws(SQLiteError) {
+        switch event {
+        case .created(let room, let configuration):
+            try write { () throws(SQLiteError) in
+                try insertRoom.run(
+                    .text(room.description), .text(configuration.name),
+                    .integer(configuration.persistent ? 1 : 0), .integer(now))
+            }
+        case .destroyed(let room, _, _):
+            try write { () throws(SQLiteError) in
+                try deleteRoomAffiliations.run(.text(room.description))
+                try deleteRoom.run(.text(room.description))
+            }
+        case .affiliationChanged(let room, let jid, let entry, _):
+            try write { () throws(SQLiteError) in
+                if entry.affiliation == .none {
+                    try deleteAffiliation.run(.text(room.description), .text(jid.description))
+                } else {
+                    try upsertAffiliation.run(
+                        .text(room.description), .text(jid.description), .text(entry.affiliation.rawValue),
+                        .text(entry.reason))
+                }
+            }
+        case .kicked(let removed, let reason, let actor):
+            try audit("kick", removed, reason: reason, actor: actor, uid: uid, now: now)
+        case .banned(let removed, let reason, let actor):
+            try audit("ban", removed, reason: reason, actor: actor, uid: uid, now: now)
+        case .joined, .left:
+            break  // presence is live state, never stored
+        }
+    }
+
+    private func audit(
+        _ action: String, _ removed: RemovedOccupant, reason: String?, actor: String?, uid: UInt32, now: Int64
+    ) throws(SQLiteError) {
+        try write { () throws(SQLiteError) in
+            try insertAudit.run(
+                .integer(now), .text(action), .text(removed.room.description), .text(removed.nick.description),
+                .text(removed.sessions.map(\.description).joined(separator: "\n")), .text(reason), .text(actor),
+                .integer(Int64(uid)))
+        }
+    }
+
+    private func write(_ body: () throws(SQLiteError) -> Void) throws(SQLiteError) {
+        if !inTransaction {
+            try begin.run()
+            inTransaction = true
+        }
+        try body()
+    }
+
+    var hasPendingWrites: Bool { inTransaction }
+
+    /// Makes every write since the last commit durable.
+    func commit() throws(SQLiteError) {
+        guard inTransaction else { return }
+        try commitStatement.run()
+        inTransaction = false
+    }
+
+    /// The newest `limit` audit records (of one room, or all), oldest first.
+    func auditRecords(room: String?, limit: Int) throws -> [AuditEntry] {
+        let sql =
+            room == nil
+            ? "SELECT id, time, action, room, nick, jids, reason, actor, uid FROM audit ORDER BY id DESC LIMIT ?"
+            : "SELECT id, time, action, room, nick, jids, reason, actor, uid FROM audit WHERE room = ? ORDER BY id DESC LIMIT ?"
+        var values: [SQLiteStatement.Value] = [.integer(Int64(limit))]
+        if let room { values.insert(.text(room), at: 0) }
+        var entries: [AuditEntry] = []
+        try database.prepare(sql).query(values) { row in
+            entries.append(
+                AuditEntry(
+                    id: row.integer(0), time: row.integer(1), action: row.text(2) ?? "", room: row.text(3) ?? "",
+                    nick: row.text(4) ?? "",
+                    jids: (row.text(5) ?? "").split(separator: "\n").map(String.init),
+                    reason: row.text(6), actor: row.text(7), uid: row.integer(8)))
+        }
+        return entries.reversed()
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,118 @@
+import CSQLite
+
+/// A failed SQLite call, with SQLite's own message.
+public struct SQLiteError: Error, CustomStringConvertible {
+    public let code: Int32
+    public let message: String
+    public var description: String { "SQLite error \(code): \(message)" }
+}
+
+/// The few SQLite calls the store needs: a thin layer over the system library (the C API is the
+/// well-kept library here; this only turns return codes into errors and binds Swift values).
+final class SQLiteDatabase {
+    private var handle: OpaquePointer?
+
+    init(path: String) throws(SQLiteError) {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(handle)
+            throw SQLiteError(code: code, message: message)
+        }
+        sqlite3_busy_timeout(handle, 5000)
+    }
+
+    deinit { sqlite3_close(handle) }
+
+    func execute(_ sql: String) throws(SQLiteError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if code != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? "unknown"
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: code, message: message)
+        }
+    }
+
+    func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw error(code) }
+        return SQLiteStatement(statement: statement, database: self)
+    }
+
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    func error(_ code: Int32) -> SQLiteError {
+        SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)))
+    }
+}
+
+/// A prepared statement, reset after every use so it can be reused on the hot path.
+final class SQLiteStatement {
+    private let statement: OpaquePointer
+    private unowned let database: SQLiteDatabase
+
+    init(statement: OpaquePointer, database: SQLiteDatabase) {
+        self.statement = statement
+        self.database = database
+    }
+
+    deinit { sqlite3_finalize(statement) }
+
+    enum Value {
+        case text(String?)
+        case integer(Int64)
+    }
+
+    /// Runs a statement that returns no rows.
+    func run(_ values: Value...) throws(SQLiteError) {
+        try bind(values)
+        defer { sqlite3_reset(statement) }
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE else { throw database.error(code) }
+    }
+
+    /// Runs a query and hands each row to `row`.
+    func query(_ values: [Value], row: (SQLiteRow) throws -> Void) throws {
+        try bind(values)
+        defer { sqlite3_reset(statement) }
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw database.error(code) }
+            try row(SQLiteRow(statement: statement))
+        }
+    }
+
+    private func bind(_ values: [Value]) throws(SQLiteError) {
+        sqlite3_clear_bindings(statement)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .text(nil):
+                code = sqlite3_bind_null(statement, index)
+            case .text(let text?):
+                // SQLITE_TRANSIENT: SQLite copies the bytes, the Swift string may go away.
+                code = sqlite3_bind_text(
+                    statement, index, text, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+            case .integer(let number):
+                code = sqlite3_bind_int64(statement, index, number)
+            }
+            guard code == SQLITE_OK else { throw database.error(code) }
+        }
+    }
+}
+
+struct SQLiteRow {
+    let statement: OpaquePointer
+
+    func text(_ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(statement, column) else { return nil }
+        return String(cString: pointer)
+    }
+
+    func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+}

@@ -1,0 +1,64 @@
+import ControlProtocol
+import NIOCore
+
+/// One unit of input from a control connection.
+enum VarlinkFrame {
+    /// The bytes of one message, without its NUL terminator.
+    case message(ByteBuffer)
+    /// More than the limit arrived without a terminator; nothing after it can be framed.
+    case tooLarge
+}
+
+/// Splits a byte stream into NUL-terminated varlink messages, however the bytes arrive.
+struct VarlinkFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = VarlinkFrame
+
+    let maxMessageSize: Int
+    /// Bytes at the front of the buffer already known to hold no terminator, so a large message arriving
+    /// in small pieces is scanned once, not once per piece.
+    private var scanned = 0
+    private var overflowed = false
+
+    init(maxMessageSize: Int = VarlinkFraming.maxRequestSize) {
+        self.maxMessageSize = maxMessageSize
+    }
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if overflowed {
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            return .needMoreData
+        }
+        let view = buffer.readableBytesView
+        let searchFrom = view.index(view.startIndex, offsetBy: scanned)
+        guard let end = view[searchFrom...].firstIndex(of: VarlinkFraming.terminator) else {
+            scanned = view.count
+            if view.count > maxMessageSize {
+                overflowed = true
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                context.fireChannelRead(wrapInboundOut(.tooLarge))
+            }
+            return .needMoreData
+        }
+        let length = end - view.startIndex
+        scanned = 0
+        if length > maxMessageSize {
+            overflowed = true
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            context.fireChannelRead(wrapInboundOut(.tooLarge))
+            return .needMoreData
+        }
+        let message = buffer.readSlice(length: length)!
+        buffer.moveReaderIndex(forwardBy: 1)
+        context.fireChannelRead(wrapInboundOut(.message(message)))
+        return .continue
+    }
+
+    mutating func decodeLast(
+        context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
+    ) throws -> DecodingState {
+        // Complete messages still count; a half message from a client that went away is dropped.
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        buffer.moveReaderIndex(to: buffer.writerIndex)
+        return .needMoreData
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Dispatch
+import Logging
+import RoomDaemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@main
+struct RoomdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roomd",
+        abstract: "The muc-kick room daemon: owns MUC rooms and serves the varlink control socket.",
+        discussion: "Logs go to standard error. SIGTERM or SIGINT stops it cleanly (exit 0).")
+
+    @Option(help: "Path of the control socket.")
+    var socket = "/run/muc-kick/roomd.sock"
+
+    @Option(help: "Directory for the state database.")
+    var stateDir = "/var/lib/muc-kick"
+
+    @Option(name: .customLong("service"), help: "A MUC domain to serve (repeatable).")
+    var services: [String] = []
+
+    @Option(help: "Group whose members may kick and read (Kick, Get*, List*, Watch).")
+    var kickGroup: String?
+
+    @Option(help: "Group whose members may do everything.")
+    var adminGroup: String?
+
+    @Option(help: "Durability of commits: normal (survives a crash of roomd) or full (fsync; survives power loss).")
+    var sync: String = "normal"
+
+    @Flag(help: "Refuse to kick owners and admins, whatever the caller asks.")
+    var protectPrivileged = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() throws {
+        guard let level = Logger.Level(rawValue: logLevel) else { fail("unknown --log-level '\(logLevel)'", 64) }
+        guard let syncMode = SyncMode(rawValue: sync) else { fail("--sync must be normal or full", 64) }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "roomd")
+        var policy = AccessPolicy()
+        if let kickGroup {
+            guard let gid = AccessPolicy.gid(named: kickGroup) else { fail("unknown group '\(kickGroup)'", 67) }
+            policy.kickGroup = gid
+        }
+        if let adminGroup {
+            guard let gid = AccessPolicy.gid(named: adminGroup) else { fail("unknown group '\(adminGroup)'", 67) }
+            policy.adminGroup = gid
+        }
+        let configuration = RoomDaemonConfiguration(
+            socketPath: socket, stateDirectory: stateDir, services: services, policy: policy, sync: syncMode,
+            protectPrivileged: protectPrivileged)
+
+        let daemon: RoomDaemon
+        do {
+            daemon = try RoomDaemon.start(configuration, logger: logger)
+        } catch let error as StartupError {
+            fail(error.message, error.exitCode)
+        }
+
+        let signalQueue = DispatchQueue(label: "roomd.signals")
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
+            source.setEventHandler {
+                logger.info("stopping on signal \(signalNumber)")
+                daemon.shutdown()
+                Glibc.exit(0)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        try daemon.wait()
+        withExtendedLifetime(sources) {}
+    }
+
+    private func fail(_ message: String, _ code: Int32) -> Never {
+        writeError("roomd: \(message)\n")
+        Glibc.exit(code)
+    }
+}
+
+/// Writes straight to fd 2: the C `stderr` global is not concurrency-safe in Swift 6.
+func writeError(_ text: String) {
+    var bytes = Array(text.utf8)
+    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
