@@ -1,0 +1,141 @@
+import ArgumentParser
+import ControlProtocol
+import FoundationEssentials
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@main
+struct RoomctlCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roomctl",
+        abstract: "Operate the muc-kick room daemon over its control socket.",
+        discussion: """
+            Exit status: 0 on success, 64 usage error, 65 the daemon refused the request (no such room, \
+            occupant...), 69 the daemon cannot be reached, 75 it did not answer in time, 76 it answered \
+            something unexpected, 77 permission denied.
+            """,
+        subcommands: [
+            Services.self, ListRooms.self, ShowRoom.self, Create.self, Destroy.self, Join.self, Leave.self, Kick.self,
+            Ban.self, SetAffiliation.self, Audit.self, Watch.self,
+        ])
+
+    /// `roomctl [--socket P] [--json] COMMAND ...`: ArgumentParser only reads a subcommand's options after
+    /// its name, so global options written before it are moved behind it.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count, arguments[index].hasPrefix("--") {
+            let argument = arguments[index]
+            leading.append(argument)
+            if ["--socket", "--timeout"].contains(argument), index + 1 < arguments.count {
+                leading.append(arguments[index + 1])
+                index += 1
+            }
+            index += 1
+        }
+        guard index < arguments.count, !leading.contains("--help") else {
+            main(arguments)
+            return
+        }
+        main([arguments[index]] + leading + Array(arguments[(index + 1)...]))
+    }
+}
+
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "roomd's control socket (default: $ROOMD_SOCKET or /run/muc-kick/roomd.sock).")
+    var socket: String?
+
+    @Flag(help: "Print the daemon's reply as JSON, for scripts.")
+    var json = false
+
+    @Option(help: "Seconds to wait for the daemon.")
+    var timeout: Double = 10
+
+    var socketPath: String {
+        if let socket { return socket }
+        if let fromEnvironment = getenv("ROOMD_SOCKET") { return String(cString: fromEnvironment) }
+        return "/run/muc-kick/roomd.sock"
+    }
+}
+
+/// Every subcommand is one varlink call: a method, its parameters, and a way to print the reply.
+protocol RoomctlCall: ParsableCommand {
+    associatedtype Parameters: Encodable & Sendable
+    associatedtype Reply: Decodable
+    var global: GlobalOptions { get }
+    var method: Rooms.Method { get }
+    func parameters() -> Parameters
+    func printHuman(_ reply: Reply)
+}
+
+extension RoomctlCall {
+    func run() throws {
+        let client = connect(global)
+        do {
+            if global.json {
+                let reply = try client.call(method.qualifiedName, parameters(), replying: JSONValue.self)
+                printJSON(reply)
+            } else {
+                printHuman(try client.call(method.qualifiedName, parameters(), replying: Reply.self))
+            }
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+func connect(_ options: GlobalOptions) -> ControlClient {
+    do {
+        return try ControlClient(socketPath: options.socketPath, timeout: .milliseconds(Int(options.timeout * 1000)))
+    } catch {
+        fail(error)
+    }
+}
+
+/// One line on stderr and a sysexits status.
+func fail(_ error: ControlClientError) -> Never {
+    let code: Int32
+    switch error {
+    case .unavailable: code = 69
+    case .timedOut: code = 75
+    case .connectionClosed, .protocolError: code = 76
+    case .remote(let reply):
+        if reply.error == RoomsError.permissionDenied { code = 77 }
+        else if reply.error == RoomsError.messageTooLarge || reply.error == RoomsError.invalidMessage { code = 76 }
+        else { code = 65 }
+    }
+    writeStandardError("roomctl: \(error)\n")
+    exit(code)
+}
+
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+}
+
+/// Columns padded to their widest cell; the last column is not padded.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    for row in all {
+        let cells = row.enumerated().map { index, cell in
+            index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+        }
+        print(cells.joined(separator: "  "))
+    }
+}
+
+func printRemoved(_ removed: [Rooms.Removed], verb: String) {
+    for occupant in removed {
+        print("\(verb) \(occupant.nick) (\(occupant.jids.joined(separator: ", "))) from \(occupant.room)")
+    }
+}
