@@ -45,14 +45,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MUCCoreTests", dependencies: ["MUCCore"]),
-        .testTarget(
-            name: "ControlProtocolTests",
-            dependencies: ["ControlProtocol"],
-            resources: []
-        ),
+        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
         .testTarget(
             name: "RoomDaemonTests",
-            dependencies: ["RoomDaemon", .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: ["RoomDaemon", .product(name: "NIOTestUtils", package: "swift-nio")]
         ),
     ]
 )

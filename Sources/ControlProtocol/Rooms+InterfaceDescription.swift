@@ -144,5 +144,6 @@ extension Rooms {
     error InvalidMessage (reason: string)
     # A message exceeded the size limit; the connection is then closed.
     error MessageTooLarge (limit: int)
+
     """#
 }

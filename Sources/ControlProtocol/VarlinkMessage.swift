@@ -7,6 +7,13 @@ public struct VarlinkCallHeader: Decodable, Sendable {
     public var more: Bool?
     public var upgrade: Bool?
 
+    public init(method: String, oneway: Bool? = nil, more: Bool? = nil, upgrade: Bool? = nil) {
+        self.method = method
+        self.oneway = oneway
+        self.more = more
+        self.upgrade = upgrade
+    }
+
     /// `org.muckick.Rooms.Kick` -> (`org.muckick.Rooms`, `Kick`).
     public var interfaceAndMember: (interface: String, member: String)? {
         guard let dot = method.lastIndex(of: "."), dot != method.startIndex,

@@ -309,3 +309,38 @@ def test_socket_permission_error(roomd):
     p = ctl(roomd.sock, "services", user=("nobody", "nogroup"))
     assert p.returncode in (EX_UNAVAILABLE, EX_NOPERM), p.returncode
     assert_error(p, p.returncode)
+
+
+def test_kick_level_operator(daemon_factory):
+    import grp
+    try:
+        gid = grp.getgrnam("ssl-cert").gr_gid
+    except KeyError:
+        pytest.skip("no group ssl-cert")
+    d = daemon_factory(extra_args=["--kick-group", "ssl-cert"])
+    H.chmod_socket_world(d)
+    ok(ctl(d.sock, "create", R))
+    ok(ctl(d.sock, "join", R, "alice", ALICE + "/a"))
+    op = ("nobody", str(gid))
+    out = js(ctl(d.sock, "kick", R, "alice", "--reason", "bye", json_out=True, user=op))
+    assert [k["nick"] for k in out["kicked"]] == ["alice"]
+    out = js(ctl(d.sock, "audit", R, json_out=True, user=op))
+    assert [(r["action"], r["uid"]) for r in out["records"]] == [("kick", 65534)]
+    assert_error(ctl(d.sock, "create", "x@chat.example.org", user=op), EX_NOPERM)
+    assert_error(ctl(d.sock, "ban", R, ALICE, user=op), EX_NOPERM)
+
+
+def test_kick_by_jid_and_protect(roomd):
+    ok(ctl(roomd.sock, "create", R))
+    ok(ctl(roomd.sock, "affiliation", R, BOB, "admin"))
+    ok(ctl(roomd.sock, "join", R, "alice", ALICE + "/a"))
+    ok(ctl(roomd.sock, "join", R, "alice2", ALICE + "/b"))
+    ok(ctl(roomd.sock, "join", R, "bob", BOB + "/x"))
+    out = js(ctl(roomd.sock, "kick", R, "--jid", ALICE, "--reason", "r", json_out=True))
+    assert sorted(k["nick"] for k in out["kicked"]) == ["alice", "alice2"]
+    assert_error(ctl(roomd.sock, "kick", R, "bob", "--protect"), EX_DATAERR)  # NotAllowed
+    out = js(ctl(roomd.sock, "room", R, json_out=True))
+    assert [o["nick"] for o in out["room"]["occupants"]] == ["bob"]
+    p = ctl(roomd.sock, "kick", R)  # neither nick nor --jid
+    assert p.returncode in (EX_USAGE, EX_DATAERR), p.returncode
+    assert_error(p, p.returncode)

@@ -160,7 +160,7 @@ def test_admin_level_by_primary_gid(guarded):
         call_for("CreateRoom"),
         call_for("SetAffiliation"),
         call_for("Join"),
-        call_for("Leave"),
+        {"method": ROOMS + ".Leave", "parameters": {"room": R, "nick": "peer"}},
         call_for("Kick"),
         call_for("DestroyRoom", room="new@chat.example.org"),
         call_for("ListServices"),

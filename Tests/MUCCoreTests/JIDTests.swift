@@ -1,0 +1,88 @@
+import Testing
+
+@testable import MUCCore
+
+@Suite struct JIDTests {
+    @Test func normalisesNodeAndDomainButNotResource() throws {
+        let jid = try JID(parsing: "Romeo@Example.NET/Orchard")
+        #expect(jid.description == "romeo@example.net/Orchard")
+        #expect(jid.node == "romeo")
+        #expect(jid.domain == "example.net")
+        #expect(jid.resource == "Orchard")
+        #expect(jid.bare.description == "romeo@example.net")
+        #expect(jid.bare.isBare)
+        #expect(!jid.isBare)
+    }
+
+    @Test func roomAddressesCompareCaseInsensitively() throws {
+        #expect(try RoomAddress(parsing: "Snuggery@Chat.Example.org") == RoomAddress(parsing: "snuggery@chat.example.org"))
+        #expect(try RoomAddress(parsing: "room@chat.example.org.").description == "room@chat.example.org")
+    }
+
+    @Test func domainOnlyAndResourceWithAtSigns() throws {
+        let server = try JID(parsing: "example.org")
+        #expect(server.node == nil)
+        #expect(server.domain == "example.org")
+        let odd = try JID(parsing: "user@example.org/res@with/slash")
+        #expect(odd.resource == "res@with/slash")
+        #expect(odd.domain == "example.org")
+    }
+
+    @Test(arguments: [
+        ("", AddressError.empty),
+        ("a@b@c", .tooManyAts),
+        ("@example.org", .emptyPart("node")),
+        ("user@", .emptyPart("domain")),
+        ("user@example.org/", .emptyPart("resource")),
+        ("us er@example.org", .forbiddenCharacter(" ", part: "node")),
+        ("us:er@example.org", .forbiddenCharacter(":", part: "node")),
+        ("user@exa mple.org", .forbiddenCharacter(" ", part: "domain")),
+        ("user\u{7}@example.org", .controlCharacter),
+        ("user@example.org/a\nb", .controlCharacter),
+        ("user@example.org/\u{85}", .controlCharacter),
+    ])
+    func rejectsInvalidJIDs(text: String, error: AddressError) {
+        #expect(throws: error) { try JID(parsing: text) }
+    }
+
+    @Test func limitsEachPartTo1023Bytes() throws {
+        let long = String(repeating: "a", count: 1023)
+        #expect(try JID(parsing: "\(long)@example.org/\(long)").node == long)
+        #expect(throws: AddressError.tooLong(part: "node")) { try JID(parsing: long + "a@example.org") }
+        #expect(throws: AddressError.tooLong(part: "resource")) { try JID(parsing: "u@example.org/\(long)é") }
+        #expect(throws: AddressError.tooLong(part: "domain")) { try JID(parsing: long + ".org") }
+    }
+
+    @Test func roomAddressNeedsNodeAndNoResource() {
+        #expect(throws: AddressError.missingNode) { try RoomAddress(parsing: "chat.example.org") }
+        #expect(throws: AddressError.unexpectedResource) { try RoomAddress(parsing: "room@chat.example.org/nick") }
+    }
+
+    @Test func nfcAppliesToEveryPart() throws {
+        let decomposed = try JID(parsing: "cafe\u{301}@example.org/re\u{301}s")
+        let composed = try JID(parsing: "caf\u{e9}@example.org/r\u{e9}s")
+        #expect(decomposed == composed)
+        #expect(Array(decomposed.description.utf8) == Array(composed.description.utf8))
+    }
+}
+
+@Suite struct NicknameTests {
+    @Test func caseSensitiveAndNFC() throws {
+        #expect(try Nickname(parsing: "Bob") != Nickname(parsing: "bob"))
+        #expect(try Nickname(parsing: "Zo\u{65}\u{301}") == Nickname(parsing: "Zo\u{e9}"))
+        #expect(try Nickname(parsing: "Zo\u{65}\u{301}").description == "Zo\u{e9}")
+    }
+
+    @Test func allowsAtAndSlash() throws {
+        #expect(try Nickname(parsing: "a/b@c").description == "a/b@c")
+    }
+
+    @Test func rejectsEmptyBlankControlAndLong() {
+        #expect(throws: AddressError.empty) { try Nickname(parsing: "") }
+        #expect(throws: AddressError.whitespaceOnly) { try Nickname(parsing: "   ") }
+        #expect(throws: AddressError.controlCharacter) { try Nickname(parsing: "a\u{0}b") }
+        #expect(throws: AddressError.tooLong(part: "nickname")) {
+            try Nickname(parsing: String(repeating: "x", count: 1024))
+        }
+    }
+}
