@@ -102,7 +102,16 @@ class Raw:
         self.timeout = timeout
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.settimeout(timeout)
-        self.s.connect(path)
+        # a Unix-socket connect fails at once with EAGAIN while the listen backlog is full
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.s.connect(path)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
         self.buf = b""
 
     def close(self):
