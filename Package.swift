@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "roomd", targets: ["roomd"]),
         .executable(name: "roomctl", targets: ["roomctl"]),
+        .executable(name: "muc-kick-fcgi", targets: ["muc-kick-fcgi"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -44,7 +45,32 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The HTTP contract of POST /muc_kick: request in, response out; settings. No I/O.
+        .target(
+            name: "KickAPI",
+            dependencies: ["MUCCore", "COpenSSLCrypto"]
+        ),
+        // SHA-256 for hashed Authorization values. OpenSSL's libcrypto rather than swift-crypto: swift-crypto
+        // imports all of Foundation (ICU), which doubles the responder's resident memory.
+        .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        // libfcgi transport: listening socket, worker threads, FastCGI/CGI requests, the roomd client.
+        .target(
+            name: "KickResponder",
+            dependencies: [
+                "KickAPI", "ControlProtocol", "MUCCore", "CFastCGI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "muc-kick-fcgi",
+            dependencies: [
+                "KickResponder", "KickAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "MUCCoreTests", dependencies: ["MUCCore"]),
+        .testTarget(name: "KickAPITests", dependencies: ["KickAPI"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
         .testTarget(
             name: "RoomDaemonTests",

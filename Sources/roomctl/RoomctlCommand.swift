@@ -36,11 +36,27 @@ struct RoomctlCommand: ParsableCommand {
             }
             index += 1
         }
-        guard index < arguments.count, !leading.contains("--help") else {
-            main(arguments)
-            return
+        if arguments.isEmpty {
+            writeStandardError("roomctl: no command given; see 'roomctl --help'\n")
+            exit(64)
         }
-        main([arguments[index]] + leading + Array(arguments[(index + 1)...]))
+        let reordered =
+            index < arguments.count && !leading.contains("--help")
+            ? [arguments[index]] + leading + Array(arguments[(index + 1)...]) : arguments
+        do {
+            var command = try parseAsRoot(reordered)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                exit(0)
+            }
+            // Scripts read one line: the first line of ArgumentParser's message, without its usage block.
+            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            writeStandardError("roomctl: \(text)\n")
+            exit(code == .validationFailure ? 64 : code.rawValue)
+        }
     }
 }
 

@@ -1,0 +1,196 @@
+import FoundationEssentials
+import MUCCore
+
+/// POST /muc_kick: turns a request into a response, asking a `RoomKicker` for the kick.
+///
+/// Transport-free: the FastCGI layer, CGI mode and the unit tests all call `respond`. The checks run in
+/// the order a client can act on: method, then credentials (before anything about the body is revealed),
+/// then size, type and content, then roomd.
+public struct KickHandler: Sendable {
+    public let settings: ResponderSettings
+
+    public static let allow = "POST, OPTIONS"
+
+    public init(settings: ResponderSettings) {
+        self.settings = settings
+    }
+
+    public func respond(to request: KickRequest, using kicker: some RoomKicker) -> KickResponse {
+        switch request.method {
+        case "OPTIONS":
+            var response = KickResponse(status: 204, headers: [("Allow", Self.allow)])
+            if let origin = settings.corsAllowOrigin {
+                response.headers += [
+                    ("Access-Control-Allow-Origin", origin),
+                    ("Access-Control-Allow-Methods", Self.allow),
+                    ("Access-Control-Allow-Headers", "Authorization, Content-Type"),
+                    ("Access-Control-Max-Age", "600"),
+                ]
+            }
+            return response
+        case "POST":
+            break
+        default:
+            return error(405, "Method not allowed", extraHeaders: [("Allow", Self.allow)])
+        }
+
+        guard settings.authorization.accepts(request.authorization) else {
+            return error(401, "Authorization failed", extraHeaders: [("WWW-Authenticate", #"Basic realm="muc_kick""#)])
+        }
+        if request.bodyTooLarge {
+            return error(413, "Request body too large (limit \(settings.maxBodySize) bytes)")
+        }
+        if settings.requireJSONContentType, !Self.isJSON(request.contentType) {
+            return error(415, "Content-Type must be application/json")
+        }
+
+        let body: KickBody
+        do {
+            body = try KickBody.parse(request.body)
+        } catch {
+            switch error {
+            case .empty: return self.error(400, "Request body is empty: expected a JSON object")
+            case .invalidJSON: return self.error(400, "Request body is not valid JSON")
+            case .notAnObject: return self.error(400, "Request body is not a JSON object")
+            }
+        }
+
+        // Prosody's module answers a missing or null field with this exact text; clients may match it.
+        let missing = KickResponse.json(400, ["error": "Missing nickname and/or MUC"])
+        guard let mucField = body.muc, mucField != .null else { return missing }
+        guard case .string(let mucText) = mucField else { return error(400, "Invalid MUC: expected a string") }
+        let nicknameField = body.nickname == .null ? nil : body.nickname
+        let jidField = body.jid == .null ? nil : body.jid
+        if nicknameField == nil && jidField == nil { return missing }
+        if nicknameField != nil && jidField != nil { return error(400, "Give either nickname or jid, not both") }
+
+        let room: RoomAddress
+        do {
+            room = try RoomAddress(parsing: mucText)
+        } catch {
+            var response = self.error(400, "Invalid MUC address: \(error)")
+            response.logRoom = Self.loggable(mucText)
+            return response
+        }
+
+        let target: KickTarget
+        var logNickname: String?
+        if let nicknameField {
+            guard case .string(let text) = nicknameField else { return error(400, "Invalid nickname: expected a string") }
+            logNickname = Self.loggable(text)
+            do {
+                target = .nick(try Nickname(parsing: text))
+            } catch {
+                return logged(self.error(400, "Invalid nickname: \(error)"), room, logNickname)
+            }
+        } else {
+            guard case .string(let text)? = jidField else { return error(400, "Invalid jid: expected a string") }
+            logNickname = "jid:" + Self.loggable(text)
+            do {
+                target = .jid(try JID(parsing: text))
+            } catch {
+                return logged(self.error(400, "Invalid jid: \(error)"), room, logNickname)
+            }
+        }
+
+        var reason: String?
+        switch body.reason {
+        case nil, .null?: reason = nil
+        case .string(let text)?: reason = text.isEmpty ? nil : text
+        case .other?: return logged(error(400, "Invalid reason: expected a string"), room, logNickname)
+        }
+
+        let command = KickCommand(
+            room: room, target: target, reason: reason, protectPrivileged: settings.protectPrivileged)
+        let response: KickResponse
+        do {
+            let kicked = try kicker.kick(command)
+            response = success(command, kicked)
+        } catch {
+            response = failure(error, command)
+        }
+        return logged(response, room, logNickname)
+    }
+
+    private func success(_ command: KickCommand, _ kicked: [KickedOccupant]) -> KickResponse {
+        struct Kicked: Encodable {
+            var muc: String
+            var nickname: String?
+            var jid: String?
+            var nicknames: [String]
+            var jids: [String]
+        }
+        var summary = Kicked(
+            muc: command.room.description, nicknames: kicked.map(\.nickname), jids: kicked.flatMap(\.jids))
+        switch command.target {
+        case .nick(let nick): summary.nickname = nick.description
+        case .jid(let jid): summary.jid = jid.description
+        }
+        return KickResponse.json(200, ["kicked": summary])
+    }
+
+    private func failure(_ failure: KickFailure, _ command: KickCommand) -> KickResponse {
+        switch failure {
+        case .serviceNotFound(let domain):
+            return error(404, "MUC not found: No such host: \(domain)")
+        case .roomNotFound:
+            return error(404, "MUC not found: No MUC '\(command.room.node)' found for host: \(command.room.service)")
+        case .occupantNotFound:
+            switch command.target {
+            case .nick(let nick): return error(404, "Nickname not found in MUC: \(nick)")
+            case .jid(let jid): return error(404, "No occupant with JID \(jid) in MUC")
+            }
+        case .notAllowed(let nickname, let affiliation):
+            return error(403, "Not allowed to kick \(nickname): occupant is \(affiliation)")
+        case .invalidAddress(let field, let reason):
+            return error(400, "Invalid \(field): \(reason)")
+        case .unavailable:
+            return error(503, "Room service unavailable", extraHeaders: [("Retry-After", "5")])
+        case .timedOut:
+            return error(504, "Room service did not answer in time")
+        case .unexpected:
+            return error(500, "Internal error")
+        }
+    }
+
+    private func error(_ status: Int, _ message: String, extraHeaders: [(name: String, value: String)] = [])
+        -> KickResponse
+    {
+        var response = KickResponse.json(status, ["error": message])
+        response.headers += extraHeaders
+        return response
+    }
+
+    private func logged(_ response: KickResponse, _ room: RoomAddress, _ nickname: String?) -> KickResponse {
+        var response = response
+        response.logRoom = room.description
+        response.logNickname = nickname
+        return response
+    }
+
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        guard let first = contentType.split(separator: ";", omittingEmptySubsequences: false).first else {
+            return false
+        }
+        let mediaType = String(first.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+            .lowercased()
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+
+    /// Client text shown in logs: bounded, one line.
+    static func loggable(_ text: String) -> String {
+        let clean = String(String.UnicodeScalarView(text.unicodeScalars.prefix(128).map { $0.value < 0x20 ? "?" : $0 }))
+        return clean
+    }
+}
+
+extension KickResponse {
+    /// A JSON response (`Content-Type: application/json`), keys sorted so bodies are stable.
+    static func json<T: Encodable>(_ status: Int, _ value: T) -> KickResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(value)).map(Array.init) ?? Array(#"{"error":"Internal error"}"#.utf8)
+        return KickResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
+    }
+}

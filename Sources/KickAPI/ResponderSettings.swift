@@ -1,0 +1,153 @@
+/// The responder's settings: from the configuration file, then overridden by environment variables.
+///
+/// | file key | environment | default |
+/// |---|---|---|
+/// | `http_muc_kick_authorization_header` (Prosody's) or `authorization` (string or array) | `MUC_KICK_AUTHORIZATION` (comma-separated) | none: refuse to start |
+/// | `roomd_socket` | `MUC_KICK_ROOMD_SOCKET` | `/run/muc-kick/roomd.sock` |
+/// | `max_body_size` (bytes) | `MUC_KICK_MAX_BODY_SIZE` | 65536 |
+/// | `roomd_timeout` (seconds) | `MUC_KICK_ROOMD_TIMEOUT` | 2 |
+/// | `protect_privileged` | `MUC_KICK_PROTECT_PRIVILEGED` | false |
+/// | `require_json_content_type` | `MUC_KICK_REQUIRE_JSON_CONTENT_TYPE` | false |
+/// | `cors_allow_origin` | `MUC_KICK_CORS_ALLOW_ORIGIN` | none (no CORS headers) |
+/// | `kick_actor` | `MUC_KICK_ACTOR` | none |
+public struct ResponderSettings: Sendable {
+    public var authorization: AuthorizationCheck
+    public var roomdSocket: String = "/run/muc-kick/roomd.sock"
+    public var maxBodySize: Int = 64 * 1024
+    public var roomdTimeout: Duration = .seconds(2)
+    public var protectPrivileged = false
+    public var requireJSONContentType = false
+    public var corsAllowOrigin: String?
+    /// Shown to occupants as the kick's actor, if set.
+    public var kickActor: String?
+
+    public init(authorization: AuthorizationCheck) {
+        self.authorization = authorization
+    }
+
+    static let knownKeys: Set<String> = [
+        "http_muc_kick_authorization_header", "authorization", "roomd_socket", "max_body_size", "roomd_timeout",
+        "protect_privileged", "require_json_content_type", "cors_allow_origin", "kick_actor",
+    ]
+
+    /// Reads a configuration file's text (nil: no file) and the environment.
+    public static func load(file: String?, environment: [String: String]) throws(SettingsError) -> ResponderSettings {
+        let document = try file.map { text throws(SettingsError) in try TOMLDocument(parsing: text) }
+        let values = document?.values ?? [:]
+        if let unknown = values.keys.filter({ !knownKeys.contains($0) }).sorted().first {
+            throw .invalid(key: unknown, reason: "unknown setting (line \(document?.lines[unknown] ?? 0))")
+        }
+
+        var authorizationValues: [String] = []
+        for key in ["http_muc_kick_authorization_header", "authorization"] {
+            switch values[key] {
+            case nil: break
+            case .string(let value)?: authorizationValues.append(value)
+            case .array(let items)?:
+                for item in items {
+                    guard case .string(let value) = item else { throw .invalid(key: key, reason: "expected strings") }
+                    authorizationValues.append(value)
+                }
+            default: throw .invalid(key: key, reason: "expected a string or an array of strings")
+            }
+        }
+        if let fromEnvironment = environment["MUC_KICK_AUTHORIZATION"] {
+            // The environment replaces the file's values, so rotating a secret does not need the file.
+            authorizationValues = fromEnvironment.split(separator: ",").map {
+                String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+            }.filter { !$0.isEmpty }
+        }
+        let check = try AuthorizationCheck(values: authorizationValues)
+        guard !check.isEmpty else { throw .missingAuthorization }
+
+        var settings = ResponderSettings(authorization: check)
+        if let socket = try string(values, environment, "roomd_socket", "MUC_KICK_ROOMD_SOCKET") {
+            guard !socket.isEmpty else { throw .invalid(key: "roomd_socket", reason: "empty path") }
+            settings.roomdSocket = socket
+        }
+        if let size = try integer(values, environment, "max_body_size", "MUC_KICK_MAX_BODY_SIZE") {
+            guard (2...16 * 1024 * 1024).contains(size) else {
+                throw .invalid(key: "max_body_size", reason: "must be between 2 and 16777216 bytes")
+            }
+            settings.maxBodySize = size
+        }
+        if let seconds = try number(values, environment, "roomd_timeout", "MUC_KICK_ROOMD_TIMEOUT") {
+            guard seconds > 0, seconds <= 300 else {
+                throw .invalid(key: "roomd_timeout", reason: "must be more than 0 and at most 300 seconds")
+            }
+            settings.roomdTimeout = .milliseconds(Int((seconds * 1000).rounded(.up)))
+        }
+        if let flag = try bool(values, environment, "protect_privileged", "MUC_KICK_PROTECT_PRIVILEGED") {
+            settings.protectPrivileged = flag
+        }
+        if let flag = try bool(values, environment, "require_json_content_type", "MUC_KICK_REQUIRE_JSON_CONTENT_TYPE") {
+            settings.requireJSONContentType = flag
+        }
+        if let origin = try string(values, environment, "cors_allow_origin", "MUC_KICK_CORS_ALLOW_ORIGIN"),
+            !origin.isEmpty
+        {
+            settings.corsAllowOrigin = origin
+        }
+        if let actor = try string(values, environment, "kick_actor", "MUC_KICK_ACTOR"), !actor.isEmpty {
+            settings.kickActor = actor
+        }
+        return settings
+    }
+
+    private static func string(
+        _ values: [String: TOMLDocument.Value], _ environment: [String: String], _ key: String, _ variable: String
+    ) throws(SettingsError) -> String? {
+        if let value = environment[variable] { return value }
+        switch values[key] {
+        case nil: return nil
+        case .string(let value)?: return value
+        default: throw .invalid(key: key, reason: "expected a string")
+        }
+    }
+
+    private static func integer(
+        _ values: [String: TOMLDocument.Value], _ environment: [String: String], _ key: String, _ variable: String
+    ) throws(SettingsError) -> Int? {
+        if let text = environment[variable] {
+            guard let value = Int(text) else { throw .invalid(key: variable, reason: "expected an integer") }
+            return value
+        }
+        switch values[key] {
+        case nil: return nil
+        case .integer(let value)?: return value
+        default: throw .invalid(key: key, reason: "expected an integer")
+        }
+    }
+
+    private static func number(
+        _ values: [String: TOMLDocument.Value], _ environment: [String: String], _ key: String, _ variable: String
+    ) throws(SettingsError) -> Double? {
+        if let text = environment[variable] {
+            guard let value = Double(text) else { throw .invalid(key: variable, reason: "expected a number") }
+            return value
+        }
+        switch values[key] {
+        case nil: return nil
+        case .integer(let value)?: return Double(value)
+        case .float(let value)?: return value
+        default: throw .invalid(key: key, reason: "expected a number of seconds")
+        }
+    }
+
+    private static func bool(
+        _ values: [String: TOMLDocument.Value], _ environment: [String: String], _ key: String, _ variable: String
+    ) throws(SettingsError) -> Bool? {
+        if let text = environment[variable] {
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw .invalid(key: variable, reason: "expected true or false")
+            }
+        }
+        switch values[key] {
+        case nil: return nil
+        case .bool(let value)?: return value
+        default: throw .invalid(key: key, reason: "expected true or false")
+        }
+    }
+}

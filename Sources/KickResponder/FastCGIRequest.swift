@@ -1,0 +1,101 @@
+import CFastCGI
+import KickAPI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One accepted libfcgi request: its parameters and streams.
+struct FastCGIRequest {
+    let request: UnsafeMutablePointer<FCGX_Request>
+
+    init(_ request: UnsafeMutablePointer<FCGX_Request>) {
+        self.request = request
+    }
+
+    func parameter(_ name: String) -> String? {
+        FCGX_GetParam(name, request.pointee.envp).map { String(cString: $0) }
+    }
+
+    func read(maxBodySize: Int) -> KickRequest {
+        var kick = KickRequest.from(parameter: parameter)
+        guard kick.method == "POST" else { return kick }
+        let (body, tooLarge) = BodyReader.read(
+            contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize
+        ) { buffer, count in
+            Int(FCGX_GetStr(buffer, Int32(count), request.pointee.in))
+        }
+        kick.body = body
+        kick.bodyTooLarge = tooLarge
+        return kick
+    }
+
+    func write(_ response: KickResponse, head: Bool) {
+        let bytes = head ? KickResponse(status: response.status, headers: response.headers).cgiBytes() : response.cgiBytes()
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                _ = FCGX_PutStr($0.baseAddress, Int32($0.count), request.pointee.out)
+            }
+        }
+    }
+}
+
+/// The same request taken from a CGI environment.
+enum CGIRequest {
+    static func read(maxBodySize: Int) -> KickRequest {
+        let parameter: (String) -> String? = { name in getenv(name).map { String(cString: $0) } }
+        var kick = KickRequest.from(parameter: parameter)
+        guard kick.method == "POST" else { return kick }
+        let (body, tooLarge) = BodyReader.read(contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize) {
+            buffer, count in
+            while true {
+                let result = Glibc.read(0, buffer, count)
+                if result < 0 && errno == EINTR { continue }
+                return max(result, 0)
+            }
+        }
+        kick.body = body
+        kick.bodyTooLarge = tooLarge
+        return kick
+    }
+}
+
+extension KickRequest {
+    /// Reads the CGI/FastCGI parameters the handler needs.
+    static func from(parameter: (String) -> String?) -> KickRequest {
+        KickRequest(
+            method: parameter("REQUEST_METHOD") ?? "GET",
+            authorization: parameter("HTTP_AUTHORIZATION") ?? parameter("REDIRECT_HTTP_AUTHORIZATION"),
+            contentType: parameter("CONTENT_TYPE"),
+            origin: parameter("HTTP_ORIGIN"))
+    }
+}
+
+/// Reads a request body within a limit, with or without a declared length.
+enum BodyReader {
+    /// `readChunk(buffer, capacity)` returns the bytes read, 0 at the end.
+    static func read(
+        contentLength: String?, maxBodySize: Int, readChunk: (UnsafeMutablePointer<CChar>, Int) -> Int
+    ) -> (body: [UInt8], tooLarge: Bool) {
+        var expected: Int?
+        if let text = contentLength, !text.isEmpty {
+            // A length the limit already refuses is not read at all.
+            guard let length = Int(text), length >= 0 else { return ([], true) }
+            if length > maxBodySize { return ([], true) }
+            expected = length
+        }
+        // Without a length (chunked upload), read to the end, but never more than one byte past the limit.
+        let wanted = expected ?? (maxBodySize + 1)
+        var body = [UInt8](repeating: 0, count: wanted)
+        var total = 0
+        while total < wanted {
+            let count = body.withUnsafeMutableBytes { raw in
+                readChunk(raw.baseAddress!.advanced(by: total).assumingMemoryBound(to: CChar.self), wanted - total)
+            }
+            if count <= 0 { break }
+            total += count
+        }
+        body.removeSubrange(total...)
+        return (body, total > maxBodySize)
+    }
+}

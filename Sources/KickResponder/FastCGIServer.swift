@@ -1,0 +1,140 @@
+import CFastCGI
+import KickAPI
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Counts requests being handled, so SIGTERM can wait for them.
+let requestsInFlight = Atomic<Int>(0)
+let shutdownRequested = Atomic<Bool>(false)
+
+/// Serves FastCGI requests with libfcgi: worker threads, each blocking in `FCGX_Accept_r` on the shared
+/// listening socket (no lock around accept: Debian's libfcgi lets threads accept concurrently, and it
+/// measured faster), each with its own roomd connection.
+public final class FastCGIServer: Sendable {
+    let handler: KickHandler
+    let listenSocket: ListenSocket
+    let threadCount: Int
+    let log: AccessLog
+
+    public init(handler: KickHandler, listenSocket: ListenSocket, threads: Int, log: AccessLog) {
+        self.handler = handler
+        self.listenSocket = listenSocket
+        self.threadCount = max(1, threads)
+        self.log = log
+    }
+
+    /// Whether libfcgi sees a CGI environment (fd 0 is not a socket).
+    public static var isCGI: Bool {
+        FCGX_IsCGI() != 0
+    }
+
+    /// Serves until SIGTERM/SIGINT, then lets in-flight requests finish and returns.
+    public func run() {
+        // Signals go to one thread that waits for them; workers never see them, so a blocked accept or a
+        // half-written response is never interrupted.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        FCGX_Init()
+        for _ in 0..<threadCount {
+            startThread { [self] in self.workerLoop() }
+        }
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        shutdownRequested.store(true, ordering: .sequentiallyConsistent)
+        FCGX_ShutdownPending()
+        // Wakes the threads blocked in accept(); kept FastCGI connections are simply dropped at exit.
+        shutdown(listenSocket.fd, Int32(SHUT_RDWR))
+        // A thread that accepted just before the shutdown has this long to count itself in flight.
+        usleep(50_000)
+        let deadline = Self.monotonicSeconds() + Double(handler.settings.roomdTimeout.components.seconds) + 5
+        while requestsInFlight.load(ordering: .sequentiallyConsistent) > 0 && Self.monotonicSeconds() < deadline {
+            usleep(5_000)
+        }
+        if case .bound(_, let address) = listenSocket, address.hasPrefix("unix:") {
+            unlink(String(address.dropFirst(5)))
+        }
+    }
+
+    private func workerLoop() {
+        // libfcgi's streams point back into the request: it needs a stable address, not a Swift local.
+        let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        defer { request.deallocate() }
+        FCGX_InitRequest(request, listenSocket.fd, 0)
+        let kicker = RoomdKicker(
+            socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
+            actor: handler.settings.kickActor)
+        while FCGX_Accept_r(request) >= 0 {
+            requestsInFlight.add(1, ordering: .sequentiallyConsistent)
+            var started = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &started)
+            let fastCGIRequest = FastCGIRequest(request)
+            let kickRequest = fastCGIRequest.read(maxBodySize: handler.settings.maxBodySize)
+            let response = handler.respond(to: kickRequest, using: kicker)
+            fastCGIRequest.write(response, head: kickRequest.method == "HEAD")
+            FCGX_Finish_r(request)
+            requestsInFlight.subtract(1, ordering: .sequentiallyConsistent)
+            log.record(method: kickRequest.method, response: response, startedAt: started)
+            if shutdownRequested.load(ordering: .sequentiallyConsistent) { break }
+        }
+    }
+
+    /// Answers the one request of a CGI invocation (fd 0 is not a socket): environment, stdin, stdout.
+    public func serveCGI() {
+        var started = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &started)
+        let request = CGIRequest.read(maxBodySize: handler.settings.maxBodySize)
+        let kicker = RoomdKicker(
+            socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
+            actor: handler.settings.kickActor)
+        let response = handler.respond(to: request, using: kicker)
+        var bytes = request.method == "HEAD" ? KickResponse(status: response.status, headers: response.headers).cgiBytes() : response.cgiBytes()
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeMutableBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            offset += written
+        }
+        bytes.removeAll()
+        log.record(method: request.method, response: response, startedAt: started)
+    }
+
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
+
+/// Starts a detached POSIX thread. Called from library code, not from `main.swift`: a closure formed in
+/// top-level code would be inferred main-actor isolated and trap when run on another thread.
+func startThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    // Request handling needs little stack; 512 KiB keeps many threads cheap in address space.
+    pthread_attr_setstacksize(&attributes, 512 * 1024)
+    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+    let result = pthread_create(
+        &thread, &attributes,
+        { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+    pthread_attr_destroy(&attributes)
+    precondition(result == 0, "pthread_create failed: \(result)")
+}

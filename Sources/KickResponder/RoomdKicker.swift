@@ -1,0 +1,91 @@
+import ControlProtocol
+import KickAPI
+import MUCCore
+
+/// Kicks through roomd's control socket, over one persistent connection (one per worker thread).
+///
+/// The connection is opened on first use and dropped after any failure, so a restarted roomd is picked
+/// up by the next request. After a timeout the connection is dropped too: a late reply would otherwise be
+/// read as the answer to the next request.
+public final class RoomdKicker: RoomKicker {
+    let socketPath: String
+    let timeout: Duration
+    let actor: String?
+    private var client: ControlClient?
+
+    public init(socketPath: String, timeout: Duration, actor: String?) {
+        self.socketPath = socketPath
+        self.timeout = timeout
+        self.actor = actor
+    }
+
+    public func kick(_ command: KickCommand) throws(KickFailure) -> [KickedOccupant] {
+        var parameters = Rooms.KickParameters(
+            room: command.room.description, reason: command.reason, actor: actor,
+            protect: command.protectPrivileged ? true : nil)
+        switch command.target {
+        case .nick(let nick): parameters.nick = nick.description
+        case .jid(let jid): parameters.jid = jid.description
+        }
+        let call = VarlinkCall(method: Rooms.Method.kick.qualifiedName, parameters: parameters)
+        do {
+            let connection = try connection(reused: client != nil)
+            do {
+                try connection.client.send(call)
+            } catch .connectionClosed where connection.reused {
+                // roomd went away since the last request (restart): nothing was sent, so one retry on a
+                // fresh connection cannot kick twice.
+                client = nil
+                let fresh = try self.connection(reused: false)
+                try fresh.client.send(call)
+            }
+            let reply = try client!.receive(Rooms.KickReply.self).reply
+            return reply.kicked.map { KickedOccupant(nickname: $0.nick, jids: $0.jids) }
+        } catch {
+            throw map(error)
+        }
+    }
+
+    private func connection(reused: Bool) throws(ControlClientError) -> (client: ControlClient, reused: Bool) {
+        if let client { return (client, true) }
+        let fresh = try ControlClient(socketPath: socketPath, timeout: timeout)
+        client = fresh
+        return (fresh, false)
+    }
+
+    private func map(_ error: ControlClientError) -> KickFailure {
+        switch error {
+        case .remote(let reply):
+            // The connection stays in step after an error reply; keep it.
+            let parameters = reply.parameters
+            switch reply.error {
+            case RoomsError.serviceNotFound:
+                return .serviceNotFound(domain: parameters?["service"]?.stringValue ?? "")
+            case RoomsError.roomNotFound: return .roomNotFound
+            case RoomsError.occupantNotFound: return .occupantNotFound
+            case RoomsError.notAllowed:
+                return .notAllowed(
+                    nickname: parameters?["nick"]?.stringValue ?? "",
+                    affiliation: parameters?["affiliation"]?.stringValue ?? "")
+            case RoomsError.invalidAddress:
+                return .invalidAddress(
+                    field: parameters?["field"]?.stringValue ?? "address",
+                    reason: parameters?["reason"]?.stringValue ?? "invalid")
+            default:
+                return .unexpected("roomd answered \(error)")
+            }
+        case .unavailable:
+            client = nil
+            return .unavailable(error.description)
+        case .connectionClosed:
+            client = nil
+            return .unavailable(error.description)
+        case .timedOut:
+            client = nil
+            return .timedOut
+        case .protocolError:
+            client = nil
+            return .unexpected(error.description)
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import KickAPI
+import KickResponder
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@main
+struct ResponderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "muc-kick-fcgi",
+        abstract: "FastCGI responder for POST /muc_kick: checks the Authorization header and asks roomd to kick.",
+        discussion: """
+            The listening socket is, in order: the one systemd passes (LISTEN_FDS), the one --listen names, \
+            or fd 0 as spawn-fcgi and Apache mod_fcgid pass it. If fd 0 is not a socket, one request is \
+            answered as plain CGI. Configuration: --config, else $MUC_KICK_CONFIG, else muc-kick.toml next \
+            to the executable, else /etc/muc-kick/muc-kick.toml; MUC_KICK_* environment variables override \
+            the file. Exit status 78 (EX_CONFIG) when the configuration is unusable.
+            """)
+
+    @Option(help: "Configuration file (TOML).")
+    var config: String?
+
+    @Option(help: "unix:/path or tcp:HOST:PORT to listen on (default: systemd's socket or fd 0).")
+    var listen: String?
+
+    @Option(help: "Mode of a unix: socket the responder binds (octal).")
+    var socketMode: String = "0660"
+
+    @Option(help: "Worker threads, each with its own roomd connection.")
+    var threads: Int?
+
+    @Flag(help: "Do not write a log line per request.")
+    var noAccessLog = false
+
+    @Option(help: "Print the sha256: form of an Authorization value for the configuration file, and exit.")
+    var hashAuthorization: String?
+
+    func run() throws {
+        if let value = hashAuthorization {
+            print(AuthorizationCheck.hashedForm(of: value))
+            return
+        }
+        let environment = Self.environment()
+        let settings: ResponderSettings
+        do {
+            settings = try ResponderSettings.load(file: try configurationText(environment), environment: environment)
+        } catch let error as SettingsError {
+            fail("\(error)", 78)
+        }
+        guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else { fail("--socket-mode must be octal", 64) }
+        let threadCount = threads ?? environment["MUC_KICK_THREADS"].flatMap(Int.init) ?? Self.defaultThreads
+        guard (1...1024).contains(threadCount) else { fail("--threads must be between 1 and 1024", 64) }
+
+        let listenSocket: ListenSocket
+        do {
+            listenSocket = try ListenSocket.resolve(listen: listen ?? environment["MUC_KICK_LISTEN"], socketMode: mode)
+        } catch {
+            fail(error.description, 71)  // EX_OSERR
+        }
+        let server = FastCGIServer(
+            handler: KickHandler(settings: settings), listenSocket: listenSocket, threads: threadCount,
+            log: AccessLog(enabled: !noAccessLog))
+        if case .inherited = listenSocket, FastCGIServer.isCGI {
+            server.serveCGI()
+            return
+        }
+        note(
+            "serving on \(listenSocket) with \(threadCount) threads; roomd at \(settings.roomdSocket); "
+                + "\(settings.authorization.count) Authorization value(s)")
+        server.run()
+        note("stopped")
+    }
+
+    /// What the benchmark in Benchmarks/fcgi measured best behind nginx (see its README).
+    static let defaultThreads = 16
+
+    func configurationText(_ environment: [String: String]) throws -> String? {
+        if let path = config ?? environment["MUC_KICK_CONFIG"] {
+            guard let text = Self.readFile(path) else { fail("cannot read the configuration file \(path)", 66) }
+            return text
+        }
+        // A shared-hosting user has no /etc: a file next to the binary comes first.
+        let besideBinary = Self.executableDirectory().map { $0 + "/muc-kick.toml" }
+        for path in [besideBinary, "/etc/muc-kick/muc-kick.toml"].compactMap({ $0 }) {
+            if access(path, F_OK) == 0 {
+                guard let text = Self.readFile(path) else { fail("cannot read the configuration file \(path)", 66) }
+                return text
+            }
+        }
+        return nil
+    }
+
+    static func readFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 { return nil }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+            if bytes.count > 1024 * 1024 { return nil }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    static func executableDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        let path = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return nil }
+        return String(path[..<slash])
+    }
+
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+
+    func note(_ message: String) {
+        writeStandardError("muc-kick-fcgi: \(message)\n")
+    }
+
+    func fail(_ message: String, _ code: Int32) -> Never {
+        writeStandardError("muc-kick-fcgi: \(message)\n")
+        Glibc.exit(code)
+    }
+}
+
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
