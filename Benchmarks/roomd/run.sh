@@ -7,8 +7,10 @@
 #   ROOMD_SKIP_BUILD=1   do not run `swift build -c release --product roomd`
 #   ROOMD=path           roomd binary (default: the release build's bin path)
 #   KICKS=20000          unpipelined kicks (and reference round trips) per round
-#   ROUNDS=3             alternating rounds of roomd Kick and reference
+#   ROUNDS=3             alternating rounds of roomd Kick and reference, per pass
 #   WARMUP=2000          untimed warm-up round trips before each of them
+#   PINNED=1             also run a pass with everything on one CPU (0: skip it)
+#   PIN_CPU=<last CPU>   the CPU of that pass
 #   PIPE_KICKS=200000    pipelined kicks
 #   WINDOW=256           pipelined window, in (Join, Kick) pairs
 #   ROOMS=100000         memory test: rooms
@@ -24,6 +26,8 @@ SERVICE=chat.example.org
 KICKS=${KICKS:-20000}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-2000}
+PINNED=${PINNED:-1}
+PIN_CPU=${PIN_CPU:-$(($(nproc) - 1))}
 PIPE_KICKS=${PIPE_KICKS:-200000}
 WINDOW=${WINDOW:-256}
 ROOMS=${ROOMS:-100000}
@@ -79,7 +83,18 @@ trap 'exit 143' TERM
 fcalc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 fcmp() { awk "BEGIN { exit !($1) }"; }       # fcmp "a <= b"
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2" | head -n1; }
-result_line() { grep "^RESULT $1 " "$2" | tail -n1 || true; }
+result_line() { grep "^RESULT $1 " "$2" 2>/dev/null | tail -n1 || true; }
+median() { # median of the arguments (empty if none)
+    [ "$#" -gt 0 ] || return 0
+    printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END {
+        if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+med_of() { # med_of KEY LINE...: median of KEY over RESULT lines
+    local key=$1 l vals=()
+    shift
+    for l in "$@"; do vals+=("$(kv "$key" "$l")"); done
+    median "${vals[@]}"
+}
 
 roomd_log_tail() {
     local f
@@ -91,7 +106,7 @@ roomd_log_tail() {
 }
 
 start_roomd() { # start_roomd TAG
-    local tag=$1 i
+    local tag=$1 i st
     rm -rf "$TMP/state-$tag" "$SOCK"
     mkdir -p "$TMP/state-$tag"
     "$ROOMD" --socket "$SOCK" --state-dir "$TMP/state-$tag" --service "$SERVICE" \
@@ -138,6 +153,7 @@ check_roomd_alive() {
         roomd_log_tail
         return 1
     fi
+    [ -n "$ROOMD_PID" ]
 }
 
 # bg_wait cmd...: runs cmd in the background and waits for it, so that a
@@ -169,7 +185,7 @@ hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
 # ---------------------------------------------------------------- build
 T_START=$(date +%s)
-log "roomd benchmark  $(date -u '+%Y-%m-%d %H:%M:%S UTC')  $(uname -sr), $(nproc) CPUs, not pinned"
+log "roomd benchmark  $(date -u '+%Y-%m-%d %H:%M:%S UTC')  $(uname -sr), $(nproc) CPUs"
 hr
 log "== build"
 mkdir -p "$BIN"
@@ -197,38 +213,59 @@ log "   roomd: $ROOMD ($(stat -c '%s bytes, modified %y' "$ROOMD" | cut -d. -f1)
 # ---------------------------------------------------------------- kick latency
 # roomd and the reference alternate over several rounds, so that drift in the
 # machine's speed (frequent on small VMs) hits both; medians are reported.
+# The unpinned pass lets the scheduler place everything; the pinned pass puts
+# roomd (all threads), the pingpong server and both clients on one CPU, which
+# takes cross-CPU wake-ups (slow and erratic on VMs) out of both sides.
+REQ_B=""; REP_B=""
+UNP_unpinned=(); REF_unpinned=(); UNP_pinned=(); REF_pinned=()
+
+# run_rounds PASS ROOM_PREFIX [taskset -c CPU]
+run_rounds() {
+    local pass=$1 prefix=$2 r line q
+    shift 2
+    local -n unp=UNP_$pass ref=REF_$pass
+    for r in $(seq "$ROUNDS"); do
+        log "   -- $pass, round $r/$ROUNDS: roomd Kick (room $prefix$r@$SERVICE)"
+        q=(-q); [ -z "$REQ_B" ] && q=()
+        run_client "kickbench unpipelined ($pass, round $r)" "$TMP/unp-$pass$r.out" \
+            "$@" "$BIN/kickbench" "${q[@]}" -k "$KICKS" -w "$WARMUP" -s "$SERVICE" \
+            -r "$prefix$r@$SERVICE" unpipelined "$SOCK"
+        check_roomd_alive "the unpipelined run" || return 0
+        line=$(result_line unpipelined "$TMP/unp-$pass$r.out")
+        [ -n "$line" ] || return 0
+        unp+=("$line")
+        if [ -z "$REQ_B" ]; then
+            REQ_B=$(kv kick_req_bytes "$line"); REP_B=$(kv kick_reply_bytes "$line")
+            if [ -z "$REQ_B" ] || [ -z "$REP_B" ] || [ "$REQ_B" = 0 ] || [ "$REP_B" = 0 ]; then
+                log "!! no Kick sizes from the unpipelined run; cannot size the reference"
+                exit 1
+            fi
+            "$BIN/pingpong" server "$PP_SOCK" "$REP_B" 2>"$TMP/pingpong-server.log" &
+            PP_PID=$!
+            for i in $(seq 100); do [ -S "$PP_SOCK" ] && break; sleep 0.05; done
+        fi
+        log "   -- $pass, round $r/$ROUNDS: reference ping-pong (request $REQ_B B, reply $REP_B B)"
+        run_client "pingpong client ($pass, round $r)" "$TMP/ref-$pass$r.out" \
+            "$@" "$BIN/pingpong" client "$PP_SOCK" "$REQ_B" "$KICKS" "$WARMUP"
+        line=$(result_line pingpong "$TMP/ref-$pass$r.out")
+        [ -n "$line" ] && ref+=("$line")
+    done
+}
+
 hr
-log "== 1. unpipelined Kick vs 2. reference ping-pong: $ROUNDS alternating rounds of $KICKS round trips"
+log "== 1. unpipelined Kick vs 2. reference ping-pong: $ROUNDS alternating rounds of $KICKS round trips per pass"
 log "   (each after $WARMUP untimed ones; roomd: Join untimed, then the Kick round trip timed)"
 start_roomd kick
-REQ_B=""; REP_B=""
-UNP_LINES=(); REF_LINES=()
-for r in $(seq "$ROUNDS"); do
-    log "   -- round $r/$ROUNDS: roomd Kick (room kicku$r@$SERVICE)"
-    q=(); [ "$r" = 1 ] || q=(-q)
-    run_client "kickbench unpipelined (round $r)" "$TMP/unp$r.out" \
-        "$BIN/kickbench" "${q[@]}" -k "$KICKS" -w "$WARMUP" -s "$SERVICE" -r "kicku$r@$SERVICE" \
-        unpipelined "$SOCK"
-    check_roomd_alive "the unpipelined run" || break
-    line=$(result_line unpipelined "$TMP/unp$r.out")
-    [ -n "$line" ] || break
-    UNP_LINES+=("$line")
-    if [ -z "$REQ_B" ]; then
-        REQ_B=$(kv kick_req_bytes "$line"); REP_B=$(kv kick_reply_bytes "$line")
-        if [ -z "$REQ_B" ] || [ -z "$REP_B" ] || [ "$REQ_B" = 0 ] || [ "$REP_B" = 0 ]; then
-            log "!! no Kick sizes from the unpipelined run; cannot size the reference"
-            exit 1
-        fi
-        "$BIN/pingpong" server "$PP_SOCK" "$REP_B" 2>"$TMP/pingpong-server.log" &
-        PP_PID=$!
-        for i in $(seq 100); do [ -S "$PP_SOCK" ] && break; sleep 0.05; done
-    fi
-    log "   -- round $r/$ROUNDS: reference ping-pong (request $REQ_B B, reply $REP_B B)"
-    run_client "pingpong client (round $r)" "$TMP/ref$r.out" \
-        "$BIN/pingpong" client "$PP_SOCK" "$REQ_B" "$KICKS" "$WARMUP"
-    line=$(result_line pingpong "$TMP/ref$r.out")
-    [ -n "$line" ] && REF_LINES+=("$line")
-done
+log "   pass 1: unpinned"
+run_rounds unpinned kicku
+if [ "$PINNED" = 1 ] && [ -n "$ROOMD_PID" ] && [ -n "$PP_PID" ]; then
+    log "   pass 2: pinned, roomd (all threads), pingpong server and the clients on CPU $PIN_CPU"
+    ROOMD_MASK=$(taskset -pc "$ROOMD_PID" | sed 's/.*: //')
+    taskset -a -pc "$PIN_CPU" "$ROOMD_PID" >/dev/null
+    taskset -a -pc "$PIN_CPU" "$PP_PID" >/dev/null
+    run_rounds pinned kickc taskset -c "$PIN_CPU"
+    if [ -n "$ROOMD_PID" ]; then taskset -a -pc "$ROOMD_MASK" "$ROOMD_PID" >/dev/null; fi
+fi
 stop_pid "$PP_PID" pingpong
 PP_PID=""
 if [ -z "$REQ_B" ]; then
@@ -238,18 +275,19 @@ fi
 
 # ---------------------------------------------------------------- pipelined
 hr
-log "== 3. pipelined Join+Kick ($PIPE_KICKS kicks, windows of $WINDOW pairs, one write() each)"
+log "== 3. pipelined Join+Kick ($PIPE_KICKS kicks, windows of $WINDOW pairs, one write() each; unpinned)"
+PIPE=""
 if [ -n "$ROOMD_PID" ]; then
     run_client "kickbench pipelined" "$TMP/pipe.out" \
         "$BIN/kickbench" -k "$PIPE_KICKS" -W "$WINDOW" -s "$SERVICE" pipelined "$SOCK"
     check_roomd_alive "the pipelined run" || true
+    PIPE=$(result_line pipelined "$TMP/pipe.out")
 fi
-PIPE=$(result_line pipelined "$TMP/pipe.out" 2>/dev/null || true)
 stop_roomd
 
 # ---------------------------------------------------------------- memory
 hr
-log "== 4. memory: $ROOMS rooms x $OCCUPANTS occupants, in a fresh roomd"
+log "== 4. memory: $ROOMS rooms x $OCCUPANTS occupants, in a fresh roomd (unpinned)"
 start_roomd mem
 sleep 1
 RSS0=$(rss_kib "$ROOMD_PID")
@@ -265,79 +303,78 @@ if check_roomd_alive "the load"; then
 fi
 stop_roomd
 
-# ---------------------------------------------------------------- summary
-median() { # median of the arguments (empty if none)
-    [ "$#" -gt 0 ] || return 0
-    printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END {
-        if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+# ---------------------------------------------------------------- results
+# pass_table PASS: prints the rounds and the medians; sets RATIO_P50_<PASS>,
+# RATIO_MEAN_<PASS> (medians of the per-round ratios roomd / reference)
+pass_table() {
+    local pass=$1 i n
+    local -n unp=UNP_$pass ref=REF_$pass
+    local rp=() rm=()
+    n=${#ref[@]}; [ "${#unp[@]}" -lt "$n" ] && n=${#unp[@]}
+    printf -v "RATIO_P50_$pass" '%s' ""; printf -v "RATIO_MEAN_$pass" '%s' ""
+    [ "$n" -gt 0 ] || { log "   $pass: no result"; return 0; }
+    log "   $pass:"
+    for ((i = 0; i < n; i++)); do
+        rp+=("$(fcalc "$(kv p50_us "${unp[$i]}") / $(kv p50_us "${ref[$i]}")" 3)")
+        rm+=("$(fcalc "$(kv mean_us "${unp[$i]}") / $(kv mean_us "${ref[$i]}")" 3)")
+        log "     round $((i + 1)): p50 reference $(kv p50_us "${ref[$i]}") us, roomd Kick $(kv p50_us "${unp[$i]}") us: ratio ${rp[$i]} (mean-latency ratio ${rm[$i]})"
+    done
+    printf -v "RATIO_P50_$pass" '%s' "$(median "${rp[@]}")"
+    printf -v "RATIO_MEAN_$pass" '%s' "$(median "${rm[@]}")"
+    printf '     %-26s %14s %14s %10s\n' "medians of $n rounds" "reference" "roomd Kick" "roomd/ref"
+    row() { # row LABEL KEY [ratio]
+        local a b r=""
+        a=$(med_of "$2" "${ref[@]:0:n}"); b=$(med_of "$2" "${unp[@]:0:n}")
+        if [ -n "${3:-}" ]; then r=$(fcalc "$b / $a" 2); else a=$(fcalc "$a" 0); b=$(fcalc "$b" 0); fi
+        printf '     %-26s %14s %14s %10s\n' "$1" "$a" "$b" "${r:--}"
+    }
+    row "round trips/s" per_s
+    row "mean latency (us)" mean_us ratio
+    row "p50 latency (us)" p50_us ratio
+    row "p99 latency (us)" p99_us ratio
 }
-med_of() { # med_of KEY LINE...: median of KEY over result lines
-    local key=$1 l vals=()
-    shift
-    for l in "$@"; do vals+=("$(kv "$key" "$l")"); done
-    median "${vals[@]}"
-}
-ref_rate=$(fcalc "$(med_of per_s "${REF_LINES[@]}")" 0); ref_mean=$(med_of mean_us "${REF_LINES[@]}")
-ref_p50=$(med_of p50_us "${REF_LINES[@]}"); ref_p99=$(med_of p99_us "${REF_LINES[@]}")
-k_rate=$(fcalc "$(med_of per_s "${UNP_LINES[@]}")" 0); k_mean=$(med_of mean_us "${UNP_LINES[@]}")
-k_p50=$(med_of p50_us "${UNP_LINES[@]}"); k_p99=$(med_of p99_us "${UNP_LINES[@]}")
-# per-round ratios (roomd / reference of the same round), and their medians
-R_P50=(); R_MEAN=()
-n_rounds=${#REF_LINES[@]}; [ "${#UNP_LINES[@]}" -lt "$n_rounds" ] && n_rounds=${#UNP_LINES[@]}
-for ((i = 0; i < n_rounds; i++)); do
-    R_P50+=("$(fcalc "$(kv p50_us "${UNP_LINES[$i]}") / $(kv p50_us "${REF_LINES[$i]}")" 3)")
-    R_MEAN+=("$(fcalc "$(kv mean_us "${UNP_LINES[$i]}") / $(kv mean_us "${REF_LINES[$i]}")" 3)")
-done
-p_rate=$(kv per_s "$PIPE")
-occ_total=$((ROOMS * OCCUPANTS))
-load_secs=$(kv secs "$LOAD")
 
 hr
 log "== results"
-for ((i = 0; i < n_rounds; i++)); do
-    log "   round $((i + 1)): p50 reference $(kv p50_us "${REF_LINES[$i]}") us, roomd Kick $(kv p50_us "${UNP_LINES[$i]}") us: ratio ${R_P50[$i]} (mean ratio ${R_MEAN[$i]})"
-done
-log "   medians over the $n_rounds rounds:"
-printf '   %-22s %18s %18s %14s\n' "Kick round trip" "reference" "roomd Kick" "roomd/ref"
-printf '   %-22s %18s %18s %14s\n' "message sizes (B)" "$REQ_B -> $REP_B" "$REQ_B -> $REP_B" ""
-row() { # row LABEL REF ROOMD [ratio?]
-    local r=""
-    [ -n "${4:-}" ] && [ -n "$2" ] && [ -n "$3" ] && r=$(fcalc "$3 / $2" 2)
-    printf '   %-22s %18s %18s %14s\n' "$1" "${2:--}" "${3:--}" "${r:--}"
-}
-row "round trips/s" "$ref_rate" "$k_rate"
-row "mean latency (us)" "$ref_mean" "$k_mean" ratio
-row "p50 latency (us)" "$ref_p50" "$k_p50" ratio
-row "p99 latency (us)" "$ref_p99" "$k_p99" ratio
+log "   Kick call $REQ_B B, Kick reply $REP_B B (NUL included); the reference uses the same sizes"
+pass_table unpinned
+[ "$PINNED" = 1 ] && pass_table pinned
+RATIO_P50_pinned=${RATIO_P50_pinned:-}; RATIO_MEAN_pinned=${RATIO_MEAN_pinned:-}
+p_rate=$(kv per_s "$PIPE")
 log ""
 log "   pipelined kicks/s (joins included): ${p_rate:--}"
+occ_total=$((ROOMS * OCCUPANTS))
+kib_total=""; kib_delta=""
 if [ -n "$RSS1" ] && [ -n "$LOAD" ]; then
     kib_total=$(fcalc "$RSS1 / $occ_total" 3)
     kib_delta=$(fcalc "($RSS1 - $RSS0) / $occ_total" 3)
-    log "   load of $ROOMS rooms x $OCCUPANTS occupants = $occ_total occupants: ${load_secs} s"
+    log "   load of $ROOMS rooms x $OCCUPANTS occupants = $occ_total occupants: $(kv secs "$LOAD") s"
     log "   VmRSS before $RSS0 KiB, after $RSS1 KiB"
     log "   KiB per occupant: $kib_total (RSS after / occupants), $kib_delta ((RSS after - before) / occupants)"
 else
-    kib_total=""; kib_delta=""
     log "   memory test: no result"
 fi
 
-verdict() { # verdict CONDITION-OK?(0/1) VALUE-PRESENT
-    if [ -z "$2" ]; then echo "MISS (no result)"; elif [ "$1" = 1 ]; then echo PASS; else echo MISS; fi
+verdict() { # verdict "a <= b" VALUE
+    if [ -z "$2" ]; then echo "MISS (no result)"; elif fcmp "$1"; then echo PASS; else echo MISS; fi
 }
-ratio_p50=$(median "${R_P50[@]}"); ratio_mean=$(median "${R_MEAN[@]}")
-ok() { fcmp "$1" && echo 1 || echo 0; }
 
 hr
 log "== summary"
-log "   Kick p50 latency / reference p50 <= $T_RATIO (median of rounds): ${ratio_p50:--} (mean latency ratio: ${ratio_mean:--})  $(verdict "$( [ -n "$ratio_p50" ] && ok "$ratio_p50 <= $T_RATIO")" "$ratio_p50")"
-log "   pipelined kicks/s >= $T_PIPE: ${p_rate:--}  $(verdict "$( [ -n "$p_rate" ] && ok "$p_rate >= $T_PIPE")" "$p_rate")"
-log "   KiB per occupant <= $T_KIB, RSS after / occupants: ${kib_total:--}  $(verdict "$( [ -n "$kib_total" ] && ok "$kib_total <= $T_KIB")" "$kib_total")"
-log "   KiB per occupant <= $T_KIB, (after - before) / occupants: ${kib_delta:--}  $(verdict "$( [ -n "$kib_delta" ] && ok "$kib_delta <= $T_KIB")" "$kib_delta")"
+srow() { printf '   %-56s %8s  %s\n' "$1" "${2:--}" "$3"; }
+srow "Kick p50 / reference p50 <= $T_RATIO, unpinned" "$RATIO_P50_unpinned" \
+    "$(verdict "${RATIO_P50_unpinned:-0} <= $T_RATIO" "$RATIO_P50_unpinned")   (mean-latency ratio ${RATIO_MEAN_unpinned:--})"
+if [ "$PINNED" = 1 ]; then
+    srow "Kick p50 / reference p50 <= $T_RATIO, pinned to 1 CPU" "$RATIO_P50_pinned" \
+        "$(verdict "${RATIO_P50_pinned:-0} <= $T_RATIO" "$RATIO_P50_pinned")   (mean-latency ratio ${RATIO_MEAN_pinned:--})"
+fi
+srow "pipelined kicks/s >= $T_PIPE" "$p_rate" "$(verdict "${p_rate:-0} >= $T_PIPE" "$p_rate")"
+srow "KiB per occupant <= $T_KIB, RSS after / occupants" "$kib_total" "$(verdict "${kib_total:-0} <= $T_KIB" "$kib_total")"
+srow "KiB per occupant <= $T_KIB, (after - before) / occupants" "$kib_delta" "$(verdict "${kib_delta:-0} <= $T_KIB" "$kib_delta")"
 if [ "$FAILED" = 1 ]; then
     log "   run: FAILED (see the !! lines above)"
 else
-    log "   run: clean (no error replies, roomd stayed up)"
+    log "   run: clean (no error replies, roomd stayed up, nothing timed out)"
 fi
-log "   total time: $(( $(date +%s) - T_START )) s"
+log "   total time: $(($(date +%s) - T_START)) s"
 [ "$FAILED" = 0 ]

@@ -19,6 +19,8 @@ struct KickBody: Decodable {
             return try JSONDecoder().decode(KickBody.self, from: Data(bytes))
         } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
             throw .notAnObject
+        } catch DecodingError.valueNotFound(_, let context) where context.codingPath.isEmpty {
+            throw .notAnObject  // the body is `null`
         } catch {
             throw .invalidJSON
         }

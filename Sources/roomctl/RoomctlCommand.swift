@@ -38,7 +38,7 @@ struct RoomctlCommand: ParsableCommand {
         }
         if arguments.isEmpty {
             writeStandardError("roomctl: no command given; see 'roomctl --help'\n")
-            exit(64)
+            Glibc.exit(64)
         }
         let reordered =
             index < arguments.count && !leading.contains("--help")
@@ -50,12 +50,12 @@ struct RoomctlCommand: ParsableCommand {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                exit(0)
+                Glibc.exit(0)
             }
             // Scripts read one line: the first line of ArgumentParser's message, without its usage block.
             let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
             writeStandardError("roomctl: \(text)\n")
-            exit(code == .validationFailure ? 64 : code.rawValue)
+            Glibc.exit(code == .validationFailure ? 64 : code.rawValue)
         }
     }
 }

@@ -1,0 +1,103 @@
+import Testing
+
+@testable import KickAPI
+
+@Suite struct ResponderSettingsTests {
+    @Test func prosodysLinePastedUnchangedIsEnough() throws {
+        let file = #"http_muc_kick_authorization_header = "Basic YWxhZGRpbjpvcGVuc2VzYW1l""#
+        let settings = try ResponderSettings.load(file: file, environment: [:])
+        #expect(settings.authorization.accepts("Basic YWxhZGRpbjpvcGVuc2VzYW1l"))
+        #expect(!settings.authorization.accepts("Basic YWxhZGRpbjpvcGVuc2VzYW1"))
+        #expect(settings.roomdSocket == "/run/muc-kick/roomd.sock")
+        #expect(settings.maxBodySize == 65536)
+        #expect(settings.roomdTimeout == .seconds(2))
+        #expect(!settings.protectPrivileged)
+        #expect(!settings.requireJSONContentType)
+    }
+
+    @Test func noAuthorizationRefusesToStartNamingTheSetting() {
+        #expect(throws: SettingsError.missingAuthorization) { try ResponderSettings.load(file: nil, environment: [:]) }
+        #expect(throws: SettingsError.missingAuthorization) {
+            try ResponderSettings.load(file: "authorization = []", environment: [:])
+        }
+        #expect(SettingsError.missingAuthorization.description.contains("http_muc_kick_authorization_header"))
+    }
+
+    @Test func severalValuesHashedFormAndEnvironmentOverride() throws {
+        let hashed = AuthorizationCheck.hashedForm(of: "Bearer new-token")
+        #expect(hashed.hasPrefix("sha256:") && hashed.count == 71)
+        let file = """
+            # rotation: old and new accepted while clients move
+            authorization = ["Basic old", "\(hashed)"]
+            roomd_socket = "/tmp/roomd.sock"
+            max_body_size = 1_024
+            roomd_timeout = 0.5
+            protect_privileged = true
+            require_json_content_type = true
+            cors_allow_origin = 'https://app.example.org'
+            """
+        let settings = try ResponderSettings.load(file: file, environment: [:])
+        #expect(settings.authorization.accepts("Basic old"))
+        #expect(settings.authorization.accepts("Bearer new-token"))
+        #expect(!settings.authorization.accepts(hashed))
+        #expect(settings.roomdSocket == "/tmp/roomd.sock")
+        #expect(settings.maxBodySize == 1024)
+        #expect(settings.roomdTimeout == .milliseconds(500))
+        #expect(settings.protectPrivileged && settings.requireJSONContentType)
+        #expect(settings.corsAllowOrigin == "https://app.example.org")
+
+        let overridden = try ResponderSettings.load(
+            file: file,
+            environment: [
+                "MUC_KICK_AUTHORIZATION": "Bearer a, Bearer b", "MUC_KICK_ROOMD_SOCKET": "/run/x.sock",
+                "MUC_KICK_PROTECT_PRIVILEGED": "no", "MUC_KICK_MAX_BODY_SIZE": "2048",
+            ])
+        #expect(overridden.authorization.accepts("Bearer b"))
+        #expect(!overridden.authorization.accepts("Basic old"))
+        #expect(overridden.roomdSocket == "/run/x.sock")
+        #expect(!overridden.protectPrivileged)
+        #expect(overridden.maxBodySize == 2048)
+    }
+
+    @Test(arguments: [
+        ("roomd_socket = /tmp/x", SettingsError.syntax(line: 1, reason: "'/tmp/x' is not a value (strings need quotes)")),
+        ("authorization = \"x\"\nmax_body_size = \"big\"", .invalid(key: "max_body_size", reason: "expected an integer")),
+        ("authorization = \"x\"\nmax_body_size = 1", .invalid(key: "max_body_size", reason: "must be between 2 and 16777216 bytes")),
+        ("authorization = \"x\"\nroomd_timeout = 0", .invalid(key: "roomd_timeout", reason: "must be more than 0 and at most 300 seconds")),
+        ("authorization = \"x\"\nfoo = 1", .invalid(key: "foo", reason: "unknown setting (line 2)")),
+        ("authorization = \"x\"\nauthorization = \"y\"", .syntax(line: 2, reason: "'authorization' is set twice")),
+        ("authorization = \"sha256:abc\"", .invalid(key: "authorization", reason: "sha256: must be followed by 64 hex digits")),
+        ("authorization = \"unterminated", .syntax(line: 1, reason: "unterminated string")),
+    ])
+    func badFilesAreRefusedWithTheLineOrKey(file: String, error: SettingsError) {
+        #expect(throws: error) { try ResponderSettings.load(file: file, environment: [:]) }
+    }
+
+    @Test func tomlSubsetParsesTablesEscapesAndComments() throws {
+        let document = try TOMLDocument(parsing: """
+            a = "tab\\tquote\\"uni\\u00e9" # comment
+            b = [1, 2.5, true, 'lit\\eral']
+            [section]
+            c = -3
+            "quoted key" = false\r
+            """)
+        #expect(document.values["a"] == .string("tab\tquote\"uni\u{e9}"))
+        #expect(document.values["b"] == .array([.integer(1), .float(2.5), .bool(true), .string("lit\\eral")]))
+        #expect(document.values["section.c"] == .integer(-3))
+        #expect(document.values["section.quoted key"] == .bool(false))
+    }
+
+    @Test func constantTimeComparisonIsExact() {
+        #expect(AuthorizationCheck.constantTimeEqual(Array("abc".utf8), Array("abc".utf8)) == 1)
+        #expect(AuthorizationCheck.constantTimeEqual(Array("abc".utf8), Array("abd".utf8)) == 0)
+        #expect(AuthorizationCheck.constantTimeEqual(Array("abc".utf8), Array("abc\u{0}".utf8)) == 0)
+        #expect(AuthorizationCheck.constantTimeEqual([], []) == 1)
+    }
+
+    @Test func sha256MatchesTheKnownVector() {
+        // FIPS 180-2 test vector for "abc".
+        #expect(
+            AuthorizationCheck.hashedForm(of: "abc")
+                == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
