@@ -17,8 +17,10 @@ let package = Package(
     targets: [
         // Pure core: JIDs, rooms, occupants and the transitions between room states. No I/O.
         .target(name: "MUCCore"),
+        // A strict RFC 8259 parser and a compact writer, for the hot paths (see JSONParser.swift).
+        .target(name: "StrictJSON"),
         // varlink framing and messages, the org.muckick.Rooms contract, a blocking client.
-        .target(name: "ControlProtocol", dependencies: ["MUCCore"], exclude: ["org.muckick.Rooms.varlink"]),
+        .target(name: "ControlProtocol", dependencies: ["MUCCore", "StrictJSON"], exclude: ["org.muckick.Rooms.varlink"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The daemon: varlink server over a Unix socket (SwiftNIO), peer credentials, SQLite store.
         .target(
@@ -48,7 +50,7 @@ let package = Package(
         // The HTTP contract of POST /muc_kick: request in, response out; settings. No I/O.
         .target(
             name: "KickAPI",
-            dependencies: ["MUCCore", "COpenSSLCrypto"]
+            dependencies: ["MUCCore", "StrictJSON", "COpenSSLCrypto"]
         ),
         // SHA-256 for hashed Authorization values. OpenSSL's libcrypto rather than swift-crypto: swift-crypto
         // imports all of Foundation (ICU), which doubles the responder's resident memory.
@@ -70,6 +72,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MUCCoreTests", dependencies: ["MUCCore"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "KickAPITests", dependencies: ["KickAPI"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
         .testTarget(

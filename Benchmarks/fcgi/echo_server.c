@@ -4,7 +4,8 @@
  *
  * Listens on a Unix stream socket (chmod 0666), one thread per connection.
  * For every NUL-terminated message received it writes one fixed reply of
- * N bytes (default 200, NUL included) shaped like a varlink Kick reply.
+ * N bytes (default 200, NUL included): a varlink Kick reply exactly as roomd
+ * shapes it (so muc-kick-fcgi accepts it too), padded with JSON whitespace.
  * Pipelined messages get their replies in order, batched into one write()
  * per read(). Knows nothing of JSON. SIGTERM/SIGINT remove the socket file
  * and exit.
@@ -87,21 +88,24 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!g_path || reply_bytes < 16) {
-        fprintf(stderr, "usage: echo_server --listen PATH [--reply-bytes N>=16]\n");
+    if (!g_path) {
+        fprintf(stderr, "usage: echo_server --listen PATH [--reply-bytes N]\n");
         return 2;
     }
 
-    /* a Kick-reply-shaped JSON object, padded with spaces, NUL-terminated */
+    /* A Kick reply as roomd sends it (161 bytes with this nickname), so that
+     * muc-kick-fcgi too can be run against this server: spaces (valid JSON
+     * whitespace) before the closing brace pad it to N bytes. */
     static const char base[] =
-        "{\"parameters\":{\"kicked\":[{\"room\":\"room@chat.example.org\",\"nick\":\"u1234567\","
-        "\"jid\":\"u1234567@example.org/res\",\"affiliation\":\"none\",\"role\":\"none\"}]}}";
-    g_reply_len = reply_bytes;
+        "{\"parameters\":{\"kicked\":[{\"affiliation\":\"none\",\"jids\":[\"u1234567@example.org/bench\"],"
+        "\"nick\":\"u1234567\",\"role\":\"participant\",\"room\":\"kickroom@chat.example.org\"}]}";
+    size_t blen = sizeof base - 1; /* without the final '}' */
+    g_reply_len = reply_bytes < blen + 2 ? blen + 2 : reply_bytes;
     g_reply = malloc(g_reply_len);
     if (!g_reply) die("malloc");
-    memset(g_reply, ' ', g_reply_len);
-    size_t blen = sizeof base - 1;
-    memcpy(g_reply, base, blen < g_reply_len - 1 ? blen : g_reply_len - 1);
+    memcpy(g_reply, base, blen);
+    memset(g_reply + blen, ' ', g_reply_len - blen - 2);
+    g_reply[g_reply_len - 2] = '}';
     g_reply[g_reply_len - 1] = 0;
 
     struct sigaction sa;

@@ -19,7 +19,10 @@
 #   OCCUPANTS=300000       occupants in the kick room at the start of each
 #                          muc-kick kick run (topped up between runs)
 #   PORT=18080             nginx listen port (127.0.0.1)
-#   SIDES="ref mk"         run only the reference (ref) or muc-kick (mk)
+#   SIDES="ref mke mk"     which responders: ref = the C reference; mke =
+#                          muc-kick-fcgi with the echo server as its "roomd"
+#                          (kick path only: the responder's own cost); mk =
+#                          muc-kick-fcgi (with the real roomd on the kick path)
 #   MUC_KICK_FCGI=path     default: .build/release/muc-kick-fcgi
 #   ROOMD=path             default: .build/release/roomd
 #   MK_CONFIG=file         muc-kick-fcgi --config (default: generated, see mk_config)
@@ -50,7 +53,7 @@ WRK_THREADS=${WRK_THREADS:-2}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 OCCUPANTS=${OCCUPANTS:-300000}
 PORT=${PORT:-18080}
-SIDES=${SIDES:-ref mk}
+SIDES=${SIDES:-ref mke mk}
 MUC_KICK_FCGI=${MUC_KICK_FCGI:-$ROOT/.build/release/muc-kick-fcgi}
 ROOMD=${ROOMD:-$ROOT/.build/release/roomd}
 MK_EXTRA_ARGS=${MK_EXTRA_ARGS:-}
@@ -132,6 +135,21 @@ status_kib() { # status_kib PID FIELD
     printf ''
 }
 
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { # cpu_ticks PID: utime + stime of the process (all threads), in clock ticks
+    local stat rest
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { printf ''; return 0; }
+    rest=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $rest
+    printf '%s' $(( ${12} + ${13} ))
+}
+cpu_us_per_req() { # cpu_us_per_req TICKS_BEFORE TICKS_AFTER REQUESTS
+    if [ -n "$1" ] && [ -n "$2" ] && [ -n "$3" ] && [ "$3" -gt 0 ]; then
+        fcalc "($2 - $1) * 1000000 / $CLK_TCK / $3" 1
+    fi
+}
+
 wait_socket() { # wait_socket PATH PID NAME SECONDS
     local i
     for i in $(seq $(($4 * 20))); do
@@ -159,7 +177,7 @@ if ss -Htln "sport = :$PORT" 2>/dev/null | grep -q .; then
 fi
 
 HAVE_MK=0 HAVE_ROOMD=0
-case " $SIDES " in *" mk "*)
+case " $SIDES " in *" mk "*|*" mke "*)
     if [ -x "$MUC_KICK_FCGI" ]; then
         HAVE_MK=1
         log "muc-kick-fcgi: $MUC_KICK_FCGI ($(stat -c '%s bytes, modified %y' "$MUC_KICK_FCGI" | cut -d. -f1))"
@@ -174,6 +192,8 @@ case " $SIDES " in *" mk "*)
     fi
 esac
 case " $SIDES " in *" ref "*) HAVE_REF=1 ;; *) HAVE_REF=0 ;; esac
+case " $SIDES " in *" mke "*) WANT_MKE=1 ;; *) WANT_MKE=0 ;; esac
+case " $SIDES " in *" mk "*) WANT_MK=1 ;; *) WANT_MK=0 ;; esac
 log "configs: threads [$THREADS] x keepalive [$KEEPALIVE_MODES] (keepalive $KEEPALIVE_CONNS per nginx worker)," \
     "paths [$PATHS], wrk -t$WRK_THREADS -c[$CONNS] -d$DURATION, nginx workers $NGINX_WORKERS"
 
@@ -199,7 +219,7 @@ wait_socket "$ECHO_SOCK" "$ECHO_PID" echo_server 5 || exit 1
 LOADED_UPTO=1   # nicks u1 .. u(LOADED_UPTO-1) have been joined
 NICK_BASE=1     # next unused nick number
 ROOMD_OK=0
-if [ "$HAVE_MK" = 1 ] && [ "$HAVE_ROOMD" = 1 ] && [[ " $PATHS " == *" kick "* ]]; then
+if [ "$HAVE_MK" = 1 ] && [ "$WANT_MK" = 1 ] && [ "$HAVE_ROOMD" = 1 ] && [[ " $PATHS " == *" kick "* ]]; then
     mkdir -p "$TMP/roomd-state"
     "$ROOMD" --socket "$ROOMD_SOCK" --state-dir "$TMP/roomd-state" --service "$SERVICE" \
         2>"$TMP/roomd.log" >&2 &
@@ -262,8 +282,10 @@ start_responder() { # start_responder SIDE PATH THREADS
         RESP_PID=$!
         wait_socket "$SOCK" "$RESP_PID" ref_responder 5
     else
+        local roomd_sock=$ROOMD_SOCK
+        [ "$side" = mke ] && roomd_sock=$ECHO_SOCK
         # shellcheck disable=SC2086
-        MUC_KICK_AUTHORIZATION="$AUTH" MUC_KICK_ROOMD_SOCKET="$ROOMD_SOCK" \
+        MUC_KICK_AUTHORIZATION="$AUTH" MUC_KICK_ROOMD_SOCKET="$roomd_sock" \
             "$MUC_KICK_FCGI" --listen "unix:$SOCK" --socket-mode 0666 --threads "$threads" \
             --config "$(mk_config)" $MK_EXTRA_ARGS >"$TMP/mk.log" 2>&1 &
         RESP_PID=$!
@@ -322,10 +344,14 @@ run_one() { # run_one SIDE PATH THREADS KEEPALIVE CONNS
     rm -f "$TMP/rss"
     rss_sampler "$RESP_PID" "$TMP/rss" &
     SAMPLER_PID=$!
-    local out="$TMP/wrk.out" rc=0
+    local out="$TMP/wrk.out" rc=0 cpu0 cpu1 rcpu0="" rcpu1=""
+    cpu0=$(cpu_ticks "$RESP_PID")
+    [ "$side" = mk ] && [ "$path" = kick ] && rcpu0=$(cpu_ticks "$ROOMD_PID")
     MK_AUTH="$auth" MK_EXPECT="$expect" MK_ROOM="$ROOM" MK_NICK_BASE="$NICK_BASE" MK_THREADS="$WRK_THREADS" \
         bg_wait timeout $((dur_secs + 60)) wrk -t"$WRK_THREADS" -c"$conns" -d"$DURATION" --timeout 5s \
         -s "$HERE/muc_kick.lua" "http://127.0.0.1:$PORT/muc_kick" >"$out" 2>&1 || rc=$?
+    cpu1=$(cpu_ticks "$RESP_PID")
+    [ -n "$rcpu0" ] && rcpu1=$(cpu_ticks "$ROOMD_PID")
     stop_pid "$SAMPLER_PID" "RSS sampler" || true; SAMPLER_PID=""
     read -r rss_peak thr <"$TMP/rss" 2>/dev/null || { rss_peak=""; thr=""; }
     res=$(grep '^RESULT wrk' "$out" || true)
@@ -334,7 +360,7 @@ run_one() { # run_one SIDE PATH THREADS KEEPALIVE CONNS
     fi
     if ! kill -0 "$RESP_PID" 2>/dev/null; then
         fail_note "$label: the responder died during the run"
-        [ "$side" = mk ] && tail -n 15 "$TMP/mk.log" | sed 's/^/     | /'
+        [ "$side" != ref ] && tail -n 15 "$TMP/mk.log" | sed 's/^/     | /'
     fi
     if [ "$side" = mk ] && [ "$path" = kick ]; then
         local top
@@ -342,22 +368,24 @@ run_one() { # run_one SIDE PATH THREADS KEEPALIVE CONNS
     fi
     stop_pid "$NGINX_PID" nginx || true; NGINX_PID=""
     stop_pid "$RESP_PID" "$side responder" || stop_note="no-exit-on-TERM"
-    [ -n "$stop_note" ] && [ "$side" = mk ] && fail_note "$label: muc-kick-fcgi did not exit within 5 s of SIGTERM"
+    [ -n "$stop_note" ] && [ "$side" != ref ] && fail_note "$label: muc-kick-fcgi did not exit within 5 s of SIGTERM"
     RESP_PID=""
     if grep -q '\[\(error\|crit\|alert\|emerg\)\]' "$NGX/error.log"; then
         log "   nginx error.log ($label): $(grep -c '\[\(error\|crit\|alert\|emerg\)\]' "$NGX/error.log") error lines, e.g.:"
         grep -m 2 '\[\(error\|crit\|alert\|emerg\)\]' "$NGX/error.log" | cut -c1-250 | sed 's/^/     | /'
     fi
     [ "$ok" = 1 ] || { printf '%s\t%s\t%s\t%s\t%s\tFAILED\n' "$side" "$path" "$threads" "$ka" "$conns" >>"$RESULTS"; return 0; }
-    local bad to errs
-    bad=$(kv bad_status "$res"); to=$(kv timeouts "$res")
+    local bad to errs reqs cpu rcpu
+    bad=$(kv bad_status "$res"); to=$(kv timeouts "$res"); reqs=$(kv requests "$res")
+    cpu=$(cpu_us_per_req "$cpu0" "$cpu1" "$reqs"); rcpu=$(cpu_us_per_req "$rcpu0" "$rcpu1" "$reqs")
     errs=$(( $(kv connect_err "$res") + $(kv read_err "$res") + $(kv write_err "$res") ))
-    printf '%s\t%s\t%s\t%s\t%s\tOK\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$side" "$path" "$threads" "$ka" "$conns" \
-        "$(kv rps "$res")" "$(kv p50_us "$res")" "$(kv p99_us "$res")" "$(kv requests "$res")" \
-        "$bad" "$to" "$errs" "${rss_idle:-}" "${rss_peak:-}" "$((bad + to + errs))" >>"$RESULTS"
-    log "   $(printf '%-32s' "$label") $(printf '%7s req/s  p50 %6s us  p99 %7s us  bad %s  timeouts %s  sock-err %s  RSS %s->%s KiB  threads %s' \
-        "$(kv rps "$res")" "$(kv p50_us "$res")" "$(kv p99_us "$res")" "$bad" "$to" "$errs" "${rss_idle:--}" "${rss_peak:--}" "${thr:--}")"
-    if [ "${bad:-0}" != 0 ] && [ "$side" = mk ]; then
+    printf '%s\t%s\t%s\t%s\t%s\tOK\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$side" "$path" "$threads" "$ka" "$conns" \
+        "$(kv rps "$res")" "$(kv p50_us "$res")" "$(kv p99_us "$res")" "$reqs" \
+        "$bad" "$to" "$errs" "${rss_idle:-}" "${rss_peak:-}" "$((bad + to + errs))" "${cpu:-}" "${rcpu:-}" >>"$RESULTS"
+    log "   $(printf '%-32s' "$label") $(printf '%7s req/s  p50 %6s us  p99 %7s us  bad %s  timeouts %s  sock-err %s  RSS %s->%s KiB  threads %s  CPU %s us/req%s' \
+        "$(kv rps "$res")" "$(kv p50_us "$res")" "$(kv p99_us "$res")" "$bad" "$to" "$errs" "${rss_idle:--}" "${rss_peak:--}" "${thr:--}" \
+        "${cpu:--}" "${rcpu:+ (roomd $rcpu)}")"
+    if [ "${bad:-0}" != 0 ] && [ "$side" != ref ]; then
         log "     ($bad responses did not have the expected status $expect)"
     fi
 }
@@ -371,7 +399,9 @@ for threads in $THREADS; do
         for path in $PATHS; do
             for conns in $CONNS; do
                 [ "$HAVE_REF" = 1 ] && run_one ref "$path" "$threads" "$ka" "$conns"
-                [ "$HAVE_MK" = 1 ] && run_one mk "$path" "$threads" "$ka" "$conns"
+                [ "$HAVE_MK" = 1 ] && [ "$WANT_MKE" = 1 ] && [ "$path" = kick ] &&
+                    run_one mke "$path" "$threads" "$ka" "$conns"
+                [ "$HAVE_MK" = 1 ] && [ "$WANT_MK" = 1 ] && run_one mk "$path" "$threads" "$ka" "$conns"
             done
         done
     done
@@ -383,7 +413,8 @@ fi
 # ---------------------------------------------------------------- tables
 # results.tsv columns: 1 side, 2 path, 3 threads, 4 keepalive, 5 conns, 6 OK|FAILED, 7 req/s, 8 p50 us,
 # 9 p99 us, 10 requests, 11 bad status, 12 wrk timeouts, 13 socket errors, 14 RSS idle KiB,
-# 15 RSS peak KiB, 16 bad status + timeouts + socket errors
+# 15 RSS peak KiB, 16 bad status + timeouts + socket errors, 17 responder CPU us per request,
+# 18 roomd CPU us per request (mk kick runs)
 get() { # get SIDE PATH THREADS KA CONNS COLUMN -> value, FAILED, or nothing
     awk -F'\t' -v s="$1" -v p="$2" -v t="$3" -v k="$4" -v c="$5" -v col="$6" \
         '$1==s && $2==p && $3==t && $4==k && $5==c { print ($6=="OK" ? $col : "FAILED"); exit }' "$RESULTS"
@@ -391,37 +422,62 @@ get() { # get SIDE PATH THREADS KA CONNS COLUMN -> value, FAILED, or nothing
 num() { [ -n "$1" ] && [ "$1" != FAILED ]; }
 ms() { if num "$1"; then fcalc "$1 / 1000" 2; else printf '%s' "${1:--}"; fi; }
 mib() { if num "$1"; then fcalc "$1 / 1024" 1; else printf '%s' "${1:--}"; fi; }
-ratio() { if num "$1" && num "$2" && [ "$1" != 0 ]; then fcalc "$2 / $1" 2; else printf -- '-'; fi; }
+ratio() { if num "$1" && num "$2" && [ "$1" != 0 ]; then awk "BEGIN { r = $2 / $1; printf (r >= 100 ? \"%.0f\" : \"%.2f\"), r }"; else printf -- "-"; fi; }
 
-table() { # table PATH TITLE
-    local path=$1 t k c fmt
-    fmt='   %3s %-3s %4s | %7s %7s %8s %5s %6s | %7s %7s %8s %5s %6s %6s | %6s %6s\n'
+table() { # table PATH TITLE SIDE... (the first side is the reference of the ratios)
+    local path=$1 title=$2 t k c side ref line head1 head2
+    shift 2
+    ref=$1
     hr
-    log "== $2"
-    printf "$fmt" thr ka conn "ref r/s" "p50 ms" "p99 ms" bad "RSS" "mk r/s" "p50 ms" "p99 ms" bad "RSS" "idle" "r/s" "p99"
-    printf "$fmt" "" "" "" "" "" "" "" "MiB" "" "" "" "" "MiB" "MiB" mk/ref mk/ref
+    log "== $title"
+    head1=$(printf '   %3s %-3s %4s' thr ka conn)
+    head2=$(printf '   %3s %-3s %4s' "" "" "")
+    for side in "$@"; do
+        head1+=$(printf ' | %-40s' "$(side_name "$side")")
+        head2+=$(printf ' | %6s %6s %7s %4s %5s %5s' "r/s" "p50ms" "p99ms" bad "RSS" "CPU")
+        if [ "$side" != "$ref" ]; then
+            head1+=$(printf ' %11s' "vs ref")
+            head2+=$(printf ' %5s %5s' "r/s" "p99")
+        fi
+    done
+    log "$head1"
+    log "$head2"
     for t in $THREADS; do for k in $KEEPALIVE_MODES; do for c in $CONNS; do
-        local rr rp5 rp9 rb rrss mr mp5 mp9 mb mrss midle
-        rr=$(get ref "$path" "$t" "$k" "$c" 7); rp5=$(get ref "$path" "$t" "$k" "$c" 8)
-        rp9=$(get ref "$path" "$t" "$k" "$c" 9); rb=$(get ref "$path" "$t" "$k" "$c" 16)
-        rrss=$(get ref "$path" "$t" "$k" "$c" 15)
-        mr=$(get mk "$path" "$t" "$k" "$c" 7); mp5=$(get mk "$path" "$t" "$k" "$c" 8)
-        mp9=$(get mk "$path" "$t" "$k" "$c" 9); mb=$(get mk "$path" "$t" "$k" "$c" 16)
-        mrss=$(get mk "$path" "$t" "$k" "$c" 15); midle=$(get mk "$path" "$t" "$k" "$c" 14)
-        printf "$fmt" "$t" "$k" "$c" \
-            "${rr:--}" "$(ms "$rp5")" "$(ms "$rp9")" "${rb:--}" "$(mib "$rrss")" \
-            "${mr:--}" "$(ms "$mp5")" "$(ms "$mp9")" "${mb:--}" "$(mib "$mrss")" "$(mib "$midle")" \
-            "$(ratio "$rr" "$mr")" "$(ratio "$rp9" "$mp9")"
+        line=$(printf '   %3s %-3s %4s' "$t" "$k" "$c")
+        for side in "$@"; do
+            local r p5 p9 b rss cpu
+            r=$(get "$side" "$path" "$t" "$k" "$c" 7); p5=$(get "$side" "$path" "$t" "$k" "$c" 8)
+            p9=$(get "$side" "$path" "$t" "$k" "$c" 9); b=$(get "$side" "$path" "$t" "$k" "$c" 16)
+            rss=$(get "$side" "$path" "$t" "$k" "$c" 15); cpu=$(get "$side" "$path" "$t" "$k" "$c" 17)
+            [ -n "$cpu" ] && [ "$cpu" != FAILED ] && cpu=$(fcalc "$cpu" 0)
+            line+=$(printf ' | %6s %6s %7s %4s %5s %5s' "${r:--}" "$(ms "$p5")" "$(ms "$p9")" "${b:--}" "$(mib "$rss")" "${cpu:--}")
+            if [ "$side" != "$ref" ]; then
+                local rr rp9
+                rr=$(get "$ref" "$path" "$t" "$k" "$c" 7); rp9=$(get "$ref" "$path" "$t" "$k" "$c" 9)
+                line+=$(printf ' %5s %5s' "$(ratio "$rr" "$r")" "$(ratio "$rp9" "$p9")")
+            fi
+        done
+        log "$line"
     done; done; done
+}
+side_name() {
+    case $1 in
+        ref) echo "reference (C)" ;;
+        mke) echo "muc-kick-fcgi + echo server" ;;
+        mk) if [ "$path" = kick ]; then echo "muc-kick-fcgi + roomd"; else echo "muc-kick-fcgi"; fi ;;
+    esac
 }
 for path in $PATHS; do
     case $path in
-        401) table 401 "401 path: wrong Authorization (reference: ref_responder --mode direct)" ;;
-        kick) table kick "kick path: successful kick (reference: ref_responder --mode echo + echo_server; muc-kick: + roomd)" ;;
+        401) table 401 "401 path: wrong Authorization (reference: ref_responder --mode direct)" ref mk ;;
+        kick) table kick "kick path: a successful kick (reference: ref_responder --mode echo + echo_server)" ref mke mk ;;
     esac
 done
-log "   bad = responses without the expected status + wrk timeouts (--timeout 5s) + socket errors."
-log "   RSS = the responder's peak VmRSS during the run (sampled every 0.2 s); idle = after start-up and one request."
+log "   r/s = requests/s; p50ms, p99ms = wrk latency percentiles; bad = responses without the expected"
+log "   status + wrk timeouts (--timeout 5s) + socket errors; RSS = the responder's peak VmRSS in MiB during"
+log "   the run (sampled every 0.2 s); CPU = the responder's CPU time (user + system, all threads) per request,"
+log "   in us; vs ref = ratio to the reference column (r/s: higher is better, p99: lower is better)."
+log "   Idle RSS and roomd's CPU per kick are in $BIN/last-run.tsv (columns 14 and 18) and the lines above."
 hr
 if [ "$FAILED" = 1 ]; then log "run: problems (see the !! lines above)"; else log "run: clean"; fi
 log "total time: $(( $(date +%s) - T_START )) s; log: $LOG_FILE, raw table: $BIN/last-run.tsv"

@@ -103,14 +103,17 @@ extension Rooms {
 
     # [kick] Kicks by nickname, or by real JID (bare: every session of that user;
     # full: the occupant holding that session). Exactly one of nick and jid.
-    # With protect, owners and admins are not kicked (NotAllowed).
+    # With protect, owners and admins are not kicked (NotAllowed). A caller that
+    # gives up after a timeout passes deadline (milliseconds since the epoch, UTC):
+    # a call still queued after it is refused (DeadlineExceeded), not carried out.
     method Kick(
       room: string,
       nick: ?string,
       jid: ?string,
       reason: ?string,
       actor: ?string,
-      protect: ?bool
+      protect: ?bool,
+      deadline: ?int
     ) -> (kicked: []Removed)
 
     # Sets the affiliation of a bare JID: owner, admin, member, outcast (a ban:
@@ -142,6 +145,8 @@ extension Rooms {
     error PermissionDenied (method: string, required: string)
     # The message could not be read: not UTF-8, not JSON, or not a call.
     error InvalidMessage (reason: string)
+    # The call's deadline passed before roomd could carry it out; nothing changed.
+    error DeadlineExceeded (deadline: int)
     # A message exceeded the size limit; the connection is then closed.
     error MessageTooLarge (limit: int)
 

@@ -249,10 +249,12 @@ public enum Rooms {
         public var reason: String?
         public var actor: String?
         public var protect: Bool?
+        public var deadline: Int64?
         public init(
             room: String, nick: String? = nil, jid: String? = nil, reason: String? = nil, actor: String? = nil,
-            protect: Bool? = nil
+            protect: Bool? = nil, deadline: Int64? = nil
         ) {
+            self.deadline = deadline
             self.room = room
             self.nick = nick
             self.jid = jid

@@ -1,3 +1,4 @@
+import StrictJSON
 import MUCCore
 
 /// The errors of `org.muckick.Rooms` and of `org.varlink.service`, with their parameters.
@@ -14,6 +15,7 @@ public enum RoomsError {
     public static let permissionDenied = Rooms.qualified("PermissionDenied")
     public static let invalidMessage = Rooms.qualified("InvalidMessage")
     public static let messageTooLarge = Rooms.qualified("MessageTooLarge")
+    public static let deadlineExceeded = Rooms.qualified("DeadlineExceeded")
 
     public static func reply(for error: MUCError) -> VarlinkErrorReply {
         switch error {
@@ -66,6 +68,10 @@ public enum RoomsError {
 
     public static func invalidMessage(_ reason: String) -> VarlinkErrorReply {
         VarlinkErrorReply(error: invalidMessage, ["reason": .string(reason)])
+    }
+
+    public static func deadlineExceeded(deadline: Int) -> VarlinkErrorReply {
+        VarlinkErrorReply(error: deadlineExceeded, ["deadline": .number(Double(deadline))])
     }
 
     public static func messageTooLarge(limit: Int) -> VarlinkErrorReply {

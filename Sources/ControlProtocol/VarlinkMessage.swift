@@ -1,3 +1,4 @@
+@_exported import StrictJSON
 import FoundationEssentials
 
 /// The fields every varlink call carries besides its parameters.
@@ -90,4 +91,9 @@ extension JSONEncoder {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
+}
+
+/// Encodes to `{}`: the parameters of a method that takes or returns nothing.
+public struct NoParameters: Codable, Sendable, Equatable {
+    public init() {}
 }

@@ -1,7 +1,7 @@
-import FoundationEssentials
+import StrictJSON
 
 /// The JSON body of POST /muc_kick, each field kept as sent so wrong types can be named.
-struct KickBody: Decodable {
+struct KickBody {
     var nickname: BodyField?
     var muc: BodyField?
     var reason: BodyField?
@@ -13,34 +13,34 @@ struct KickBody: Decodable {
         case notAnObject
     }
 
+    /// Parses strictly (RFC 8259: no trailing commas, no leading zeros, no raw control characters, no
+    /// duplicate keys, UTF-8 only): a body the original would misread must be refused, not guessed at.
     static func parse(_ bytes: [UInt8]) throws(Problem) -> KickBody {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { throw .empty }
+        let value: JSONValue
         do {
-            return try JSONDecoder().decode(KickBody.self, from: Data(bytes))
-        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
-            throw .notAnObject
-        } catch DecodingError.valueNotFound(_, let context) where context.codingPath.isEmpty {
-            throw .notAnObject  // the body is `null`
+            value = try JSONParser.parse(bytes)
         } catch {
             throw .invalidJSON
         }
+        guard case .object(let object) = value else { throw .notAnObject }
+        return KickBody(
+            nickname: object["nickname"].map(BodyField.init), muc: object["muc"].map(BodyField.init),
+            reason: object["reason"].map(BodyField.init), jid: object["jid"].map(BodyField.init))
     }
 }
 
 /// One field of the body: absent (the optional is nil), null, a string, or something else.
-enum BodyField: Decodable, Equatable {
+enum BodyField: Equatable {
     case null
     case string(String)
     case other
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let text = try? container.decode(String.self) {
-            self = .string(text)
-        } else {
-            self = .other
+    init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .string(let text): self = .string(text)
+        default: self = .other
         }
     }
 }

@@ -16,6 +16,16 @@ public struct KickHandler: Sendable {
     }
 
     public func respond(to request: KickRequest, using kicker: some RoomKicker) -> KickResponse {
+        var response = handle(request, using: kicker)
+        // A browser may read the answer (not only send the kick) only with the origin on every response.
+        if let origin = settings.corsAllowOrigin, request.method != "OPTIONS" {
+            response.headers.append(("Access-Control-Allow-Origin", origin))
+            response.headers.append(("Vary", "Origin"))
+        }
+        return response
+    }
+
+    private func handle(_ request: KickRequest, using kicker: some RoomKicker) -> KickResponse {
         switch request.method {
         case "OPTIONS":
             var response = KickResponse(status: 204, headers: [("Allow", Self.allow)])

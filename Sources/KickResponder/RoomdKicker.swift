@@ -1,4 +1,8 @@
 import ControlProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import KickAPI
 import MUCCore
 
@@ -20,9 +24,15 @@ public final class RoomdKicker: RoomKicker {
     }
 
     public func kick(_ command: KickCommand) throws(KickFailure) -> [KickedOccupant] {
+        // roomd refuses the call once this passes, so a request answered 504 here is never carried out later
+        // (a call can sit in roomd's queue while roomd is stopped). It leaves a margin before our own
+        // timeout for a reply that is already on its way.
+        let (seconds, attoseconds) = timeout.components
+        let timeoutMilliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let deadline = Self.nowMilliseconds() + timeoutMilliseconds - min(timeoutMilliseconds / 4, 250)
         var parameters = Rooms.KickParameters(
             room: command.room.description, reason: command.reason, actor: actor,
-            protect: command.protectPrivileged ? true : nil)
+            protect: command.protectPrivileged ? true : nil, deadline: deadline)
         switch command.target {
         case .nick(let nick): parameters.nick = nick.description
         case .jid(let jid): parameters.jid = jid.description
@@ -46,6 +56,12 @@ public final class RoomdKicker: RoomKicker {
         }
     }
 
+    static func nowMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
     private func connection(reused: Bool) throws(ControlClientError) -> (client: ControlClient, reused: Bool) {
         if let client { return (client, true) }
         let fresh = try ControlClient(socketPath: socketPath, timeout: timeout)
@@ -67,6 +83,8 @@ public final class RoomdKicker: RoomKicker {
                 return .notAllowed(
                     nickname: parameters?["nick"]?.stringValue ?? "",
                     affiliation: parameters?["affiliation"]?.stringValue ?? "")
+            case RoomsError.deadlineExceeded:
+                return .timedOut
             case RoomsError.invalidAddress:
                 return .invalidAddress(
                     field: parameters?["field"]?.stringValue ?? "address",

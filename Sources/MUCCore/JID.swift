@@ -16,6 +16,10 @@ public struct JID: Hashable, Sendable, CustomStringConvertible, Comparable {
 
     public init(parsing text: String) throws(AddressError) {
         if text.isEmpty { throw .empty }
+        if let fast = try Self.parseASCII(text) {
+            self = fast
+            return
+        }
         if text.containsControlCharacter { throw .controlCharacter }
         let slash = text.firstIndex(of: "/")
         let bareText = slash.map { text[..<$0] } ?? text[...]
@@ -55,6 +59,64 @@ public struct JID: Hashable, Sendable, CustomStringConvertible, Comparable {
         self.nodeCount = Int32(normalNode?.utf8.count ?? 0)
         self.bareCount = Int32(bare.utf8.count)
         self.description = normalResource.map { bare + "/" + $0 } ?? bare
+    }
+
+    /// The common case, an all-ASCII JID, in one pass over the bytes and one allocation. Returns nil for
+    /// anything non-ASCII (the general path handles Unicode case folding and NFC).
+    private static func parseASCII(_ text: String) throws(AddressError) -> JID? {
+        var bytes: [UInt8] = []
+        var atIndex = -1
+        var slashIndex = -1
+        var index = 0
+        for byte in text.utf8 {
+            if byte >= 0x80 { return nil }
+            if byte < 0x20 || byte == 0x7F { throw .controlCharacter }
+            if slashIndex < 0 {
+                switch byte {
+                case UInt8(ascii: "/"):
+                    slashIndex = index
+                case UInt8(ascii: "@"):
+                    if atIndex >= 0 { throw .tooManyAts }
+                    atIndex = index
+                default:
+                    break
+                }
+            }
+            bytes.append(slashIndex >= 0 || byte < 0x41 || byte > 0x5A ? byte : byte | 0x20)
+            index += 1
+        }
+        let bareEnd = slashIndex >= 0 ? slashIndex : bytes.count
+        var nodeCount = 0
+        if atIndex >= 0 {
+            if atIndex == 0 { throw .emptyPart("node") }
+            for byte in bytes[..<atIndex] {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: ":"), UInt8(ascii: "<"),
+                    UInt8(ascii: ">"), UInt8(ascii: " "):
+                    throw .forbiddenCharacter(Character(Unicode.Scalar(byte)), part: "node")
+                default: break
+                }
+            }
+            nodeCount = atIndex
+        }
+        let domainStart = atIndex >= 0 ? atIndex + 1 : 0
+        var domainEnd = bareEnd
+        if domainEnd > domainStart, bytes[domainEnd - 1] == UInt8(ascii: ".") {
+            domainEnd -= 1
+            bytes.remove(at: domainEnd)
+            if slashIndex >= 0 { slashIndex -= 1 }
+        }
+        if domainEnd == domainStart { throw .emptyPart("domain") }
+        if bytes[domainStart..<domainEnd].contains(UInt8(ascii: " ")) {
+            throw .forbiddenCharacter(" ", part: "domain")
+        }
+        if slashIndex >= 0, slashIndex == bytes.count - 1 { throw .emptyPart("resource") }
+        if nodeCount > maxPartBytes { throw .tooLong(part: "node") }
+        if domainEnd - domainStart > maxPartBytes { throw .tooLong(part: "domain") }
+        if slashIndex >= 0, bytes.count - slashIndex - 1 > maxPartBytes { throw .tooLong(part: "resource") }
+        return JID(
+            normalised: String(decoding: bytes, as: UTF8.self), nodeCount: Int32(nodeCount),
+            bareCount: Int32(domainEnd))
     }
 
     private init(normalised: String, nodeCount: Int32, bareCount: Int32) {

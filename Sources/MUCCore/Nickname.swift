@@ -4,6 +4,13 @@ public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     public init(parsing text: String) throws(AddressError) {
         if text.isEmpty { throw .empty }
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            // All printable ASCII: already NFC, no control characters; only all-spaces can be refused.
+            if text.utf8.allSatisfy({ $0 == 0x20 }) { throw .whitespaceOnly }
+            if text.utf8.count > JID.maxPartBytes { throw .tooLong(part: "nickname") }
+            self.description = text
+            return
+        }
         if text.containsControlCharacter { throw .controlCharacter }
         if text.allSatisfy({ $0.isWhitespace }) { throw .whitespaceOnly }
         let normal = text.nfc

@@ -2,7 +2,7 @@
     import Glibc
 #endif
 import ControlProtocol
-import FoundationEssentials
+import StrictJSON
 import Logging
 import MUCCore
 import NIOCore
@@ -17,8 +17,7 @@ final class RoomService {
     let policy: AccessPolicy
     private let protectPrivilegedAlways: Bool
     private let logger: Logger
-    private let decoder = JSONDecoder()
-    private let encoder = JSONEncoder.varlink()
+    private let allocator = ByteBufferAllocator()
     private var watchers: [ObjectIdentifier: ControlConnection] = [:]
     private var watchersToFlush: [ObjectIdentifier: ControlConnection] = [:]
 
@@ -72,128 +71,128 @@ final class RoomService {
         case replyAndClose(ByteBuffer)
     }
 
-    func handle(frame: ByteBuffer, connection: ControlConnection) -> Outcome {
-        let bytes = frame.readableBytesView
-        guard String(validating: bytes, as: UTF8.self) != nil else {
-            return .reply(encodeError(RoomsError.invalidMessage("the message is not valid UTF-8")))
-        }
+    func handle(frame message: ByteBuffer, connection: ControlConnection) -> Outcome {
         if connection.watching != nil {
             // A watching connection has an unfinished `more` call; varlink answers calls in order, so a
             // second call could never be answered.
             return .replyAndClose(
                 encodeError(RoomsError.invalidMessage("a call was sent on a connection that is watching")))
         }
-        let data = Data(bytes)
-        let header: VarlinkCallHeader
+        let call: CallEnvelope
         do {
-            header = try decoder.decode(VarlinkCallHeader.self, from: data)
+            call = try CallEnvelope(Array(message.readableBytesView))
         } catch {
-            return .reply(encodeError(RoomsError.invalidMessage(Self.describeEnvelopeError(error))))
+            return .reply(encodeError(error))
         }
-        let oneway = header.oneway ?? false
         do {
-            let reply = try dispatch(header, data: data, connection: connection)
-            return oneway ? .none : .reply(reply)
+            let reply = try dispatch(call, connection: connection)
+            return call.oneway ? .none : .reply(frame(reply))
         } catch let error as VarlinkErrorReply {
-            return oneway ? .none : .reply(encodeError(error))
+            return call.oneway ? .none : .reply(encodeError(error))
         } catch let error as MUCError {
-            return oneway ? .none : .reply(encodeError(RoomsError.reply(for: error)))
+            return call.oneway ? .none : .reply(encodeError(RoomsError.reply(for: error)))
         } catch {
-            logger.error("call failed unexpectedly: \(error)", metadata: ["method": "\(header.method)"])
-            return oneway
+            logger.error("call failed unexpectedly: \(error)", metadata: ["method": "\(call.method)"])
+            return call.oneway
                 ? .none : .reply(encodeError(VarlinkErrorReply(error: "org.varlink.service.InternalError", [:])))
         }
     }
 
-    private func dispatch(_ header: VarlinkCallHeader, data: Data, connection: ControlConnection) throws -> ByteBuffer {
-        guard let (interface, member) = header.interfaceAndMember else {
-            throw RoomsError.invalidMessage("method '\(header.method)' is not interface.Method")
+    private func dispatch(_ call: CallEnvelope, connection: ControlConnection) throws -> [UInt8] {
+        guard let (interface, member) = call.interfaceAndMember else {
+            throw RoomsError.invalidMessage("method '\(call.method)' is not interface.Method")
         }
         switch interface {
         case VarlinkService.interface:
-            return try dispatchService(member, method: header.method, data: data)
+            return try dispatchService(member, call: call)
         case Rooms.interface:
             guard let method = Rooms.Method(rawValue: member) else {
-                throw VarlinkServiceError.methodNotFound(header.method)
+                throw VarlinkServiceError.methodNotFound(call.method)
             }
             guard connection.level >= method.requiredLevel else {
                 logger.warning(
                     "permission denied",
                     metadata: [
-                        "method": "\(header.method)", "peer": "\(connection.peer)",
+                        "method": "\(call.method)", "peer": "\(connection.peer)",
                         "level": "\(connection.level)", "required": "\(method.requiredLevel)",
                     ])
-                throw RoomsError.permissionDenied(method: header.method, required: method.requiredLevel)
+                throw RoomsError.permissionDenied(method: call.method, required: method.requiredLevel)
             }
-            return try dispatchRooms(method, header: header, data: data, connection: connection)
+            return try dispatchRooms(method, call: call, connection: connection)
         default:
             throw VarlinkServiceError.interfaceNotFound(interface)
         }
     }
 
-    private func dispatchService(_ member: String, method: String, data: Data) throws -> ByteBuffer {
+    private func dispatchService(_ member: String, call: CallEnvelope) throws -> [UInt8] {
         switch member {
         case "GetInfo":
-            return try encode(
-                VarlinkService.Info(
-                    vendor: "muc-kick", product: "roomd", version: Self.version,
-                    url: "https://github.com/muc-kick/muc-kick",
-                    interfaces: [VarlinkService.interface, Rooms.interface]))
-        case "GetInterfaceDescription":
-            let parameters = try decodeParameters(VarlinkService.InterfaceParameters.self, data)
-            switch parameters.interface {
-            case VarlinkService.interface:
-                return try encode(VarlinkService.InterfaceDescription(description: VarlinkService.description))
-            case Rooms.interface:
-                return try encode(VarlinkService.InterfaceDescription(description: Rooms.interfaceDescription))
-            default:
-                throw VarlinkServiceError.interfaceNotFound(parameters.interface)
+            return JSONWriter.varlinkReply { writer in
+                writer.field("vendor", "muc-kick")
+                writer.field("product", "roomd")
+                writer.field("version", Self.version)
+                writer.field("url", "https://github.com/muc-kick/muc-kick")
+                writer.field("interfaces", [VarlinkService.interface, Rooms.interface])
             }
+        case "GetInterfaceDescription":
+            let interface = try CallParameters(call.parameters).string("interface")
+            let description: String
+            switch interface {
+            case VarlinkService.interface: description = VarlinkService.description
+            case Rooms.interface: description = Rooms.interfaceDescription
+            default: throw VarlinkServiceError.interfaceNotFound(interface)
+            }
+            return JSONWriter.varlinkReply { $0.field("description", description) }
         default:
-            throw VarlinkServiceError.methodNotFound(method)
+            throw VarlinkServiceError.methodNotFound(call.method)
         }
     }
 
-    private func dispatchRooms(
-        _ method: Rooms.Method, header: VarlinkCallHeader, data: Data, connection: ControlConnection
-    ) throws -> ByteBuffer {
+    private func dispatchRooms(_ method: Rooms.Method, call: CallEnvelope, connection: ControlConnection) throws
+        -> [UInt8]
+    {
         let uid = connection.peer.uid
+        let parameters = try CallParameters(call.parameters)
         switch method {
         case .listServices:
-            return try encode(Rooms.ListServicesReply(services: registry.services.sorted()))
+            return JSONWriter.varlinkReply { $0.field("services", registry.services.sorted()) }
 
         case .listRooms:
-            let parameters = try decodeParameters(Rooms.ListRoomsParameters.self, data)
-            let rooms = try registry.rooms(ofService: parameters.service)
-            return try encode(Rooms.ListRoomsReply(rooms: rooms.map(Self.summary)))
+            let rooms = try registry.rooms(ofService: try parameters.optionalString("service"))
+            return JSONWriter.varlinkReply { writer in
+                writer.key("rooms")
+                writer.array(rooms.map(Self.summary))
+            }
 
         case .getRoom:
-            let parameters = try decodeParameters(Rooms.RoomParameters.self, data)
-            let room = try registry.room(try Self.room(parameters.room))
-            return try encode(Rooms.GetRoomReply(room: Self.details(room)))
+            let room = try registry.room(try Self.room(try parameters.string("room")))
+            return JSONWriter.varlinkReply { $0.field("room", Self.details(room)) }
 
         case .createRoom:
-            let parameters = try decodeParameters(Rooms.CreateRoomParameters.self, data)
-            let address = try Self.room(parameters.room)
-            let configuration = RoomConfiguration(name: parameters.name, persistent: parameters.persistent ?? true)
+            let address = try Self.room(try parameters.string("room"))
+            let configuration = RoomConfiguration(
+                name: try parameters.optionalString("name"), persistent: try parameters.optionalBool("persistent") ?? true)
             try apply(try registry.createRoom(address, configuration: configuration), uid: uid)
-            return try encode(Rooms.CreateRoomReply(room: Self.summary(try registry.room(address))))
+            let summary = Self.summary(try registry.room(address))
+            return JSONWriter.varlinkReply { $0.field("room", summary) }
 
         case .destroyRoom:
-            let parameters = try decodeParameters(Rooms.DestroyRoomParameters.self, data)
-            let events = try registry.destroyRoom(try Self.room(parameters.room), reason: parameters.reason)
+            let address = try Self.room(try parameters.string("room"))
+            let events = try registry.destroyRoom(address, reason: try parameters.optionalString("reason"))
             try apply(events, uid: uid)
             var removed: [Rooms.Removed] = []
             for case .destroyed(_, let occupants, _) in events { removed += occupants.map(Self.removed) }
-            return try encode(Rooms.RemovedReply(removed: removed))
+            return JSONWriter.varlinkReply { writer in
+                writer.key("removed")
+                writer.array(removed)
+            }
 
         case .join:
-            let parameters = try decodeParameters(Rooms.JoinParameters.self, data)
-            let address = try Self.room(parameters.room)
-            let nick = try Self.nick(parameters.nick)
-            let jid = try Self.jid(parameters.jid, field: "jid")
+            let address = try Self.room(try parameters.string("room"))
+            let nick = try Self.nick(try parameters.string("nick"))
+            let jid = try Self.jid(try parameters.string("jid"), field: "jid")
             var role: Role?
-            if let text = parameters.role {
+            if let text = try parameters.optionalString("role") {
                 guard let parsed = Role(rawValue: text), parsed != .none else {
                     throw VarlinkServiceError.invalidParameter("role")
                 }
@@ -204,76 +203,89 @@ final class RoomService {
             guard case .joined(_, let occupant, _)? = events.first else {
                 throw VarlinkErrorReply(error: "org.varlink.service.InternalError", [:])
             }
-            return try encode(Rooms.JoinReply(occupant: Self.occupant(occupant)))
+            return JSONWriter.varlinkReply { $0.field("occupant", Self.occupant(occupant)) }
 
         case .leave:
-            let parameters = try decodeParameters(Rooms.LeaveParameters.self, data)
-            let address = try Self.room(parameters.room)
-            let nick = try Self.nick(parameters.nick)
-            let jid = try parameters.jid.map { text throws in try Self.jid(text, field: "jid") }
+            let address = try Self.room(try parameters.string("room"))
+            let nick = try Self.nick(try parameters.string("nick"))
+            let jid = try parameters.optionalString("jid").map { text throws in try Self.jid(text, field: "jid") }
             try apply(try registry.leave(address, nick: nick, session: jid), uid: uid)
-            return try encode(NoParameters())
+            return JSONWriter.varlinkReply { _ in }
 
         case .kick:
-            let parameters = try decodeParameters(Rooms.KickParameters.self, data)
-            let address = try Self.room(parameters.room)
+            let address = try Self.room(try parameters.string("room"))
             let target: KickTarget
-            switch (parameters.nick, parameters.jid) {
+            switch (try parameters.optionalString("nick"), try parameters.optionalString("jid")) {
             case (let nick?, nil): target = .nick(try Self.nick(nick))
             case (nil, let jid?): target = .jid(try Self.jid(jid, field: "jid"))
             case (nil, nil), (.some, .some): throw VarlinkServiceError.invalidParameter("nick")
             }
+            let reason = try parameters.optionalString("reason")
+            let actor = try parameters.optionalString("actor")
+            let protect = try parameters.optionalBool("protect") ?? false
+            if let deadline = try parameters.optionalInt("deadline"), RoomStore.nowMilliseconds() > deadline {
+                // The caller has given up waiting (its timeout passed while the call sat in the queue, e.g.
+                // roomd was stopped): kicking now would contradict the timeout it already reported.
+                throw RoomsError.deadlineExceeded(deadline: deadline)
+            }
             let events = try registry.kick(
-                address, target: target, reason: parameters.reason, actor: parameters.actor,
-                protectPrivileged: protectPrivilegedAlways || (parameters.protect ?? false))
+                address, target: target, reason: reason, actor: actor,
+                protectPrivileged: protectPrivilegedAlways || protect)
             try apply(events, uid: uid)
             var kicked: [Rooms.Removed] = []
             for case .kicked(let removed, _, _) in events {
                 kicked.append(Self.removed(removed))
-                logger.info(
+                logger.debug(
                     "kicked",
                     metadata: [
                         "room": "\(removed.room)", "nick": "\(removed.nick)", "uid": "\(uid)",
                         "sessions": "\(removed.sessions.count)",
                     ])
             }
-            return try encode(Rooms.KickReply(kicked: kicked))
+            return JSONWriter.varlinkReply { writer in
+                writer.key("kicked")
+                writer.array(kicked)
+            }
 
         case .setAffiliation:
-            let parameters = try decodeParameters(Rooms.SetAffiliationParameters.self, data)
-            let address = try Self.room(parameters.room)
-            let jid = try Self.jid(parameters.jid, field: "jid")
-            guard let affiliation = Affiliation(rawValue: parameters.affiliation) else {
+            let address = try Self.room(try parameters.string("room"))
+            let jid = try Self.jid(try parameters.string("jid"), field: "jid")
+            guard let affiliation = Affiliation(rawValue: try parameters.string("affiliation")) else {
                 throw VarlinkServiceError.invalidParameter("affiliation")
             }
             let events = try registry.setAffiliation(
-                address, jid: jid, affiliation: affiliation, reason: parameters.reason, actor: parameters.actor)
+                address, jid: jid, affiliation: affiliation, reason: try parameters.optionalString("reason"),
+                actor: try parameters.optionalString("actor"))
             try apply(events, uid: uid)
             var removed: [Rooms.Removed] = []
             for case .banned(let occupant, _, _) in events { removed.append(Self.removed(occupant)) }
-            return try encode(Rooms.RemovedReply(removed: removed))
+            return JSONWriter.varlinkReply { writer in
+                writer.key("removed")
+                writer.array(removed)
+            }
 
         case .getAudit:
-            let parameters = try decodeParameters(Rooms.GetAuditParameters.self, data)
-            let room = try parameters.room.map { text throws in try Self.room(text) }
-            let limit = parameters.limit ?? 100
+            let room = try parameters.optionalString("room").map { text throws in try Self.room(text) }
+            let limit = try parameters.optionalInt("limit") ?? 100
             guard (1...Self.maxAuditLimit).contains(limit) else { throw VarlinkServiceError.invalidParameter("limit") }
             let records = try store.auditRecords(room: room?.description, limit: limit).map {
                 Rooms.AuditRecord(
                     id: $0.id, time: AuditTime.iso8601(milliseconds: $0.time), action: $0.action, room: $0.room,
                     nick: $0.nick, jids: $0.jids, reason: $0.reason, actor: $0.actor, uid: $0.uid)
             }
-            return try encode(Rooms.GetAuditReply(records: records))
+            return JSONWriter.varlinkReply { writer in
+                writer.key("records")
+                writer.array(records)
+            }
 
         case .watch:
-            guard header.more == true else { throw VarlinkServiceError.expectedMore() }
-            let parameters = try decodeParameters(Rooms.WatchParameters.self, data)
-            let room = try parameters.room.map { text throws in try Self.room(text) }
+            guard call.more else { throw VarlinkServiceError.expectedMore() }
+            let room = try parameters.optionalString("room").map { text throws in try Self.room(text) }
             if let room { try registry.checkService(room) }
             connection.watching = ControlConnection.Watching(room: room)
             watchers[ObjectIdentifier(connection)] = connection
-            return try encode(
-                Rooms.WatchReply(event: Rooms.Event(kind: "watching", room: room?.description)), continues: true)
+            let event = Rooms.Event(kind: "watching", room: room?.description)
+            return JSONWriter.varlinkReply(continues: true) { $0.field("event", event) }
         }
     }
 
@@ -298,7 +310,8 @@ final class RoomService {
                     watcher.channel.close(promise: nil)
                     continue
                 }
-                watcher.channel.write(try encode(Rooms.WatchReply(event: message), continues: true), promise: nil)
+                let bytes = JSONWriter.varlinkReply(continues: true) { $0.field("event", message) }
+                watcher.channel.write(frame(bytes), promise: nil)
                 watchersToFlush[id] = watcher
             }
         }
@@ -324,61 +337,15 @@ final class RoomService {
         }
     }
 
-    private func decodeParameters<P: Decodable>(_ type: P.Type, _ data: Data) throws -> P {
-        do {
-            if let parameters = try decoder.decode(VarlinkParameters<P>.self, from: data).parameters {
-                return parameters
-            }
-            return try decoder.decode(P.self, from: Data("{}".utf8))
-        } catch let error as DecodingError {
-            throw VarlinkServiceError.invalidParameter(Self.parameterName(error))
-        }
-    }
-
-    /// The parameter a decoding error is about: the first key below `parameters`.
-    static func parameterName(_ error: DecodingError) -> String {
-        let path: [any CodingKey]
-        switch error {
-        case .keyNotFound(let key, let context): path = context.codingPath + [key]
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            path = context.codingPath
-        @unknown default: path = []
-        }
-        let keys = path.map(\.stringValue).filter { $0 != "parameters" }
-        // Decoding the `{}` stand-in has no "parameters" key in its path.
-        return keys.first ?? "parameters"
-    }
-
-    static func describeEnvelopeError(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "the message is not a varlink call" }
-        switch error {
-        case .dataCorrupted: return "the message is not valid JSON"
-        case .keyNotFound(let key, _): return "the message has no '\(key.stringValue)'"
-        case .typeMismatch(_, let context):
-            if context.codingPath.isEmpty { return "the message is not a JSON object" }
-            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
-        case .valueNotFound(_, let context):
-            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' is null"
-        @unknown default: return "the message is not a varlink call"
-        }
-    }
-
     // MARK: Encoding
 
-    private func encode<P: Codable & Sendable>(_ parameters: P, continues: Bool? = nil) throws -> ByteBuffer {
-        frame(try encoder.encode(VarlinkReply(parameters: parameters, continues: continues)))
-    }
-
     func encodeError(_ error: VarlinkErrorReply) -> ByteBuffer {
-        // Encoding a plain struct of strings and numbers cannot fail.
-        frame((try? encoder.encode(error)) ?? Data(#"{"error":"org.varlink.service.InternalError"}"#.utf8))
+        frame(error.framed())
     }
 
-    private func frame(_ data: Data) -> ByteBuffer {
-        var buffer = ByteBufferAllocator().buffer(capacity: data.count + 1)
-        buffer.writeBytes(data)
-        buffer.writeInteger(VarlinkFraming.terminator)
-        return buffer
+    /// `bytes` already ends with the NUL terminator.
+    private func frame(_ bytes: [UInt8]) -> ByteBuffer {
+        allocator.buffer(bytes: bytes)
     }
 
     // MARK: Wire types

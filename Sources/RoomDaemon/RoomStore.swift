@@ -76,6 +76,10 @@ final class RoomStore: @unchecked Sendable {
 
     init(directory: String, sync: SyncMode) throws(SQLiteError) {
         database = try SQLiteDatabase(path: directory + "/roomd.sqlite3")
+        // roomd is the database's only user: an exclusive lock taken once saves the lock/unlock system
+        // calls of every transaction, and a second roomd on the same state directory fails to start
+        // instead of interleaving writes.
+        try database.execute("PRAGMA locking_mode = EXCLUSIVE")
         try database.execute("PRAGMA journal_mode = WAL")
         try database.execute("PRAGMA synchronous = \(sync == .full ? "FULL" : "NORMAL")")
         try database.execute(Self.schema)

@@ -51,7 +51,21 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 }
 
-/// Encodes to `{}`: the parameters of a method that takes or returns nothing.
-public struct NoParameters: Codable, Sendable, Equatable {
-    public init() {}
+extension JSONValue {
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let object) = self { return object }
+        return nil
+    }
+
+    /// The name of the value's JSON type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
 }
