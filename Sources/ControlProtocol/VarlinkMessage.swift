@@ -67,7 +67,7 @@ public struct VarlinkErrorReply: Codable, Sendable, Error, Equatable {
 
     public init(error: String, _ parameters: [String: JSONValue]) {
         self.error = error
-        self.parameters = .object(parameters)
+        self.parameters = .object(JSONObject(parameters))
     }
 }
 

@@ -152,6 +152,10 @@ public struct JID: Hashable, Sendable, CustomStringConvertible, Comparable {
     }
 
     public static func < (lhs: JID, rhs: JID) -> Bool { lhs.description < rhs.description }
+
+    // The counts follow from the text, so the text alone decides equality and the hash.
+    public static func == (lhs: JID, rhs: JID) -> Bool { lhs.description == rhs.description }
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
 }
 
 /// The bare JID of a room, `node@service`: a JID with a node and without a resource.

@@ -4,7 +4,7 @@ import StrictJSON
 /// A call's `parameters` object, read field by field; a missing or mistyped field is
 /// `org.varlink.service.InvalidParameter` naming it.
 struct CallParameters {
-    let object: [String: JSONValue]
+    let object: JSONObject
 
     init(_ value: JSONValue?) throws(VarlinkErrorReply) {
         switch value {
@@ -51,14 +51,14 @@ struct CallEnvelope {
     let more: Bool
     let parameters: JSONValue?
 
-    init(_ bytes: [UInt8]) throws(VarlinkErrorReply) {
-        guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw RoomsError.invalidMessage("the message is not valid UTF-8")
-        }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) throws(VarlinkErrorReply) {
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)
         } catch {
+            if error.offset == 0 && error.reason.contains("UTF-8") {
+                throw RoomsError.invalidMessage("the message is not valid UTF-8")
+            }
             throw RoomsError.invalidMessage("the message is not valid JSON: \(error)")
         }
         guard case .object(let object) = value else {

@@ -78,11 +78,13 @@ final class RoomService {
             return .replyAndClose(
                 encodeError(RoomsError.invalidMessage("a call was sent on a connection that is watching")))
         }
+        let parsed = message.withUnsafeReadableBytes { raw in
+            Result { () throws(VarlinkErrorReply) in try CallEnvelope(raw.bindMemory(to: UInt8.self)) }
+        }
         let call: CallEnvelope
-        do {
-            call = try CallEnvelope(Array(message.readableBytesView))
-        } catch {
-            return .reply(encodeError(error))
+        switch parsed {
+        case .success(let envelope): call = envelope
+        case .failure(let error): return .reply(encodeError(error))
         }
         do {
             let reply = try dispatch(call, connection: connection)

@@ -16,6 +16,20 @@ public struct JSONParser {
     public static let defaultMaxDepth = 64
 
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer, maxDepth: maxDepth) }
+        }
+        return try result.get()
+    }
+
+    /// Parses bytes in place, without copying them first (roomd parses straight out of its read buffer).
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth)
+        throws(JSONParseError) -> JSONValue
+    {
+        // One validation of the whole text lets every string below be made without validating again.
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw JSONParseError(reason: "the text is not valid UTF-8", offset: 0)
+        }
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
@@ -24,11 +38,11 @@ public struct JSONParser {
         return value
     }
 
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
     private var index = 0
 
-    private init(bytes: [UInt8], maxDepth: Int) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -73,7 +87,7 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)") }
         index += 1
-        var object: [String: JSONValue] = [:]
+        var object = JSONObject()
         skipWhitespace()
         if peek == UInt8(ascii: "}") {
             index += 1
@@ -88,7 +102,8 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            guard object.updateValue(value, forKey: key) == nil else { throw error("duplicate key '\(key)'") }
+            guard object[key] == nil else { throw error("duplicate key '\(key)'") }
+            object.appendNew(key, value)
             skipWhitespace()
             switch peek {
             case UInt8(ascii: ","): index += 1
@@ -154,7 +169,8 @@ public struct JSONParser {
             while let c = peek, c >= 0x30, c <= 0x39 { index += 1 }
         }
         if simple { return Double(bytes[start] == UInt8(ascii: "-") ? -integer : integer) }
-        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
             throw error("number out of range")
         }
         return value
@@ -167,9 +183,7 @@ public struct JSONParser {
         while index < bytes.count {
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
-                    throw error("string is not valid UTF-8")
-                }
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 index += 1
                 return text
             }
@@ -177,7 +191,7 @@ public struct JSONParser {
             if c < 0x20 { throw error("control character in a string") }
             index += 1
         }
-        var out = Array(bytes[start..<index])
+        var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let c = bytes[index]

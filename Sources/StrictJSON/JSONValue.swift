@@ -6,7 +6,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -21,7 +21,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .object(JSONObject(try container.decode([String: JSONValue].self)))
         }
     }
 
@@ -36,7 +36,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
             }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
+        case .object(let value): try container.encode(Dictionary(value.members, uniquingKeysWith: { _, last in last }))
         }
     }
 
@@ -52,7 +52,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
 }
 
 extension JSONValue {
-    public var objectValue: [String: JSONValue]? {
+    public var objectValue: JSONObject? {
         if case .object(let object) = self { return object }
         return nil
     }

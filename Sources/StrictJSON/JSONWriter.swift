@@ -90,9 +90,9 @@ public struct JSONWriter {
             endArray()
         case .object(let object):
             beginObject()
-            for key in object.keys.sorted() {
-                self.key(key)
-                self.value(object[key]!)
+            for member in object.members.sorted(by: { $0.key < $1.key }) {
+                self.key(member.key)
+                self.value(member.value)
             }
             endObject()
         }
@@ -135,6 +135,11 @@ public struct JSONWriter {
 
     private mutating func appendQuoted(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(byte)
