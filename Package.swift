@@ -21,12 +21,17 @@ let package = Package(
         .target(name: "StrictJSON"),
         // varlink framing and messages, the org.muckick.Rooms contract, a blocking client.
         .target(name: "ControlProtocol", dependencies: ["MUCCore", "StrictJSON"], exclude: ["org.muckick.Rooms.varlink"]),
+        .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
+        // XMPP's XML streams over expat: incremental parsing into stanzas, serialisation, limits.
+        .target(name: "XMLStream", dependencies: ["CExpat"]),
+        // XEP-0045 over XEP-0114: stanzas in, room transitions and stanzas out. No I/O.
+        .target(name: "MUCComponent", dependencies: ["MUCCore", "XMLStream", "COpenSSLCrypto"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The daemon: varlink server over a Unix socket (SwiftNIO), peer credentials, SQLite store.
         .target(
             name: "RoomDaemon",
             dependencies: [
-                "MUCCore", "ControlProtocol", "CSQLite",
+                "MUCCore", "ControlProtocol", "CSQLite", "MUCComponent", "XMLStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,6 +78,8 @@ let package = Package(
         ),
         .testTarget(name: "MUCCoreTests", dependencies: ["MUCCore"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
+        .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream"]),
+        .testTarget(name: "MUCComponentTests", dependencies: ["MUCComponent", "XMLStream", "MUCCore"]),
         .testTarget(name: "KickAPITests", dependencies: ["KickAPI"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
         .testTarget(
