@@ -38,26 +38,37 @@ case $SCRATCH in /*) ;; *) SCRATCH="$repo/$SCRATCH" ;; esac
 out=${out:-$SCRATCH/dist}
 case $out in /*) ;; *) out="$(pwd)/$out" ;; esac
 
-# Static archives of the C libraries, in a directory of their own that the linker searches before
-# the system directories: `-lfcgi` then finds libfcgi.a there (and no libfcgi.so), so the C
-# modules' link lines need no change. A library without a static archive stays dynamic and is
-# reported below.
+# Static archives of the C libraries, in a directory of their own. SwiftPM takes the link flags of
+# its system-library modules (CFastCGI, COpenSSLCrypto, CSQLite) from pkg-config files, whose
+# `-L/usr/lib/<multiarch>` would make `-lfcgi` find libfcgi.so first; so this script writes its own
+# fcgi.pc, libcrypto.pc and sqlite3.pc, put first on PKG_CONFIG_PATH, whose `-L` is that directory:
+# there `-lfcgi` finds only libfcgi.a. The Swift sources and Package.swift need no change. A library
+# without a static archive stays dynamic and is reported below.
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 static_dir="$SCRATCH/static-libs"
-mkdir -p "$static_dir"
-rm -f "$static_dir"/*.a
-for lib in fcgi crypto sqlite3; do
+rm -rf "$static_dir"
+mkdir -p "$static_dir/pkgconfig"
+for pair in fcgi:fcgi libcrypto:crypto sqlite3:sqlite3; do
+    pc=${pair%%:*} lib=${pair#*:}
     for dir in "/usr/lib/$multiarch" /usr/lib /usr/local/lib; do
         if [ -f "$dir/lib$lib.a" ]; then
             ln -sf "$dir/lib$lib.a" "$static_dir/lib$lib.a"
             break
         fi
     done
-    [ -e "$static_dir/lib$lib.a" ] || echo "build-portable.sh: no lib$lib.a (install its -dev package); lib$lib stays dynamic" >&2
+    if [ -e "$static_dir/lib$lib.a" ]; then
+        extra=""
+        [ "$lib" = crypto ] && extra=" -ldl -lpthread"
+        [ "$lib" = sqlite3 ] && extra=" -lm -ldl -lpthread"
+        printf 'Name: %s\nDescription: static lib%s for deploy/build-portable.sh\nVersion: 0\nLibs: -L%s -l%s%s\nCflags:\n' \
+            "$pc" "$lib" "$static_dir" "$lib" "$extra" >"$static_dir/pkgconfig/$pc.pc"
+    else
+        echo "build-portable.sh: no lib$lib.a (install its -dev package); lib$lib stays dynamic" >&2
+    fi
 done
+export PKG_CONFIG_PATH="$static_dir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 
-flags=(-c release --static-swift-stdlib --scratch-path "$SCRATCH"
-       -Xlinker -L"$static_dir" -Xlinker -s)
+flags=(-c release --static-swift-stdlib --scratch-path "$SCRATCH" -Xlinker -s)
 for product in "${products[@]}"; do
     echo "== $SWIFT build ${flags[*]} --product $product" >&2
     "$SWIFT" build "${flags[@]}" --product "$product" >&2

@@ -25,7 +25,8 @@
 #                          muc-kick-fcgi (with the real roomd on the kick path)
 #   MUC_KICK_FCGI=path     default: .build/release/muc-kick-fcgi
 #   ROOMD=path             default: .build/release/roomd
-#   MK_CONFIG=file         muc-kick-fcgi --config (default: generated, see mk_config)
+#   MK_CONFIG=file         muc-kick-fcgi --config (default: an empty file; the
+#                          Authorization and roomd socket come from MUC_KICK_*)
 #   MK_EXTRA_ARGS="..."    more muc-kick-fcgi arguments
 # The muc-kick side is skipped, with a message, when its binary (or, for the
 # kick path, roomd) does not exist. Nothing is built with swift here.

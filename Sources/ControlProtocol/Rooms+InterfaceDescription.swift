@@ -54,7 +54,8 @@ extension Rooms {
     )
 
     # Something that happened in a room. kind is one of: watching (first reply of
-    # Watch), created, destroyed, joined, left, kicked, banned, affiliation.
+    # Watch), created, destroyed, joined, left, kicked, banned, affiliation, nick
+    # (an XMPP occupant changed nickname: nick is the new one, reason "was OLD").
     type Event (
       kind: string,
       room: ?string,

@@ -43,6 +43,9 @@ public enum RoomsError {
         case .banned(let room, let jid):
             return VarlinkErrorReply(
                 error: banned, ["room": .string(room.description), "jid": .string(jid.description)])
+        case .nickChangeRefused(let room, let nick):
+            return VarlinkErrorReply(
+                error: nickConflict, ["room": .string(room.description), "nick": .string(nick.description)])
         case .notAllowed(let room, let nick, let affiliation):
             return VarlinkErrorReply(
                 error: notAllowed,

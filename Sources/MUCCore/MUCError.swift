@@ -10,4 +10,6 @@ public enum MUCError: Error, Equatable, Sendable {
     case banned(RoomAddress, jid: JID)
     /// A protected kick aimed at an owner or admin.
     case notAllowed(RoomAddress, nick: Nickname, affiliation: Affiliation)
+    /// A nickname change by an occupant with several sessions (they would all have to change at once).
+    case nickChangeRefused(RoomAddress, nick: Nickname)
 }

@@ -66,6 +66,21 @@ public struct Room: Sendable {
         return [.joined(address, occupant, session: session)]
     }
 
+    /// XEP-0045 §7.6: the occupant holding `session` takes `newNick`. Refused for multi-session occupants.
+    public mutating func changeNick(session: JID, to newNick: Nickname) throws(MUCError) -> [RoomEvent] {
+        guard let oldNick = sessionIndex[session], var occupant = occupants[oldNick] else {
+            throw .occupantNotFound(address, nick: nil, jid: session)
+        }
+        if oldNick == newNick { return [] }
+        if occupants[newNick] != nil { throw .nickConflict(address, nick: newNick) }
+        guard occupant.sessions.count == 1 else { throw .nickChangeRefused(address, nick: oldNick) }
+        occupants[oldNick] = nil
+        occupant = Occupant(nick: newNick, sessions: occupant.sessions, role: occupant.role, affiliation: occupant.affiliation)
+        occupants[newNick] = occupant
+        sessionIndex[session] = newNick
+        return [.nickChanged(address, from: oldNick, to: occupant)]
+    }
+
     /// Removes one session, or every session of `nick` when `session` is nil.
     public mutating func leave(nick: Nickname, session: JID?) throws(MUCError) -> [RoomEvent] {
         guard var occupant = occupants[nick] else { throw .occupantNotFound(address, nick: nick, jid: session) }

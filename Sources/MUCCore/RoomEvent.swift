@@ -8,11 +8,13 @@ public enum RoomEvent: Sendable, Equatable {
     case kicked(RemovedOccupant, reason: String?, actor: String?)
     case banned(RemovedOccupant, reason: String?, actor: String?)
     case affiliationChanged(RoomAddress, jid: JID, entry: AffiliationEntry, actor: String?)
+    /// XEP-0045 §7.6: the occupant (its one session) took another nickname.
+    case nickChanged(RoomAddress, from: Nickname, to: Occupant)
 
     public var room: RoomAddress {
         switch self {
         case .created(let room, _), .destroyed(let room, _, _), .joined(let room, _, _),
-            .left(let room, _, _, _), .affiliationChanged(let room, _, _, _):
+            .left(let room, _, _, _), .affiliationChanged(let room, _, _, _), .nickChanged(let room, _, _):
             return room
         case .kicked(let removed, _, _), .banned(let removed, _, _):
             return removed.room

@@ -65,6 +65,14 @@ public struct RoomRegistry: Sendable {
         }
     }
 
+    public mutating func changeNick(_ address: RoomAddress, session: JID, to nick: Nickname) throws(MUCError)
+        -> [RoomEvent]
+    {
+        try mutate(address) { (room: inout Room) throws(MUCError) in
+            try room.changeNick(session: session, to: nick)
+        }
+    }
+
     public mutating func kick(
         _ address: RoomAddress, target: KickTarget, reason: String?, actor: String?, protectPrivileged: Bool
     ) throws(MUCError) -> [RoomEvent] {

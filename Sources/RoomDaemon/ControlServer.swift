@@ -13,11 +13,12 @@ public final class RoomDaemon: Sendable {
     private let socketPath: String
     private let socketInode: UInt64?
     private let logger: Logger
+    private let service: NIOLoopBound<RoomService>
 
     /// Starts serving. One event loop owns every room: calls are short, and a single thread keeps the state
     /// free of locks and the order of events total.
     public static func start(_ configuration: RoomDaemonConfiguration, logger: Logger) throws -> RoomDaemon {
-        guard !configuration.services.isEmpty else {
+        guard !configuration.services.isEmpty || !configuration.components.isEmpty else {
             throw StartupError.config("no MUC service configured: pass --service DOMAIN at least once")
         }
         for service in configuration.services {
@@ -31,7 +32,7 @@ public final class RoomDaemon: Sendable {
         } catch {
             throw StartupError.cantCreate("cannot open the state database in \(configuration.stateDirectory): \(error)")
         }
-        var registry = RoomRegistry(services: configuration.services)
+        var registry = RoomRegistry(services: configuration.services + configuration.components.map(\.domain))
         do {
             let loaded = try store.loadRooms()
             for room in loaded.rooms { registry.restore(room) }
@@ -99,18 +100,23 @@ public final class RoomDaemon: Sendable {
             try? group.syncShutdownGracefully()
             throw StartupError.cantCreate("cannot publish the socket at \(path): \(reason)")
         }
+        let components = configuration.components
+        try loop.submit {
+            for component in components { service.value.addComponent(component) }
+        }.wait()
         logger.info(
             "listening",
             metadata: ["socket": "\(path)", "services": "\(configuration.services.joined(separator: ","))"])
         return RoomDaemon(
             group: group, serverChannel: channel, socketPath: path, socketInode: ControlSocketPath.inode(path),
-            logger: logger)
+            service: service, logger: logger)
     }
 
     private init(
         group: MultiThreadedEventLoopGroup, serverChannel: any Channel, socketPath: String, socketInode: UInt64?,
-        logger: Logger
+        service: NIOLoopBound<RoomService>, logger: Logger
     ) {
+        self.service = service
         self.group = group
         self.serverChannel = serverChannel
         self.socketPath = socketPath
@@ -127,6 +133,8 @@ public final class RoomDaemon: Sendable {
     /// acknowledged so far was committed before its reply, so nothing is left to save.
     public func shutdown() {
         if ControlSocketPath.inode(socketPath) == socketInode { unlink(socketPath) }
+        let service = self.service
+        try? serverChannel.eventLoop.submit { service.value.stopComponents() }.wait()
         try? serverChannel.close().wait()
         try? group.syncShutdownGracefully()
         logger.info("stopped")

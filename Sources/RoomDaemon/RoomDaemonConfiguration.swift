@@ -9,6 +9,8 @@ public struct RoomDaemonConfiguration: Sendable {
     public var protectPrivileged: Bool
     /// Mode of the control socket (0660: the owner and the socket's group).
     public var socketMode: UInt32
+    /// XEP-0114 component streams; each domain is served as well.
+    public var components: [ComponentConfiguration] = []
 
     public init(
         socketPath: String, stateDirectory: String, services: [String], policy: AccessPolicy = AccessPolicy(),

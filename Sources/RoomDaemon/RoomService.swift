@@ -3,6 +3,8 @@
 #endif
 import ControlProtocol
 import StrictJSON
+import MUCComponent
+import XMLStream
 import Logging
 import MUCCore
 import NIOCore
@@ -20,6 +22,9 @@ final class RoomService {
     private let allocator = ByteBufferAllocator()
     private var watchers: [ObjectIdentifier: ControlConnection] = [:]
     private var watchersToFlush: [ObjectIdentifier: ControlConnection] = [:]
+    /// XMPP component streams, one per MUC domain attached to an XMPP server.
+    private(set) var components: [ComponentConnection] = []
+    private var componentsToFlush: [ObjectIdentifier: ComponentConnection] = [:]
 
     static let version = "0.1.0"
     static let maxAuditLimit = 10_000
@@ -60,6 +65,37 @@ final class RoomService {
         }
         for connection in watchersToFlush.values { connection.channel.flush() }
         watchersToFlush.removeAll(keepingCapacity: true)
+        for component in componentsToFlush.values { component.flush() }
+        componentsToFlush.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: XMPP
+
+    func addComponent(_ configuration: ComponentConfiguration) {
+        let component = ComponentConnection(configuration: configuration, roomService: self, logger: logger)
+        components.append(component)
+        component.start()
+    }
+
+    func stopComponents() {
+        for component in components { component.stop() }
+    }
+
+    /// A stanza from an XMPP server: the component's MUC logic decides, the same transitions as the control
+    /// socket's happen, and every occupant on every transport hears of them.
+    func handleStanza(_ stanza: XMLElement, from component: ComponentConnection) {
+        let outcome = component.mucService.handle(stanza, registry: &registry)
+        send(outcome.before, via: component)
+        do {
+            try apply(outcome.events, uid: getuid())
+        } catch {
+            logger.error("cannot apply a stanza's events: \(error)")
+        }
+        send(outcome.after, via: component)
+    }
+
+    private func send(_ stanzas: [XMLElement], via component: ComponentConnection) {
+        if component.write(stanzas) { componentsToFlush[ObjectIdentifier(component)] = component }
     }
 
     // MARK: Calls
@@ -301,6 +337,9 @@ final class RoomService {
             logger.critical("cannot write to the state database, stopping: \(error)")
             exit(74)  // EX_IOERR; see endOfBatch
         }
+        for component in components {
+            send(component.mucService.render(events, registry: registry), via: component)
+        }
         guard !watchers.isEmpty else { return }
         for event in events {
             let message = Self.event(event)
@@ -399,6 +438,12 @@ final class RoomService {
                 kind: kind, room: removed.room.description, nick: removed.nick.description,
                 jids: removed.sessions.map(\.description), role: removed.role.rawValue,
                 affiliation: removed.affiliation.rawValue, reason: reason, actor: actor)
+        case .nickChanged(let room, let old, let occupant):
+            // `nick` is the new nickname; the old one is given in `reason` as "was OLD".
+            return Rooms.Event(
+                kind: "nick", room: room.description, nick: occupant.nick.description,
+                jids: occupant.sessions.map(\.description), role: occupant.role.rawValue,
+                affiliation: occupant.affiliation.rawValue, reason: "was \(old)")
         case .affiliationChanged(let room, let jid, let entry, let actor):
             return Rooms.Event(
                 kind: "affiliation", room: room.description, jids: [jid.description],

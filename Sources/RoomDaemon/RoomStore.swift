@@ -160,7 +160,7 @@ final class RoomStore: @unchecked Sendable {
             try audit("kick", removed, reason: reason, actor: actor, uid: uid, now: now)
         case .banned(let removed, let reason, let actor):
             try audit("ban", removed, reason: reason, actor: actor, uid: uid, now: now)
-        case .joined, .left:
+        case .joined, .left, .nickChanged:
             break  // presence is live state, never stored
         }
     }

@@ -35,6 +35,16 @@ struct RoomdCommand: ParsableCommand {
     @Flag(help: "Refuse to kick owners and admins, whatever the caller asks.")
     var protectPrivileged = false
 
+    @Option(
+        name: .customLong("xmpp-component"),
+        help: ArgumentHelp(
+            "Attach to an XMPP server as the component for a MUC domain: DOMAIN=HOST:PORT (repeatable).",
+            discussion: "The secret comes from --xmpp-secret-file or $ROOMD_XMPP_SECRET, never the command line."))
+    var xmppComponents: [String] = []
+
+    @Option(help: "File holding the component secret(s): one line, or DOMAIN=SECRET lines for several domains.")
+    var xmppSecretFile: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -56,9 +66,10 @@ struct RoomdCommand: ParsableCommand {
             guard let gid = AccessPolicy.gid(named: adminGroup) else { fail("unknown group '\(adminGroup)'", 67) }
             policy.adminGroup = gid
         }
-        let configuration = RoomDaemonConfiguration(
+        var configuration = RoomDaemonConfiguration(
             socketPath: socket, stateDirectory: stateDir, services: services, policy: policy, sync: syncMode,
             protectPrivileged: protectPrivileged)
+        configuration.components = componentConfigurations()
 
         let daemon: RoomDaemon
         do {
@@ -84,11 +95,53 @@ struct RoomdCommand: ParsableCommand {
         withExtendedLifetime(sources) {}
     }
 
+    /// `DOMAIN=HOST:PORT` options with their secrets.
+    private func componentConfigurations() -> [ComponentConfiguration] {
+        guard !xmppComponents.isEmpty else { return [] }
+        var secrets: [String: String] = [:]
+        var defaultSecret = getenv("ROOMD_XMPP_SECRET").map { String(cString: $0) }
+        if let path = xmppSecretFile {
+            guard let text = try? readSmallFile(path) else { fail("cannot read --xmpp-secret-file \(path)", 66) }
+            let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+            if lines.count == 1 && !lines[0].contains("=") {
+                defaultSecret = lines[0]
+            } else {
+                for line in lines {
+                    guard let equals = line.firstIndex(of: "=") else { fail("--xmpp-secret-file: expected DOMAIN=SECRET lines", 78) }
+                    secrets[line[..<equals].lowercased()] = String(line[line.index(after: equals)...])
+                }
+            }
+        }
+        return xmppComponents.map { option in
+            guard let equals = option.firstIndex(of: "="), let colon = option.lastIndex(of: ":"), colon > equals,
+                let port = Int(option[option.index(after: colon)...]), (1...65535).contains(port)
+            else { fail("--xmpp-component must be DOMAIN=HOST:PORT, not '\(option)'", 64) }
+            let domain = option[..<equals].lowercased()
+            let host = String(option[option.index(after: equals)..<colon])
+            guard let secret = secrets[domain] ?? defaultSecret, !secret.isEmpty else {
+                fail("no component secret for \(domain): use --xmpp-secret-file or ROOMD_XMPP_SECRET", 78)
+            }
+            return ComponentConfiguration(domain: domain, host: host, port: port, secret: secret)
+        }
+    }
+
+    private func readSmallFile(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StartupFileError() }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 64 * 1024)
+        let count = read(fd, &bytes, bytes.count)
+        guard count >= 0 else { throw StartupFileError() }
+        return String(decoding: bytes[..<count], as: UTF8.self)
+    }
+
     private func fail(_ message: String, _ code: Int32) -> Never {
         writeError("roomd: \(message)\n")
         Glibc.exit(code)
     }
 }
+
+struct StartupFileError: Error {}
 
 /// Writes straight to fd 2: the C `stderr` global is not concurrency-safe in Swift 6.
 func writeError(_ text: String) {

@@ -1,0 +1,46 @@
+import XMLStream
+
+/// A stanza error (RFC 6120 §8.3) with the condition and type XEP-0045 prescribes for each case.
+public struct StanzaError: Error, Equatable, Sendable {
+    public var condition: String
+    public var type: String
+    public var text: String?
+
+    public init(_ condition: String, type: String, text: String? = nil) {
+        self.condition = condition
+        self.type = type
+        self.text = text
+    }
+
+    public static let badRequest = StanzaError("bad-request", type: "modify")
+    public static let conflict = StanzaError("conflict", type: "cancel")
+    public static let forbidden = StanzaError("forbidden", type: "auth")
+    public static let itemNotFound = StanzaError("item-not-found", type: "cancel")
+    public static let jidMalformed = StanzaError("jid-malformed", type: "modify")
+    public static let notAcceptable = StanzaError("not-acceptable", type: "modify")
+    public static let notAllowed = StanzaError("not-allowed", type: "cancel")
+    public static let serviceUnavailable = StanzaError("service-unavailable", type: "cancel")
+    public static let featureNotImplemented = StanzaError("feature-not-implemented", type: "cancel")
+
+    var element: XMLElement {
+        var error = XMLElement("error", namespace: Namespace.component, attributes: ["type": type])
+        error.append(XMLElement(condition, namespace: Namespace.stanzaErrors))
+        if let text {
+            error.append(XMLElement("text", namespace: Namespace.stanzaErrors).adding(text: text))
+        }
+        return error
+    }
+
+    /// The error reply to `stanza`: addresses swapped, same id, the original's children kept for presence
+    /// (so a client sees which join failed) and dropped otherwise.
+    func reply(to stanza: XMLElement) -> XMLElement {
+        var reply = XMLElement(stanza.name, namespace: Namespace.component)
+        reply["type"] = "error"
+        reply["from"] = stanza["to"]
+        reply["to"] = stanza["from"]
+        reply["id"] = stanza["id"]
+        if stanza.name == "presence", let x = stanza.child("x", namespace: Namespace.muc) { reply.append(x) }
+        reply.append(element)
+        return reply
+    }
+}
