@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "KickResponder",
             dependencies: [
-                "KickAPI", "ControlProtocol", "MUCCore", "CFastCGI",
+                "KickAPI", "ControlProtocol", "MUCCore", "StrictJSON", "CFastCGI",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -50,6 +50,8 @@ public final class ControlClient {
     public let socketPath: String
     private var fd: Int32
     private var buffer: [UInt8] = []
+    /// Reused for every read: allocating (and zeroing) 64 KiB per reply showed in the responder's profile.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     private let encoder = JSONEncoder.varlink()
     private let decoder = JSONDecoder()
     /// Replies can be large (ListRooms of a big service); requests are limited by the daemon.
@@ -118,6 +120,11 @@ public final class ControlClient {
         try writeAll(bytes)
     }
 
+    /// Writes one complete, already framed message (the responder builds its calls with `JSONWriter`).
+    public func sendFramed(_ bytes: [UInt8]) throws(ControlClientError) {
+        try writeAll(bytes)
+    }
+
     /// Reads one reply; `continues` tells whether a `more` stream has more to come.
     public func receive<Reply: Decodable>(_ type: Reply.Type) throws(ControlClientError) -> (
         reply: Reply, continues: Bool
@@ -183,7 +190,6 @@ public final class ControlClient {
     }
 
     private func readMore() throws(ControlClientError) {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {

@@ -1,5 +1,5 @@
-import FoundationEssentials
 import MUCCore
+import StrictJSON
 
 /// POST /muc_kick: turns a request into a response, asking a `RoomKicker` for the kick.
 ///
@@ -66,7 +66,7 @@ public struct KickHandler: Sendable {
         }
 
         // Prosody's module answers a missing or null field with this exact text; clients may match it.
-        let missing = KickResponse.json(400, ["error": "Missing nickname and/or MUC"])
+        let missing = error(400, "Missing nickname and/or MUC")
         guard let mucField = body.muc, mucField != .null else { return missing }
         guard case .string(let mucText) = mucField else { return error(400, "Invalid MUC: expected a string") }
         let nicknameField = body.nickname == .null ? nil : body.nickname
@@ -123,20 +123,19 @@ public struct KickHandler: Sendable {
     }
 
     private func success(_ command: KickCommand, _ kicked: [KickedOccupant]) -> KickResponse {
-        struct Kicked: Encodable {
-            var muc: String
-            var nickname: String?
-            var jid: String?
-            var nicknames: [String]
-            var jids: [String]
-        }
-        var summary = Kicked(
-            muc: command.room.description, nicknames: kicked.map(\.nickname), jids: kicked.flatMap(\.jids))
-        switch command.target {
-        case .nick(let nick): summary.nickname = nick.description
-        case .jid(let jid): summary.jid = jid.description
-        }
-        return KickResponse.json(200, ["kicked": summary])
+        var writer = JSONWriter(capacity: 160)
+        writer.beginObject()
+        writer.key("kicked")
+        writer.beginObject()
+        // Keys in sorted order, as clients of the first release saw them.
+        if case .jid(let jid) = command.target { writer.field("jid", jid.description) }
+        writer.field("jids", kicked.flatMap(\.jids))
+        writer.field("muc", command.room.description)
+        if case .nick(let nick) = command.target { writer.field("nickname", nick.description) }
+        writer.field("nicknames", kicked.map(\.nickname))
+        writer.endObject()
+        writer.endObject()
+        return KickResponse(status: 200, headers: [("Content-Type", "application/json")], body: writer.bytes)
     }
 
     private func failure(_ failure: KickFailure, _ command: KickCommand) -> KickResponse {
@@ -166,9 +165,11 @@ public struct KickHandler: Sendable {
     private func error(_ status: Int, _ message: String, extraHeaders: [(name: String, value: String)] = [])
         -> KickResponse
     {
-        var response = KickResponse.json(status, ["error": message])
-        response.headers += extraHeaders
-        return response
+        var writer = JSONWriter(capacity: message.utf8.count + 16)
+        writer.beginObject()
+        writer.field("error", message)
+        writer.endObject()
+        return KickResponse(status: status, headers: [("Content-Type", "application/json")] + extraHeaders, body: writer.bytes)
     }
 
     private func logged(_ response: KickResponse, _ room: RoomAddress, _ nickname: String?) -> KickResponse {
@@ -195,12 +196,3 @@ public struct KickHandler: Sendable {
     }
 }
 
-extension KickResponse {
-    /// A JSON response (`Content-Type: application/json`), keys sorted so bodies are stable.
-    static func json<T: Encodable>(_ status: Int, _ value: T) -> KickResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(value)).map(Array.init) ?? Array(#"{"error":"Internal error"}"#.utf8)
-        return KickResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
-    }
-}

@@ -44,10 +44,19 @@ public struct KickResponse: Sendable, Equatable {
 
     /// The CGI/FastCGI header block (`Status:` line, headers, blank line) followed by the body.
     public func cgiBytes() -> [UInt8] {
-        var head = "Status: \(status) \(Self.reasonPhrase(status))\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if status != 204 { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        return Array(head.utf8) + body
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128 + body.count)
+        func line(_ name: String, _ value: String) {
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: "\r\n".utf8)
+        }
+        line("Status", "\(status) \(Self.reasonPhrase(status))")
+        for (name, value) in headers { line(name, value) }
+        if status != 204 { line("Content-Length", String(body.count)) }
+        bytes.append(contentsOf: "\r\n".utf8)
+        bytes.append(contentsOf: body)
+        return bytes
     }
 }
