@@ -191,8 +191,8 @@ public struct KickHandler: Sendable {
 
     /// Client text shown in logs: bounded, one line.
     static func loggable(_ text: String) -> String {
-        let clean = String(String.UnicodeScalarView(text.unicodeScalars.prefix(128).map { $0.value < 0x20 ? "?" : $0 }))
-        return clean
+        if text.utf8.count <= 128 && !text.utf8.contains(where: { $0 < 0x20 }) { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.prefix(128).map { $0.value < 0x20 ? "?" : $0 }))
     }
 }
 

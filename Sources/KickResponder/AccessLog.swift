@@ -25,29 +25,59 @@ public struct AccessLog: Sendable {
         var seconds = wall.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        var line = Self.timestamp(parts)
-        line += " muc-kick-fcgi: \(Self.clean(method, 16)) \(response.status)"
-        line += " room=\(response.logRoom.map { Self.clean($0, 128) } ?? "-")"
-        line += " nickname=\(response.logNickname.map { Self.clean($0, 128) } ?? "-")"
-        line += " duration=\(micros / 1000).\(Self.pad(Int(micros % 1000), 3))ms\n"
-        var bytes = Array(line.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        var line: [UInt8] = []
+        line.reserveCapacity(160)
+        Self.number(Int(parts.tm_year) + 1900, 4, &line)
+        line.append(UInt8(ascii: "-"))
+        Self.number(Int(parts.tm_mon) + 1, 2, &line)
+        line.append(UInt8(ascii: "-"))
+        Self.number(Int(parts.tm_mday), 2, &line)
+        line.append(UInt8(ascii: "T"))
+        Self.number(Int(parts.tm_hour), 2, &line)
+        line.append(UInt8(ascii: ":"))
+        Self.number(Int(parts.tm_min), 2, &line)
+        line.append(UInt8(ascii: ":"))
+        Self.number(Int(parts.tm_sec), 2, &line)
+        line.append(contentsOf: "Z muc-kick-fcgi: ".utf8)
+        Self.clean(method, 16, &line)
+        line.append(UInt8(ascii: " "))
+        Self.number(response.status, 3, &line)
+        line.append(contentsOf: " room=".utf8)
+        Self.clean(response.logRoom ?? "-", 128, &line)
+        line.append(contentsOf: " nickname=".utf8)
+        Self.clean(response.logNickname ?? "-", 128, &line)
+        line.append(contentsOf: " duration=".utf8)
+        Self.number(Int(micros / 1000), 1, &line)
+        line.append(UInt8(ascii: "."))
+        Self.number(Int(micros % 1000), 3, &line)
+        line.append(contentsOf: "ms\n".utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
-    static func timestamp(_ t: tm) -> String {
-        "\(pad(Int(t.tm_year) + 1900, 4))-\(pad(Int(t.tm_mon) + 1, 2))-\(pad(Int(t.tm_mday), 2))T"
-            + "\(pad(Int(t.tm_hour), 2)):\(pad(Int(t.tm_min), 2)):\(pad(Int(t.tm_sec), 2))Z"
-    }
-
-    static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    static func number(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
+        var digits: [UInt8] = []
+        var rest = max(value, 0)
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        for _ in digits.count..<max(width, digits.count) { out.append(UInt8(ascii: "0")) }
+        out.append(contentsOf: digits.reversed())
     }
 
     /// Client-supplied text: no spaces or control characters (the line stays parseable), bounded.
-    static func clean(_ text: String, _ limit: Int) -> String {
-        String(
-            String.UnicodeScalarView(
-                text.unicodeScalars.prefix(limit).map { $0.value <= 0x20 || $0.value == 0x7F ? "_" : $0 }))
+    static func clean(_ text: String, _ limit: Int, _ out: inout [UInt8]) {
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count == limit { break }
+            count += 1
+            if scalar.value <= 0x20 || scalar.value == 0x7F {
+                out.append(UInt8(ascii: "_"))
+            } else if scalar.isASCII {
+                out.append(UInt8(scalar.value))
+            } else {
+                out.append(contentsOf: String(scalar).utf8)
+            }
+        }
     }
 }
