@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds muc-kick-fcgi, roomd and roomctl for a Linux host that has no Swift installed (shared
-# hosting, a minimal server): release mode, the Swift runtime linked in (--static-swift-stdlib),
-# and libfcgi, libcrypto (OpenSSL 3) and libsqlite3 linked in from their static archives. What is
-# left dynamic is glibc (libc, libm), libstdc++ and libgcc_s, which every glibc Linux has.
+# hosting, a minimal server): release mode, stripped, the Swift runtime linked in
+# (--static-swift-stdlib), and the C libraries of Package.swift's system-library modules (libfcgi,
+# libcrypto of OpenSSL 3, libsqlite3, libexpat, ...) linked in from their static archives. What stays
+# dynamic is glibc (libc, libm), libstdc++ and libgcc_s, which every glibc Linux has.
 #
 #   deploy/build-portable.sh [--out DIR] [--product NAME]...
 #
@@ -12,11 +13,12 @@
 # Environment: SCRATCH (default .build-portable: its own build directory, so it never fights
 # with the debug/release builds in .build), SWIFT (default swift).
 #
-# It prints each binary's size and `ldd` output, and fails if a binary still needs a Swift runtime
-# library (libswift*, libFoundation*, libdispatch, libBlocksRuntime) or libfcgi/libcrypto/libsqlite3.
+# It prints each binary's size and `ldd` output. It fails if a binary still needs a Swift runtime
+# library (libswift*, libFoundation*, libdispatch, libBlocksRuntime); a C library without a static
+# archive (no -dev package installed) stays dynamic and is named in a note.
 #
-# The binaries need a glibc at least as new as the build machine's (Debian 12: glibc 2.36) on
-# x86_64 (or the build machine's architecture). Build on the oldest distribution you deploy to.
+# The binaries need a glibc at least as new as the build machine's (Debian 12: glibc 2.36) on the
+# build machine's architecture. Build on the oldest distribution you deploy to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -39,32 +41,45 @@ out=${out:-$SCRATCH/dist}
 case $out in /*) ;; *) out="$(pwd)/$out" ;; esac
 
 # Static archives of the C libraries, in a directory of their own. SwiftPM takes the link flags of
-# its system-library modules (CFastCGI, COpenSSLCrypto, CSQLite) from pkg-config files, whose
-# `-L/usr/lib/<multiarch>` would make `-lfcgi` find libfcgi.so first; so this script writes its own
-# fcgi.pc, libcrypto.pc and sqlite3.pc, put first on PKG_CONFIG_PATH, whose `-L` is that directory:
-# there `-lfcgi` finds only libfcgi.a. The Swift sources and Package.swift need no change. A library
-# without a static archive stays dynamic and is reported below.
+# the package's system-library modules (CFastCGI, COpenSSLCrypto, CSQLite, ...: every `pkgConfig:` in
+# Package.swift) from their pkg-config files, whose `-L/usr/lib/<multiarch>` would make `-lfcgi` find
+# libfcgi.so first. So this script writes its own .pc file for each of them, put first on
+# PKG_CONFIG_PATH, whose `-L` is that directory and whose libraries are the static ones (with their
+# private dependencies): there `-lfcgi` finds only libfcgi.a. The Swift sources and Package.swift
+# need no change. A library without a static archive stays dynamic and is reported below.
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 static_dir="$SCRATCH/static-libs"
 rm -rf "$static_dir"
 mkdir -p "$static_dir/pkgconfig"
-for pair in fcgi:fcgi libcrypto:crypto sqlite3:sqlite3; do
-    pc=${pair%%:*} lib=${pair#*:}
-    for dir in "/usr/lib/$multiarch" /usr/lib /usr/local/lib; do
-        if [ -f "$dir/lib$lib.a" ]; then
-            ln -sf "$dir/lib$lib.a" "$static_dir/lib$lib.a"
-            break
-        fi
+find_archive() {
+    local dir
+    for dir in "/usr/local/lib/$multiarch" /usr/local/lib "/usr/lib/$multiarch" /usr/lib; do
+        if [ -f "$dir/lib$1.a" ]; then echo "$dir/lib$1.a"; return 0; fi
     done
-    if [ -e "$static_dir/lib$lib.a" ]; then
-        extra=""
-        [ "$lib" = crypto ] && extra=" -ldl -lpthread"
-        [ "$lib" = sqlite3 ] && extra=" -lm -ldl -lpthread"
-        printf 'Name: %s\nDescription: static lib%s for deploy/build-portable.sh\nVersion: 0\nLibs: -L%s -l%s%s\nCflags:\n' \
-            "$pc" "$lib" "$static_dir" "$lib" "$extra" >"$static_dir/pkgconfig/$pc.pc"
-    else
-        echo "build-portable.sh: no lib$lib.a (install its -dev package); lib$lib stays dynamic" >&2
+    return 1
+}
+for pc in $(grep -o 'pkgConfig: *"[^"]*"' Package.swift | cut -d'"' -f2 | sort -u); do
+    own=$(pkg-config --libs-only-l "$pc") || { echo "build-portable.sh: pkg-config knows no $pc" >&2; exit 1; }
+    all=$(pkg-config --static --libs-only-l "$pc")
+    missing=""
+    for flag in $own; do
+        lib=${flag#-l}
+        archive=$(find_archive "$lib") || { missing="$missing lib$lib.a"; continue; }
+        ln -sf "$archive" "$static_dir/lib$lib.a"
+    done
+    if [ -n "$missing" ]; then
+        echo "build-portable.sh: no$missing for $pc (install its -dev package): it stays dynamic" >&2
+        continue
     fi
+    # private dependencies (e.g. -lz of sqlite3): static too when an archive exists, except glibc's own
+    for flag in $all; do
+        lib=${flag#-l}
+        case $lib in c|m|dl|pthread|rt|util|resolv) continue ;; esac
+        [ -e "$static_dir/lib$lib.a" ] && continue
+        archive=$(find_archive "$lib") && ln -sf "$archive" "$static_dir/lib$lib.a"
+    done
+    printf 'Name: %s\nDescription: %s linked statically, for deploy/build-portable.sh\nVersion: 0\nLibs: -L%s %s -lpthread\nCflags: %s\n' \
+        "$pc" "$pc" "$static_dir" "$all" "$(pkg-config --cflags "$pc")" >"$static_dir/pkgconfig/$pc.pc"
 done
 export PKG_CONFIG_PATH="$static_dir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 
@@ -84,9 +99,13 @@ for product in "${products[@]}"; do
     echo "== $out/$product: $size bytes ($(( (size + 524288) / 1048576 )) MiB)"
     libs=$(ldd "$out/$product" 2>&1 || true)
     echo "$libs"
-    if grep -Eq 'libswift|libFoundation|libdispatch|libBlocksRuntime|libicu|libfcgi|libcrypto|libsqlite3|not found' <<<"$libs"; then
-        echo "build-portable.sh: $product still depends on a library it should carry" >&2
+    if grep -Eq 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime|libicu|not found' <<<"$libs"; then
+        echo "build-portable.sh: $product still needs the Swift runtime (see ldd above)" >&2
         status=1
+    fi
+    extra=$(awk '{print $1}' <<<"$libs" | grep -Ev '^(linux-vdso|/lib64/ld-linux|ld-linux|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libutil\.so|libstdc\+\+\.so|libgcc_s\.so)' || true)
+    if [ -n "$extra" ]; then
+        echo "build-portable.sh: note: $product also needs" $extra "on the target host" >&2
     fi
 done
 exit "$status"

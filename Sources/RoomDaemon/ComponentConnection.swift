@@ -137,7 +137,7 @@ final class ComponentConnection {
     }
 
     func endOfRead() {
-        roomService.endOfBatch()
+        roomService.finishRead(on: nil)
     }
 
     /// Queues stanzas on the stream; the room service flushes after committing.

@@ -91,10 +91,11 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     }
 
     private func finishBatch(context: ChannelHandlerContext) {
-        service.endOfBatch()
         if hasUnflushedReplies {
             hasUnflushedReplies = false
-            context.flush()
+            service.finishRead(on: context.channel)
+        } else {
+            service.finishRead(on: nil)
         }
     }
 }
