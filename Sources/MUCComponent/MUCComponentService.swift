@@ -385,6 +385,8 @@ public final class MUCComponentService {
     public func render(_ events: [RoomEvent], registry: RoomRegistry) -> [XMLElement] {
         var stanzas: [XMLElement] = []
         let created = Set(events.compactMap { if case .created(let room, _) = $0 { return room } else { return nil } })
+        // A join later in the batch already shows the affiliation the creator was just given.
+        let joining = Set(events.compactMap { if case .joined(_, _, let session) = $0 { return session.bare } else { return nil } })
         for event in events where event.room.service == domain {
             switch event {
             case .created:
@@ -457,6 +459,7 @@ public final class MUCComponentService {
                 subjects[room] = nil
             case .affiliationChanged(let room, let jid, _, _):
                 // Occupants of that user show their new affiliation and role to everyone.
+                guard !joining.contains(jid.bare) else { continue }
                 for occupant in registry.rooms[room]?.sortedOccupants ?? [] where occupant.bareJID == jid.bare {
                     stanzas += broadcastPresence(of: occupant, in: room, registry: registry)
                 }

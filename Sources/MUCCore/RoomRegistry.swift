@@ -89,15 +89,17 @@ public struct RoomRegistry: Sendable {
         }
     }
 
-    /// Applies a transition to one room in place, then destroys the room if it is temporary and empty.
+    /// Applies a transition to one room in place, then destroys the room if it is temporary and the transition
+    /// took its last occupant away (an empty temporary room just created, or given an affiliation, stays).
     private mutating func mutate(
         _ address: RoomAddress, _ transition: (inout Room) throws(MUCError) -> [RoomEvent]
     ) throws(MUCError) -> [RoomEvent] {
         try checkService(address)
-        guard rooms[address] != nil else { throw .roomNotFound(address) }
+        guard let before = rooms[address] else { throw .roomNotFound(address) }
+        let wasOccupied = !before.isEmpty
         // Mutating through the dictionary's subscript keeps the room uniquely referenced (no copy).
         var events = try transition(&rooms[address]!)
-        if let room = rooms[address], !room.configuration.persistent, room.isEmpty {
+        if wasOccupied, let room = rooms[address], !room.configuration.persistent, room.isEmpty {
             rooms[address] = nil
             events.append(.destroyed(address, removed: [], reason: nil))
         }

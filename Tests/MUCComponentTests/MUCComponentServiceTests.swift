@@ -1,0 +1,229 @@
+import MUCCore
+import Testing
+import XMLStream
+
+@testable import MUCComponent
+
+/// Transcript tests in the manner of Prosody's scansion specs: "Romeo sends ..., Romeo receives ...".
+@Suite struct MUCComponentServiceTests {
+    let service = MUCComponentService(domain: "chat.localhost")
+    var registry = RoomRegistry(services: ["chat.localhost"])
+
+    static let romeo = "romeo@localhost/garden"
+    static let juliet = "juliet@localhost/balcony"
+    static let nurse = "nurse@localhost/kitchen"
+
+    func presence(from: String, to: String, type: String? = nil) -> XMLElement {
+        var stanza = XMLElement("presence", namespace: Namespace.component, attributes: ["from": from, "to": to])
+        if let type { stanza["type"] = type }
+        stanza.append(XMLElement("x", namespace: Namespace.muc))
+        return stanza
+    }
+
+    /// Sends a stanza the way roomd does: `before`, then the events' presences, then `after`.
+    mutating func send(_ stanza: XMLElement) -> [XMLElement] {
+        let outcome = service.handle(stanza, registry: &registry)
+        return outcome.before + service.render(outcome.events, registry: registry) + outcome.after
+    }
+
+    func item(_ stanza: XMLElement) -> XMLElement? {
+        stanza.child("x", namespace: Namespace.mucUser)?.child("item", namespace: Namespace.mucUser)
+    }
+
+    func codes(_ stanza: XMLElement) -> [String] {
+        stanza.child("x", namespace: Namespace.mucUser)?.children("status", namespace: Namespace.mucUser).compactMap { $0["code"] } ?? []
+    }
+
+    mutating func threeInTheRoom() {
+        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        _ = send(presence(from: Self.juliet, to: "garden@chat.localhost/Juliet"))
+        _ = send(presence(from: Self.nurse, to: "garden@chat.localhost/Nurse"))
+    }
+
+    @Test mutating func firstJoinCreatesAnInstantRoomOwnedByTheCreator() throws {
+        let out = send(presence(from: Self.romeo, to: "Garden@Chat.Localhost/Romeo"))
+        #expect(out.count == 2)
+        let selfPresence = out[0]
+        #expect(selfPresence["from"] == "garden@chat.localhost/Romeo")
+        #expect(selfPresence["to"] == Self.romeo)
+        #expect(item(selfPresence)?["affiliation"] == "owner")
+        #expect(item(selfPresence)?["role"] == "moderator")
+        #expect(item(selfPresence)?["jid"] == Self.romeo)
+        #expect(codes(selfPresence) == ["110", "201"])
+        #expect(out[1].name == "message" && out[1].child("subject") != nil && out[1]["type"] == "groupchat")
+        let room = try registry.room(try RoomAddress(parsing: "garden@chat.localhost"))
+        #expect(!room.configuration.persistent)
+        #expect(room.affiliation(of: try JID(parsing: Self.romeo)) == .owner)
+    }
+
+    @Test mutating func joinerGetsTheOccupantsFirstThenOthersSeeItSemiAnonymously() {
+        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        let out = send(presence(from: Self.juliet, to: "garden@chat.localhost/Juliet"))
+        // Romeo's presence to Juliet, Juliet's to Romeo (moderator: sees her JID), Juliet's self-presence, subject.
+        #expect(out.map { $0["to"] } == [Self.juliet, Self.romeo, Self.juliet, Self.juliet])
+        #expect(out[0]["from"] == "garden@chat.localhost/Romeo")
+        #expect(item(out[0])?["jid"] == nil, "a participant does not see real JIDs")
+        #expect(item(out[1])?["jid"] == Self.juliet, "a moderator sees real JIDs")
+        #expect(codes(out[2]) == ["110"])
+        #expect(item(out[2])?["role"] == "participant")
+    }
+
+    @Test mutating func nicknameConflictIs409AndBansAreForbidden() {
+        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        let conflict = send(presence(from: Self.juliet, to: "garden@chat.localhost/Romeo"))
+        #expect(conflict.count == 1)
+        #expect(conflict[0]["type"] == "error")
+        #expect(conflict[0].child("error")?.child("conflict", namespace: Namespace.stanzaErrors) != nil)
+        _ = try? registry.setAffiliation(
+            try RoomAddress(parsing: "garden@chat.localhost"), jid: try JID(parsing: Self.nurse), affiliation: .outcast,
+            reason: nil, actor: nil)
+        let banned = send(presence(from: Self.nurse, to: "garden@chat.localhost/Nurse"))
+        #expect(banned[0].child("error")?["type"] == "auth")
+        #expect(banned[0].child("error")?.child("forbidden", namespace: Namespace.stanzaErrors) != nil)
+    }
+
+    func adminKick(from: String, nick: String, reason: String?) -> XMLElement {
+        var item = XMLElement("item", namespace: Namespace.mucAdmin, attributes: ["nick": nick, "role": "none"])
+        if let reason { item.append(XMLElement("reason", namespace: Namespace.mucAdmin).adding(text: reason)) }
+        return XMLElement(
+            "iq", namespace: Namespace.component,
+            attributes: ["from": from, "to": "garden@chat.localhost", "type": "set", "id": "kick1"]
+        ).adding(XMLElement("query", namespace: Namespace.mucAdmin).adding(item))
+    }
+
+    @Test mutating func moderatorKickSendsTheXEP0045Presences() {
+        threeInTheRoom()
+        let out = send(adminKick(from: Self.romeo, nick: "Nurse", reason: "Too talkative"))
+        let toNurse = out.filter { $0["to"] == Self.nurse }
+        #expect(toNurse.count == 1)
+        let kicked = toNurse[0]
+        #expect(kicked["type"] == "unavailable")
+        #expect(kicked["from"] == "garden@chat.localhost/Nurse")
+        #expect(item(kicked)?["role"] == "none")
+        #expect(item(kicked)?["affiliation"] == "none")
+        #expect(item(kicked)?.child("reason")?.text == "Too talkative")
+        #expect(item(kicked)?.child("actor")?["nick"] == "Romeo")
+        #expect(codes(kicked) == ["110", "307"])
+        let others = out.filter { $0.name == "presence" && $0["to"] != Self.nurse }
+        #expect(Set(others.compactMap { $0["to"] }) == [Self.romeo, Self.juliet])
+        for presence in others {
+            #expect(codes(presence) == ["307"])
+            #expect(item(presence)?.child("reason")?.text == "Too talkative")
+        }
+        #expect(item(others.first { $0["to"] == Self.romeo }!)?["jid"] == Self.nurse)
+        #expect(item(others.first { $0["to"] == Self.juliet }!)?["jid"] == nil)
+        let result = out.last!
+        #expect(result.name == "iq" && result["type"] == "result" && result["id"] == "kick1" && result["to"] == Self.romeo)
+    }
+
+    @Test mutating func kickPermissionRulesOfSection8_2() throws {
+        threeInTheRoom()
+        let byParticipant = send(adminKick(from: Self.juliet, nick: "Nurse", reason: nil))
+        #expect(byParticipant.count == 1)
+        #expect(byParticipant[0].child("error")?.child("forbidden", namespace: Namespace.stanzaErrors) != nil)
+        let missing = send(adminKick(from: Self.romeo, nick: "Tybalt", reason: nil))
+        #expect(missing[0].child("error")?.child("item-not-found", namespace: Namespace.stanzaErrors) != nil)
+        // Juliet becomes admin (moderator); she may not kick the owner.
+        _ = try registry.setAffiliation(
+            try RoomAddress(parsing: "garden@chat.localhost"), jid: try JID(parsing: Self.juliet), affiliation: .admin,
+            reason: nil, actor: nil)
+        let atOwner = send(adminKick(from: Self.juliet, nick: "Romeo", reason: nil))
+        #expect(atOwner[0].child("error")?.child("not-allowed", namespace: Namespace.stanzaErrors) != nil)
+    }
+
+    @Test mutating func controlSocketKickReachesXMPPOccupantsWithoutActorOrReasonWhenNone() throws {
+        threeInTheRoom()
+        let events = try registry.kick(
+            try RoomAddress(parsing: "garden@chat.localhost"), target: .nick(try Nickname(parsing: "Juliet")), reason: nil,
+            actor: nil, protectPrivileged: false)
+        let out = service.render(events, registry: registry)
+        let toJuliet = out.first { $0["to"] == Self.juliet }!
+        #expect(codes(toJuliet) == ["110", "307"])
+        #expect(item(toJuliet)?.child("reason") == nil)
+        #expect(item(toJuliet)?.child("actor") == nil)
+        #expect(out.count == 3)
+    }
+
+    @Test mutating func banOverXMPPIs301AndRejoinIsRefused() {
+        threeInTheRoom()
+        let ban = XMLElement(
+            "iq", namespace: Namespace.component,
+            attributes: ["from": Self.romeo, "to": "garden@chat.localhost", "type": "set", "id": "ban1"]
+        ).adding(
+            XMLElement("query", namespace: Namespace.mucAdmin).adding(
+                XMLElement("item", namespace: Namespace.mucAdmin, attributes: ["jid": "nurse@localhost", "affiliation": "outcast"])))
+        let out = send(ban)
+        let toNurse = out.first { $0["to"] == Self.nurse }!
+        #expect(codes(toNurse) == ["110", "301"])
+        #expect(item(toNurse)?["affiliation"] == "outcast")
+        let again = send(presence(from: Self.nurse, to: "garden@chat.localhost/Nurse"))
+        #expect(again[0].child("error")?.child("forbidden", namespace: Namespace.stanzaErrors) != nil)
+    }
+
+    @Test mutating func nickChangeIs303ThenTheNewPresence() {
+        threeInTheRoom()
+        let out = send(presence(from: Self.juliet, to: "garden@chat.localhost/Jules"))
+        let toJuliet = out.filter { $0["to"] == Self.juliet }
+        #expect(toJuliet.count == 2)
+        #expect(toJuliet[0]["type"] == "unavailable" && toJuliet[0]["from"] == "garden@chat.localhost/Juliet")
+        #expect(item(toJuliet[0])?["nick"] == "Jules")
+        #expect(codes(toJuliet[0]) == ["303", "110"])
+        #expect(toJuliet[1]["type"] == nil && toJuliet[1]["from"] == "garden@chat.localhost/Jules")
+        #expect(codes(toJuliet[1]) == ["110"])
+    }
+
+    @Test mutating func groupchatIsReflectedToEveryoneFromTheOccupantJID() {
+        threeInTheRoom()
+        let message = XMLElement(
+            "message", namespace: Namespace.component,
+            attributes: ["from": Self.juliet, "to": "garden@chat.localhost", "type": "groupchat", "id": "m1"]
+        ).adding(XMLElement("body", namespace: Namespace.component).adding(text: "Wherefore art thou?"))
+        let out = send(message)
+        #expect(out.count == 3)
+        #expect(Set(out.compactMap { $0["to"] }) == [Self.romeo, Self.juliet, Self.nurse])
+        #expect(out.allSatisfy { $0["from"] == "garden@chat.localhost/Juliet" && $0.child("body")?.text == "Wherefore art thou?" })
+        let stranger = XMLElement(
+            "message", namespace: Namespace.component,
+            attributes: ["from": "tybalt@localhost/x", "to": "garden@chat.localhost", "type": "groupchat"])
+        #expect(send(stranger)[0].child("error")?.child("not-acceptable", namespace: Namespace.stanzaErrors) != nil)
+    }
+
+    @Test mutating func leavingTellsEveryoneAndTheLastOneTakesTheTemporaryRoomAway() {
+        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        _ = send(presence(from: Self.juliet, to: "garden@chat.localhost/Juliet"))
+        let out = send(presence(from: Self.juliet, to: "garden@chat.localhost/Juliet", type: "unavailable"))
+        #expect(out.count == 2)
+        #expect(codes(out.first { $0["to"] == Self.juliet }!) == ["110"])
+        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo", type: "unavailable"))
+        #expect(registry.rooms.isEmpty)
+    }
+
+    @Test mutating func discoDescribesTheServiceAndItsRooms() {
+        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        let info = send(
+            XMLElement(
+                "iq", namespace: Namespace.component,
+                attributes: ["from": Self.juliet, "to": "chat.localhost", "type": "get", "id": "d1"]
+            ).adding(XMLElement("query", namespace: Namespace.discoInfo)))
+        let query = info[0].child("query", namespace: Namespace.discoInfo)
+        #expect(query?.child("identity")?["category"] == "conference")
+        #expect(query?.children("feature").contains { $0["var"] == Namespace.muc } == true)
+        let items = send(
+            XMLElement(
+                "iq", namespace: Namespace.component,
+                attributes: ["from": Self.juliet, "to": "chat.localhost", "type": "get", "id": "d2"]
+            ).adding(XMLElement("query", namespace: Namespace.discoItems)))
+        #expect(items[0].child("query")?.children("item").map { $0["jid"] } == ["garden@chat.localhost"])
+        let roomInfo = send(
+            XMLElement(
+                "iq", namespace: Namespace.component,
+                attributes: ["from": Self.juliet, "to": "garden@chat.localhost", "type": "get", "id": "d3"]
+            ).adding(XMLElement("query", namespace: Namespace.discoInfo)))
+        #expect(roomInfo[0].child("query")?.children("feature").contains { $0["var"] == "muc_semianonymous" } == true)
+    }
+
+    @Test func handshakeDigestIsXEP0114s() {
+        // SHA-1("3BF96D32" + "secret"), lowercase hex, as XEP-0114 §3 specifies.
+        #expect(ComponentHandshake.digest(streamID: "3BF96D32", secret: "secret") == "b09ea9b3b7f586be8a08d0a3dd7466f110aeb136")
+    }
+}
