@@ -137,7 +137,7 @@ final class ComponentConnection {
     }
 
     func endOfRead() {
-        roomService.finishRead(on: nil)
+        roomService.endOfBatch()
     }
 
     /// Queues stanzas on the stream; the room service flushes after committing.

@@ -90,12 +90,14 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Commits what this read's calls changed, then sends their replies. Committing right away rather than
+    /// at the end of the event loop's turn (to share a commit across connections) measured twice the Kick
+    /// latency: waiting for the turn's end costs an extra wake-up.
     private func finishBatch(context: ChannelHandlerContext) {
+        service.endOfBatch()
         if hasUnflushedReplies {
             hasUnflushedReplies = false
-            service.finishRead(on: context.channel)
-        } else {
-            service.finishRead(on: nil)
+            context.flush()
         }
     }
 }

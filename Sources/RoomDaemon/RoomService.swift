@@ -52,22 +52,8 @@ final class RoomService {
         watchersToFlush[ObjectIdentifier(connection)] = nil
     }
 
-    private var channelsToFlush: [any Channel] = []
-    private var batchEndScheduled = false
-
-    /// Called when a connection has handled every call of one read. The commit and the replies wait for the
-    /// end of the event loop's turn, so calls read from many connections in one turn share one commit.
-    func finishRead(on channel: (any Channel)?) {
-        if let channel { channelsToFlush.append(channel) }
-        guard !batchEndScheduled else { return }
-        batchEndScheduled = true
-        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
-        eventLoop.execute { loopBound.value.endOfBatch() }
-    }
-
     /// Makes the batch durable, then lets the replies and the events it caused go out.
     func endOfBatch() {
-        batchEndScheduled = false
         do {
             try store.commit()
         } catch {
@@ -80,8 +66,6 @@ final class RoomService {
         watchersToFlush.removeAll(keepingCapacity: true)
         for component in componentsToFlush.values { component.flush() }
         componentsToFlush.removeAll(keepingCapacity: true)
-        for channel in channelsToFlush { channel.flush() }
-        channelsToFlush.removeAll(keepingCapacity: true)
     }
 
     // MARK: XMPP
