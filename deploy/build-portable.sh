@@ -17,8 +17,9 @@
 # library (libswift*, libFoundation*, libdispatch, libBlocksRuntime); a C library without a static
 # archive (no -dev package installed) stays dynamic and is named in a note.
 #
-# The binaries need a glibc at least as new as the build machine's (Debian 12: glibc 2.36) on the
-# build machine's architecture. Build on the oldest distribution you deploy to.
+# The binaries need the build machine's architecture and a glibc and libstdc++ about as new as its
+# own (the script prints the minimum; from Debian 12: glibc 2.35/2.36, GCC 11's libstdc++). Build
+# on the oldest distribution you deploy to. Sizes, ldd and the how: docs/deploy.md, "Binaries".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --out) out=${2:?}; shift 2 ;;
         --product) products+=("${2:?}"); shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "build-portable.sh: unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -96,12 +97,17 @@ for product in "${products[@]}"; do
     cp -f "$bin/$product" "$out/$product.tmp"
     mv -f "$out/$product.tmp" "$out/$product"
     size=$(stat -c %s "$out/$product")
-    echo "== $out/$product: $size bytes ($(( (size + 524288) / 1048576 )) MiB)"
+    echo "== $out/$product: $size bytes ($(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }') MiB)"
     libs=$(ldd "$out/$product" 2>&1 || true)
     echo "$libs"
     if grep -Eq 'libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime|libicu|not found' <<<"$libs"; then
         echo "build-portable.sh: $product still needs the Swift runtime (see ldd above)" >&2
         status=1
+    fi
+    if command -v objdump >/dev/null; then
+        glibc=$(objdump -T "$out/$product" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
+        glibcxx=$(objdump -T "$out/$product" | grep -o 'GLIBCXX_[0-9.]*' | sed 's/GLIBCXX_//' | sort -uV | tail -n 1)
+        echo "   needs glibc >= ${glibc:-?}${glibcxx:+, libstdc++ >= GLIBCXX_$glibcxx}"
     fi
     extra=$(awk '{print $1}' <<<"$libs" | grep -Ev '^(linux-vdso|/lib64/ld-linux|ld-linux|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libutil\.so|libstdc\+\+\.so|libgcc_s\.so)' || true)
     if [ -n "$extra" ]; then

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for package in libsqlite3-dev libfcgi-dev nginx spawn-fcgi wrk util-linux; do
+for package in libsqlite3-dev libfcgi-dev libssl-dev libexpat1-dev nginx spawn-fcgi wrk util-linux \
+    apache2 libapache2-mod-fcgid systemd binutils prosody; do
     dpkg -s "$package" >/dev/null 2>&1 || need_apt+=("$package")
 done
 if ((${#need_apt[@]})); then
@@ -15,9 +16,9 @@ if ((${#need_apt[@]})); then
     apt-get update -qq
     apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-if ! python3 -c 'import varlink, pytest, pytest_timeout' 2>/dev/null; then
+if ! python3 -c 'import varlink, pytest, pytest_timeout, slixmpp' 2>/dev/null; then
     echo "== installing Python test clients"
-    python3 -m pip install -q varlink pytest pytest-timeout
+    python3 -m pip install -q varlink pytest pytest-timeout slixmpp
 fi
 
 echo "== building"
