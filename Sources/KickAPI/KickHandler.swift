@@ -153,12 +153,18 @@ public struct KickHandler: Sendable {
             return error(403, "Not allowed to kick \(nickname): occupant is \(affiliation)")
         case .invalidAddress(let field, let reason):
             return error(400, "Invalid \(field): \(reason)")
-        case .unavailable:
-            return error(503, "Room service unavailable", extraHeaders: [("Retry-After", "5")])
+        case .unavailable(let detail):
+            var response = error(503, "Room service unavailable", extraHeaders: [("Retry-After", "5")])
+            response.logDetail = detail
+            return response
         case .timedOut:
-            return error(504, "Room service did not answer in time")
-        case .unexpected:
-            return error(500, "Internal error")
+            var response = error(504, "Room service did not answer in time")
+            response.logDetail = "no answer from roomd within \(settings.roomdTimeout)"
+            return response
+        case .unexpected(let detail):
+            var response = error(500, "Internal error")
+            response.logDetail = detail
+            return response
         }
     }
 
@@ -173,6 +179,7 @@ public struct KickHandler: Sendable {
     }
 
     private func logged(_ response: KickResponse, _ room: RoomAddress, _ nickname: String?) -> KickResponse {
+        // `response.logDetail` is kept: it says why roomd could not be used.
         var response = response
         response.logRoom = room.description
         response.logNickname = nickname

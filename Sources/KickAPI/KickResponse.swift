@@ -6,6 +6,8 @@ public struct KickResponse: Sendable, Equatable {
     /// What the request log line shows besides method, status and duration.
     public var logRoom: String?
     public var logNickname: String?
+    /// Why a request failed on the server's side (503, 504, 500), for the operator; never sent to clients.
+    public var logDetail: String?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

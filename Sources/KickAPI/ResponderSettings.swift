@@ -10,6 +10,7 @@
 /// | `require_json_content_type` | `MUC_KICK_REQUIRE_JSON_CONTENT_TYPE` | false |
 /// | `cors_allow_origin` | `MUC_KICK_CORS_ALLOW_ORIGIN` | none (no CORS headers) |
 /// | `kick_actor` | `MUC_KICK_ACTOR` | none |
+/// | `threads` | `MUC_KICK_THREADS` | the responder's default (`--threads` wins over both) |
 public struct ResponderSettings: Sendable {
     public var authorization: AuthorizationCheck
     public var roomdSocket: String = "/run/muc-kick/roomd.sock"
@@ -20,6 +21,8 @@ public struct ResponderSettings: Sendable {
     public var corsAllowOrigin: String?
     /// Shown to occupants as the kick's actor, if set.
     public var kickActor: String?
+    /// Worker threads, when the file or the environment sets them (mod_fcgid users set 1 in the file).
+    public var threads: Int?
 
     public init(authorization: AuthorizationCheck) {
         self.authorization = authorization
@@ -27,7 +30,7 @@ public struct ResponderSettings: Sendable {
 
     static let knownKeys: Set<String> = [
         "http_muc_kick_authorization_header", "authorization", "roomd_socket", "max_body_size", "roomd_timeout",
-        "protect_privileged", "require_json_content_type", "cors_allow_origin", "kick_actor",
+        "protect_privileged", "require_json_content_type", "cors_allow_origin", "kick_actor", "threads",
     ]
 
     /// Reads a configuration file's text (nil: no file) and the environment.
@@ -90,6 +93,10 @@ public struct ResponderSettings: Sendable {
         }
         if let actor = try string(values, environment, "kick_actor", "MUC_KICK_ACTOR"), !actor.isEmpty {
             settings.kickActor = actor
+        }
+        if let threads = try integer(values, environment, "threads", "MUC_KICK_THREADS") {
+            guard (1...1024).contains(threads) else { throw .invalid(key: "threads", reason: "must be between 1 and 1024") }
+            settings.threads = threads
         }
         return settings
     }

@@ -50,7 +50,13 @@ public struct AccessLog: Sendable {
         Self.number(Int(micros / 1000), 1, &line)
         line.append(UInt8(ascii: "."))
         Self.number(Int(micros % 1000), 3, &line)
-        line.append(contentsOf: "ms\n".utf8)
+        line.append(contentsOf: "ms".utf8)
+        if let detail = response.logDetail {
+            line.append(contentsOf: " detail=\"".utf8)
+            for byte in detail.utf8 where byte >= 0x20 && byte != UInt8(ascii: "\"") { line.append(byte) }
+            line.append(UInt8(ascii: "\""))
+        }
+        line.append(UInt8(ascii: "\n"))
         _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 

@@ -114,6 +114,10 @@ public final class RoomdKicker: RoomKicker {
                     affiliation: parameters?["affiliation"]?.stringValue ?? "")
             case RoomsError.deadlineExceeded:
                 return .timedOut
+            case RoomsError.permissionDenied:
+                // A deployment problem, not the client's: the responder's user lacks roomd's kick level.
+                return .unavailable(
+                    "roomd refused the responder (PermissionDenied): run it as a user in roomd's --kick-group")
             case RoomsError.invalidAddress:
                 return .invalidAddress(
                     field: parameters?["field"]?.stringValue ?? "address",

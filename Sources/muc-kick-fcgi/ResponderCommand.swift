@@ -50,7 +50,7 @@ struct ResponderCommand: ParsableCommand {
             fail("\(error)", 78)
         }
         guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else { fail("--socket-mode must be octal", 64) }
-        let threadCount = threads ?? environment["MUC_KICK_THREADS"].flatMap(Int.init) ?? Self.defaultThreads
+        let threadCount = threads ?? settings.threads ?? Self.defaultThreads
         guard (1...1024).contains(threadCount) else { fail("--threads must be between 1 and 1024", 64) }
 
         let listenSocket: ListenSocket
