@@ -37,6 +37,12 @@ public final class MUCComponentService {
 
     // MARK: Inbound
 
+    /// The error for a stanza the stream parser could not take in (too deep); none for error stanzas.
+    public func refusal(of header: XMLElement) -> [XMLElement] {
+        guard header["type"] != "error", header["from"] != nil else { return [] }
+        return [StanzaError.policyViolation.reply(to: header)]
+    }
+
     public func handle(_ stanza: XMLElement, registry: inout RoomRegistry) -> StanzaOutcome {
         guard let fromText = stanza["from"], let from = try? JID(parsing: fromText), let toText = stanza["to"],
             let to = try? JID(parsing: toText)
@@ -101,8 +107,17 @@ public final class MUCComponentService {
         if let current {
             presenceDetails[room, default: [:]][from] = Self.details(of: stanza)
             if current.nick == nick {
-                // A change of show/status: everyone sees the occupant's new presence.
                 guard let occupant = registry.rooms[room]?.occupants[nick] else { return StanzaOutcome() }
+                if stanza.child("x", namespace: Namespace.muc) != nil {
+                    // A join from a session already in the room: its client lost track (after a reconnect,
+                    // say). It gets the room again, as on a first join; the others see nothing new.
+                    xmppSessions[room, default: []].insert(from)
+                    var resync = occupantList(for: from, in: room, except: nick, registry: registry)
+                    resync.append(presence(of: occupant, in: room, to: from, showJID: true, statusCodes: ["110"]))
+                    resync.append(subjectMessage(for: from, in: room))
+                    return StanzaOutcome(after: resync)
+                }
+                // A change of show/status: everyone sees the occupant's new presence.
                 return StanzaOutcome(after: broadcastPresence(of: occupant, in: room, registry: registry))
             }
             do {
@@ -142,23 +157,29 @@ public final class MUCComponentService {
         xmppSessions[room, default: []].insert(session)
         presenceDetails[room, default: [:]][session] = Self.details(of: stanza)
 
-        // §7.2.3: first the presence of every occupant already there, to the joiner only.
-        var before: [XMLElement] = []
-        if let current = registry.rooms[room] {
-            let joinerIsModerator = current.occupant(withSession: session)?.role == .moderator
-            for occupant in current.sortedOccupants where occupant.nick != nick {
-                before.append(
-                    presence(of: occupant, in: room, to: session, showJID: joinerIsModerator, statusCodes: []))
-            }
+        // §7.2.3: first the presence of every occupant already there, to the joiner only; §7.2.15: the
+        // subject (empty when none) closes the join.
+        let before = occupantList(for: session, in: room, except: nick, registry: registry)
+        return StanzaOutcome(before: before, events: events, after: [subjectMessage(for: session, in: room)])
+    }
+
+    private func occupantList(for session: JID, in room: RoomAddress, except nick: Nickname, registry: RoomRegistry)
+        -> [XMLElement]
+    {
+        guard let current = registry.rooms[room] else { return [] }
+        let isModerator = current.occupant(withSession: session)?.role == .moderator
+        return current.sortedOccupants.filter { $0.nick != nick }.map {
+            presence(of: $0, in: room, to: session, showJID: isModerator, statusCodes: [])
         }
-        // §7.2.15: the subject (empty when none) closes the join.
+    }
+
+    private func subjectMessage(for session: JID, in room: RoomAddress) -> XMLElement {
         var subject = XMLElement("message", namespace: Namespace.component)
         subject["type"] = "groupchat"
         subject["from"] = subjects[room].map { "\(room)/\($0.by)" } ?? room.description
         subject["to"] = session.description
-        subject.append(
-            XMLElement("subject", namespace: Namespace.component).adding(text: subjects[room]?.text ?? ""))
-        return StanzaOutcome(before: before, events: events, after: [subject])
+        subject.append(XMLElement("subject", namespace: Namespace.component).adding(text: subjects[room]?.text ?? ""))
+        return subject
     }
 
     static func details(of stanza: XMLElement) -> [XMLElement] {
@@ -323,8 +344,9 @@ public final class MUCComponentService {
                     throw StanzaError.badRequest
                 }
                 guard let target = registry.rooms[room.address]?.occupants[nick] else { throw StanzaError.itemNotFound }
-                // A moderator cannot kick an admin or owner; an admin may not kick an owner either.
-                if target.affiliation.isPrivileged && !(requesterAffiliation == .owner && target.affiliation == .admin) {
+                // §8.2: nobody is kicked by a moderator of lower affiliation: a participant-moderator cannot
+                // kick an admin, an admin cannot kick an owner (an owner may kick an admin).
+                if target.affiliation.isPrivileged && target.affiliation > requesterAffiliation {
                     throw StanzaError.notAllowed
                 }
                 do {
@@ -526,7 +548,10 @@ public final class MUCComponentService {
         var item = XMLElement(
             "item", namespace: Namespace.mucUser,
             attributes: ["affiliation": occupant.affiliation.rawValue, "role": occupant.role.rawValue])
-        if showJID { item["jid"] = occupant.sessions[0].description }
+        if showJID {
+            // An occupant's own copy names the session it goes to; others see the first session.
+            item["jid"] = (occupant.sessions.contains(recipient) ? recipient : occupant.sessions[0]).description
+        }
         var x = XMLElement("x", namespace: Namespace.mucUser)
         x.append(item)
         for code in statusCodes { x.append(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code])) }

@@ -21,6 +21,7 @@ public struct StanzaError: Error, Equatable, Sendable {
     public static let notAllowed = StanzaError("not-allowed", type: "cancel")
     public static let serviceUnavailable = StanzaError("service-unavailable", type: "cancel")
     public static let featureNotImplemented = StanzaError("feature-not-implemented", type: "cancel")
+    public static let policyViolation = StanzaError("policy-violation", type: "modify", text: "nested too deep")
 
     var element: XMLElement {
         var error = XMLElement("error", namespace: Namespace.component, attributes: ["type": type])

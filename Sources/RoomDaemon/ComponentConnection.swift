@@ -132,6 +132,16 @@ final class ComponentConnection {
         }
     }
 
+    func closingWithError(_ error: XMLStreamError) {
+        logger.error("closing the component stream: \(error.condition) (\(error))")
+    }
+
+    /// A stanza too deep to read: its sender gets an error, the stream goes on.
+    func refused(_ header: XMLElement) {
+        logger.notice("refused a stanza nested too deep", metadata: ["from": "\(header["from"] ?? "?")"])
+        roomService.sendToComponent(mucService.refusal(of: header), via: self)
+    }
+
     func received(_ stanza: XMLElement) {
         roomService.handleStanza(stanza, from: self)
     }
@@ -179,6 +189,7 @@ final class ComponentStreamHandler: ChannelInboundHandler {
             events = try buffer.withUnsafeReadableBytes { raw in try parser.feed(raw) }
         } catch {
             let failure = error as? XMLStreamError ?? .notWellFormed("\(error)")
+            connection.closingWithError(failure)
             let message =
                 "<stream:error><\(failure.condition) xmlns='\(Namespace.streamErrors)'/></stream:error></stream:stream>"
             let channel = context.channel
@@ -209,6 +220,8 @@ final class ComponentStreamHandler: ChannelInboundHandler {
                     continue
                 }
                 connection.received(element)
+            case .refusedTooDeep(let header):
+                if authenticated { connection.refused(header) }
             case .streamClosed:
                 context.close(promise: nil)
                 return

@@ -93,6 +93,10 @@ final class RoomService {
         send(outcome.after, via: component)
     }
 
+    func sendToComponent(_ stanzas: [XMLElement], via component: ComponentConnection) {
+        send(stanzas, via: component)
+    }
+
     private func send(_ stanzas: [XMLElement], via component: ComponentConnection) {
         if component.write(stanzas) { componentsToFlush[ObjectIdentifier(component)] = component }
     }

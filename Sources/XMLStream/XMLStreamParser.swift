@@ -8,6 +8,9 @@ public enum XMLStreamEvent: Sendable, Equatable {
     case element(XMLElement)
     /// `</stream:stream>`.
     case streamClosed
+    /// A top-level element nested deeper than the limit: only its own name and attributes are kept, so the
+    /// sender can be refused while the stream goes on (one stanza must not bring down a whole stream).
+    case refusedTooDeep(XMLElement)
 }
 
 /// Why a stream cannot go on. Each maps to an XMPP stream error condition (RFC 6120 §4.9.3).
@@ -41,10 +44,13 @@ public final class XMLStreamParser {
     private var failure: XMLStreamError?
     private var stanzaStartByte: Int = 0
     private var fedBytes = 0
+    /// Depth inside a subtree that is being skipped because it is too deep.
+    private var skippedDepth = 0
+    private var stanzaTooDeep = false
 
     static let separator: XML_Char = 0x01  // between namespace URI and local name
 
-    public init(maxStanzaBytes: Int = 256 * 1024, maxDepth: Int = 32) {
+    public init(maxStanzaBytes: Int = 1024 * 1024, maxDepth: Int = 32) {
         self.maxStanzaBytes = maxStanzaBytes
         self.maxDepth = maxDepth
         parser = XML_ParserCreateNS("UTF-8", Self.separator)
@@ -136,20 +142,31 @@ public final class XMLStreamParser {
             events.append(.streamOpened(attributes: attributeMap))
             return
         }
-        if stack.count == 1 { stanzaStartByte = fedBytes - 0 }
-        if stack.count >= maxDepth {
-            fail(.policyViolation("elements nested deeper than \(maxDepth)"))
+        if stack.count == 1 { stanzaStartByte = fedBytes }
+        if skippedDepth > 0 || stack.count >= maxDepth {
+            skippedDepth += 1
+            stanzaTooDeep = true
             return
         }
         stack.append(XMLElement(name, namespace: namespace, attributes: attributeMap))
     }
 
     private func endElement() {
-        guard failure == nil, let element = stack.popLast() else { return }
+        guard failure == nil else { return }
+        if skippedDepth > 0 {
+            skippedDepth -= 1
+            return
+        }
+        guard let element = stack.popLast() else { return }
         if stack.isEmpty {
             events.append(.streamClosed)
         } else if stack.count == 1 {
-            events.append(.element(element))
+            if stanzaTooDeep {
+                stanzaTooDeep = false
+                events.append(.refusedTooDeep(XMLElement(element.name, namespace: element.namespace, attributes: element.attributes)))
+            } else {
+                events.append(.element(element))
+            }
             stanzaStartByte = fedBytes
         } else {
             stack[stack.count - 1].append(element)
@@ -157,7 +174,7 @@ public final class XMLStreamParser {
     }
 
     private func characters(_ text: UnsafePointer<XML_Char>, _ length: Int) {
-        guard failure == nil, stack.count > 1 else { return }  // whitespace between stanzas is ignored
+        guard failure == nil, stack.count > 1, skippedDepth == 0 else { return }  // whitespace between stanzas is ignored
         let string = text.withMemoryRebound(to: UInt8.self, capacity: length) {
             String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
         }

@@ -68,11 +68,21 @@ import Testing
         }
     }
 
-    @Test func limitsDepthAndStanzaSize() {
-        let deep = header + String(repeating: "<a>", count: 40)
-        #expect(throws: XMLStreamError.policyViolation("elements nested deeper than 32")) { try feedAll(deep, chunk: 1000) }
-        let big = header + "<message><body>" + String(repeating: "x", count: 300 * 1024)
-        #expect(throws: XMLStreamError.self) { try feedAll(big, chunk: 4096) }
+    @Test func tooDeepStanzaIsRefusedAloneAndTheStreamGoesOn() throws {
+        let deep = "<message from='a@b/c' id='x'>" + String(repeating: "<a>", count: 40) + String(repeating: "</a>", count: 40) + "</message>"
+        let events = try feedAll(header + deep + stanza, chunk: 7)
+        #expect(events.count == 3)
+        #expect(events[1] == .refusedTooDeep(XMLElement("message", namespace: "jabber:component:accept", attributes: ["from": "a@b/c", "id": "x"])))
+        guard case .element(let next) = events[2] else {
+            Issue.record("the stream did not go on")
+            return
+        }
+        #expect(next.name == "presence")
+    }
+
+    @Test func limitsStanzaSize() {
+        let big = header + "<message><body>" + String(repeating: "x", count: 1100 * 1024)
+        #expect(throws: XMLStreamError.self) { try feedAll(big, chunk: 64 * 1024) }
     }
 
     @Test func errorsStayErrors() throws {
