@@ -5,7 +5,7 @@ import NIOCore
 /// Feeds the calls of one connection to the room service and sends the replies in order, after the
 /// service has made the batch durable.
 final class ControlConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = VarlinkFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let service: RoomService
@@ -13,11 +13,16 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     private var connection: ControlConnection?
     /// Frames that arrived before the peer's credentials were known.
     private var waiting: [VarlinkFrame] = []
-    private var hasUnflushedReplies = false
+    private var splitter = VarlinkFrameSplitter()
+    /// Bytes of a message not complete yet.
+    private var pending: ByteBuffer?
+    /// Every reply of the current read, written at once when the read is done.
+    private var replies: ByteBuffer
 
     init(service: RoomService, logger: Logger) {
         self.service = service
         self.logger = logger
+        self.replies = ByteBufferAllocator().buffer(capacity: 0)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -49,11 +54,23 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        if connection == nil {
-            waiting.append(frame)
-        } else {
-            process(frame, context: context)
+        var input = unwrapInboundIn(data)
+        if var previous = pending {
+            pending = nil
+            previous.writeBuffer(&input)
+            input = previous
+        }
+        while let frame = splitter.next(&input) {
+            if connection == nil {
+                waiting.append(frame)
+            } else {
+                process(frame, context: context)
+            }
+            if case .tooLarge = frame { return }
+        }
+        if input.readableBytes > 0 {
+            input.discardReadBytes()
+            pending = input
         }
     }
 
@@ -72,22 +89,27 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         switch frame {
         case .tooLarge:
             logger.notice("message over the size limit, closing", metadata: ["peer": "\(connection.peer)"])
-            let reply = service.encodeError(RoomsError.messageTooLarge(limit: VarlinkFraming.maxRequestSize))
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
+            var reply = service.encodeError(RoomsError.messageTooLarge(limit: VarlinkFraming.maxRequestSize))
+            replyAndClose(&reply, context: context)
         case .message(let message):
             switch service.handle(frame: message, connection: connection) {
-            case .reply(let reply):
-                context.write(wrapOutboundOut(reply), promise: nil)
-                hasUnflushedReplies = true
-            case .replyAndClose(let reply):
-                service.endOfBatch()
-                let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
+            case .reply(var reply):
+                replies.writeBuffer(&reply)
+            case .replyAndClose(var reply):
+                replyAndClose(&reply, context: context)
             case .none:
                 break
             }
         }
+    }
+
+    /// Sends the replies so far (after committing them) and a last one, then closes.
+    private func replyAndClose(_ reply: inout ByteBuffer, context: ChannelHandlerContext) {
+        service.endOfBatch()
+        replies.writeBuffer(&reply)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(replies)).whenComplete { _ in channel.close(promise: nil) }
+        replies = channel.allocator.buffer(capacity: 0)
     }
 
     /// Commits what this read's calls changed, then sends their replies. Committing right away rather than
@@ -95,9 +117,9 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     /// latency: waiting for the turn's end costs an extra wake-up.
     private func finishBatch(context: ChannelHandlerContext) {
         service.endOfBatch()
-        if hasUnflushedReplies {
-            hasUnflushedReplies = false
-            context.flush()
+        if replies.readableBytes > 0 {
+            context.writeAndFlush(wrapOutboundOut(replies), promise: nil)
+            replies = context.channel.allocator.buffer(capacity: 0)
         }
     }
 }

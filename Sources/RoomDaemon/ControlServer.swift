@@ -81,7 +81,6 @@ public final class RoomDaemon: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 1024 * 1024, high: 4 * 1024 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(VarlinkFrameDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
                         ControlConnectionHandler(service: service.value, logger: logger))
                 }

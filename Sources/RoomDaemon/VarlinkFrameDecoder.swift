@@ -10,23 +10,23 @@ enum VarlinkFrame {
 }
 
 /// Splits a byte stream into NUL-terminated varlink messages, however the bytes arrive.
-struct VarlinkFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = VarlinkFrame
-
+struct VarlinkFrameSplitter {
     let maxMessageSize: Int
     /// Bytes at the front of the buffer already known to hold no terminator, so a large message arriving
     /// in small pieces is scanned once, not once per piece.
     private var scanned = 0
-    private var overflowed = false
+    private(set) var overflowed = false
 
     init(maxMessageSize: Int = VarlinkFraming.maxRequestSize) {
         self.maxMessageSize = maxMessageSize
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    /// The next complete frame in `buffer` (consumed from it), or nil when more bytes are needed. After
+    /// `.tooLarge`, every later byte is discarded.
+    mutating func next(_ buffer: inout ByteBuffer) -> VarlinkFrame? {
         if overflowed {
             buffer.moveReaderIndex(to: buffer.writerIndex)
-            return .needMoreData
+            return nil
         }
         let view = buffer.readableBytesView
         let searchFrom = view.index(view.startIndex, offsetBy: scanned)
@@ -35,21 +35,38 @@ struct VarlinkFrameDecoder: ByteToMessageDecoder {
             if view.count > maxMessageSize {
                 overflowed = true
                 buffer.moveReaderIndex(to: buffer.writerIndex)
-                context.fireChannelRead(wrapInboundOut(.tooLarge))
+                return .tooLarge
             }
-            return .needMoreData
+            return nil
         }
         let length = end - view.startIndex
         scanned = 0
         if length > maxMessageSize {
             overflowed = true
             buffer.moveReaderIndex(to: buffer.writerIndex)
-            context.fireChannelRead(wrapInboundOut(.tooLarge))
-            return .needMoreData
+            return .tooLarge
         }
         let message = buffer.readSlice(length: length)!
         buffer.moveReaderIndex(forwardBy: 1)
-        context.fireChannelRead(wrapInboundOut(.message(message)))
+        return .message(message)
+    }
+}
+
+/// The splitter as a SwiftNIO decoder, so `ByteToMessageDecoderVerifier` can check it against every split
+/// of the input. The server itself calls the splitter from its connection handler, which saves a pipeline
+/// hop per message.
+struct VarlinkFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = VarlinkFrame
+    private var splitter: VarlinkFrameSplitter
+
+    init(maxMessageSize: Int = VarlinkFraming.maxRequestSize) {
+        splitter = VarlinkFrameSplitter(maxMessageSize: maxMessageSize)
+    }
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let frame = splitter.next(&buffer) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(frame))
+        if case .tooLarge = frame { return .needMoreData }
         return .continue
     }
 
