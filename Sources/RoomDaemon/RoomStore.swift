@@ -70,7 +70,9 @@ final class RoomStore: @unchecked Sendable {
             actor TEXT,
             uid INTEGER NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS audit_by_room ON audit (room, id);
+        -- No index by room: maintaining it doubled the pages every kick's commit writes (measured: 116k ->
+        -- 154k pipelined calls/s without it). Reading a room's audit scans from the newest record instead.
+        DROP INDEX IF EXISTS audit_by_room;
         PRAGMA user_version = 1;
         """
 
@@ -79,6 +81,9 @@ final class RoomStore: @unchecked Sendable {
         // roomd is the database's only user: an exclusive lock taken once saves the lock/unlock system
         // calls of every transaction, and a second roomd on the same state directory fails to start
         // instead of interleaving writes.
+        // Small pages: a kick's commit writes one audit page to the WAL, and 1 KiB of it is cheaper to
+        // write than 4 KiB (measured: Kick p50 36 -> 31 us with everything on one CPU). New databases only.
+        try database.execute("PRAGMA page_size = 1024")
         try database.execute("PRAGMA locking_mode = EXCLUSIVE")
         try database.execute("PRAGMA journal_mode = WAL")
         try database.execute("PRAGMA synchronous = \(sync == .full ? "FULL" : "NORMAL")")
