@@ -1,22 +1,10 @@
 @_exported import StrictJSON
 import FoundationEssentials
 
-/// The fields every varlink call carries besides its parameters.
-public struct VarlinkCallHeader: Decodable, Sendable {
-    public var method: String
-    public var oneway: Bool?
-    public var more: Bool?
-    public var upgrade: Bool?
-
-    public init(method: String, oneway: Bool? = nil, more: Bool? = nil, upgrade: Bool? = nil) {
-        self.method = method
-        self.oneway = oneway
-        self.more = more
-        self.upgrade = upgrade
-    }
-
-    /// `org.muckick.Rooms.Kick` -> (`org.muckick.Rooms`, `Kick`).
-    public var interfaceAndMember: (interface: String, member: String)? {
+/// Varlink method names: `interface.Member`.
+public enum VarlinkMethodName {
+    /// `org.muckick.Rooms.Kick` -> (`org.muckick.Rooms`, `Kick`); nil when either part is missing.
+    public static func split(_ method: String) -> (interface: String, member: String)? {
         guard let dot = method.lastIndex(of: "."), dot != method.startIndex,
             method.index(after: dot) != method.endIndex
         else { return nil }

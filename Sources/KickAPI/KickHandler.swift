@@ -79,7 +79,7 @@ public struct KickHandler: Sendable {
             room = try RoomAddress(parsing: mucText)
         } catch {
             var response = self.error(400, "Invalid MUC address: \(error)")
-            response.logRoom = Self.loggable(mucText)
+            response.logRoom = mucText
             return response
         }
 
@@ -87,7 +87,7 @@ public struct KickHandler: Sendable {
         var logNickname: String?
         if let nicknameField {
             guard case .string(let text) = nicknameField else { return error(400, "Invalid nickname: expected a string") }
-            logNickname = Self.loggable(text)
+            logNickname = text
             do {
                 target = .nick(try Nickname(parsing: text))
             } catch {
@@ -95,7 +95,7 @@ public struct KickHandler: Sendable {
             }
         } else {
             guard case .string(let text)? = jidField else { return error(400, "Invalid jid: expected a string") }
-            logNickname = "jid:" + Self.loggable(text)
+            logNickname = "jid:" + text
             do {
                 target = .jid(try JID(parsing: text))
             } catch {
@@ -194,12 +194,6 @@ public struct KickHandler: Sendable {
         let mediaType = String(first.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
             .lowercased()
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
-    }
-
-    /// Client text shown in logs: bounded, one line.
-    static func loggable(_ text: String) -> String {
-        if text.utf8.count <= 128 && !text.utf8.contains(where: { $0 < 0x20 }) { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.prefix(128).map { $0.value < 0x20 ? "?" : $0 }))
     }
 }
 

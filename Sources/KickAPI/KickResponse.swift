@@ -3,7 +3,8 @@ public struct KickResponse: Sendable, Equatable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
-    /// What the request log line shows besides method, status and duration.
+    /// What the request log line shows besides method, status and duration: client text as sent; the
+    /// access log bounds it and makes it one line.
     public var logRoom: String?
     public var logNickname: String?
     /// Why a request failed on the server's side (503, 504, 500), for the operator; never sent to clients.
@@ -44,8 +45,9 @@ public struct KickResponse: Sendable, Equatable {
         }
     }
 
-    /// The CGI/FastCGI header block (`Status:` line, headers, blank line) followed by the body.
-    public func cgiBytes() -> [UInt8] {
+    /// The CGI/FastCGI header block (`Status:` line, headers, blank line) followed by the body, which a
+    /// HEAD request does not get (its headers still announce the GET-sized length).
+    public func cgiBytes(includingBody: Bool = true) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128 + body.count)
         func line(_ name: String, _ value: String) {
@@ -58,7 +60,7 @@ public struct KickResponse: Sendable, Equatable {
         for (name, value) in headers { line(name, value) }
         if status != 204 { line("Content-Length", String(body.count)) }
         bytes.append(contentsOf: "\r\n".utf8)
-        bytes.append(contentsOf: body)
+        if includingBody { bytes.append(contentsOf: body) }
         return bytes
     }
 }

@@ -31,7 +31,7 @@ struct FastCGIRequest {
     }
 
     func write(_ response: KickResponse, head: Bool) {
-        let bytes = head ? KickResponse(status: response.status, headers: response.headers).cgiBytes() : response.cgiBytes()
+        let bytes = response.cgiBytes(includingBody: !head)
         bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) {
                 _ = FCGX_PutStr($0.baseAddress, Int32($0.count), request.pointee.out)

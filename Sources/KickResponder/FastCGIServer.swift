@@ -99,7 +99,7 @@ public final class FastCGIServer: Sendable {
             socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
             actor: handler.settings.kickActor)
         let response = handler.respond(to: request, using: kicker)
-        var bytes = request.method == "HEAD" ? KickResponse(status: response.status, headers: response.headers).cgiBytes() : response.cgiBytes()
+        var bytes = response.cgiBytes(includingBody: request.method != "HEAD")
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeMutableBytes { Glibc.write(1, $0.baseAddress, $0.count) }

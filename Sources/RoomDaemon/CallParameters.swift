@@ -83,6 +83,6 @@ struct CallEnvelope {
 
     /// `org.muckick.Rooms.Kick` -> (`org.muckick.Rooms`, `Kick`).
     var interfaceAndMember: (interface: String, member: String)? {
-        VarlinkCallHeader(method: method).interfaceAndMember
+        VarlinkMethodName.split(method)
     }
 }

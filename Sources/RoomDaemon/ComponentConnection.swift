@@ -139,7 +139,7 @@ final class ComponentConnection {
     /// A stanza too deep to read: its sender gets an error, the stream goes on.
     func refused(_ header: XMLElement) {
         logger.notice("refused a stanza nested too deep", metadata: ["from": "\(header["from"] ?? "?")"])
-        roomService.sendToComponent(mucService.refusal(of: header), via: self)
+        roomService.send(mucService.refusal(of: header), via: self)
     }
 
     func received(_ stanza: XMLElement) {

@@ -93,11 +93,8 @@ final class RoomService {
         send(outcome.after, via: component)
     }
 
-    func sendToComponent(_ stanzas: [XMLElement], via component: ComponentConnection) {
-        send(stanzas, via: component)
-    }
-
-    private func send(_ stanzas: [XMLElement], via component: ComponentConnection) {
+    /// Queues stanzas on a component stream; `endOfBatch` flushes them after the commit.
+    func send(_ stanzas: [XMLElement], via component: ComponentConnection) {
         if component.write(stanzas) { componentsToFlush[ObjectIdentifier(component)] = component }
     }
 

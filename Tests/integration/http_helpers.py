@@ -181,17 +181,7 @@ class Responder:
             return ""
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("muc-kick-fcgi did not exit within %ss after %s" % (timeout, sig))
-        return self.proc.returncode
+        return H.stop_process(self.proc, "muc-kick-fcgi", sig, timeout, self.stderr)
 
 
 # nginx ----------------------------------------------------------------------------------------

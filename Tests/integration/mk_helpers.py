@@ -94,6 +94,21 @@ def make_workdir():
 
 # --------------------------------------------------------------------------- raw frames
 
+
+def stop_process(proc, name, sig, timeout, log=lambda: ""):
+    """Signal a daemon, wait for it, return its exit code; one that does not stop fails the test."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError("%s did not exit within %ss after signal %s:\n%s" % (name, timeout, sig, log()))
+    return proc.returncode
+
 class Raw:
     """A varlink connection at the byte level: NUL-terminated JSON frames."""
 
@@ -318,18 +333,7 @@ class Daemon:
     def stop(self, sig=signal.SIGTERM, timeout=20):
         """Signal roomd and return its exit code."""
         self.close_handles()
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("roomd did not exit within %ss after signal %s:\n%s" % (
-                    timeout, sig, self.log()))
-        return self.proc.returncode
+        return stop_process(self.proc, "roomd", sig, timeout, self.log)
 
     def stop_clean(self, sig=signal.SIGTERM):
         rc = self.stop(sig)
