@@ -32,17 +32,6 @@ public struct VarlinkParameters<Parameters: Decodable>: Decodable {
     public var parameters: Parameters?
 }
 
-/// A successful reply. `continues` is set on every reply of a `more` stream but the last.
-public struct VarlinkReply<Parameters: Codable & Sendable>: Codable, Sendable {
-    public var parameters: Parameters
-    public var continues: Bool?
-
-    public init(parameters: Parameters, continues: Bool? = nil) {
-        self.parameters = parameters
-        self.continues = continues
-    }
-}
-
 /// An error reply: a qualified error name and the error's parameters.
 public struct VarlinkErrorReply: Codable, Sendable, Error, Equatable {
     public var error: String

@@ -4,20 +4,18 @@ public struct KickRequest: Sendable, Equatable {
     /// `Authorization`, or `REDIRECT_HTTP_AUTHORIZATION` where Apache moved it after a rewrite.
     public var authorization: String?
     public var contentType: String?
-    public var origin: String?
     public var body: [UInt8]
     /// The body was larger than the limit (by its declared length or while reading it); `body` is then
     /// incomplete and must not be parsed.
     public var bodyTooLarge: Bool
 
     public init(
-        method: String, authorization: String? = nil, contentType: String? = nil, origin: String? = nil,
+        method: String, authorization: String? = nil, contentType: String? = nil,
         body: [UInt8] = [], bodyTooLarge: Bool = false
     ) {
         self.method = method
         self.authorization = authorization
         self.contentType = contentType
-        self.origin = origin
         self.body = body
         self.bodyTooLarge = bodyTooLarge
     }

@@ -1,5 +1,5 @@
 /// The HTTP answer, ready for any transport: status, headers, body.
-public struct KickResponse: Sendable, Equatable {
+public struct KickResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
@@ -21,11 +21,6 @@ public struct KickResponse: Sendable, Equatable {
     }
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
-
-    public static func == (lhs: KickResponse, rhs: KickResponse) -> Bool {
-        lhs.status == rhs.status && lhs.body == rhs.body && lhs.headers.map(\.name) == rhs.headers.map(\.name)
-            && lhs.headers.map(\.value) == rhs.headers.map(\.value)
-    }
 
     public static func reasonPhrase(_ status: Int) -> String {
         switch status {

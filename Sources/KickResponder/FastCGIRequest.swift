@@ -66,8 +66,7 @@ extension KickRequest {
         KickRequest(
             method: parameter("REQUEST_METHOD") ?? "GET",
             authorization: parameter("HTTP_AUTHORIZATION") ?? parameter("REDIRECT_HTTP_AUTHORIZATION"),
-            contentType: parameter("CONTENT_TYPE"),
-            origin: parameter("HTTP_ORIGIN"))
+            contentType: parameter("CONTENT_TYPE"))
     }
 }
 

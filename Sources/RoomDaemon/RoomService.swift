@@ -306,11 +306,7 @@ final class RoomService {
             let room = try parameters.optionalString("room").map { text throws in try Self.room(text) }
             let limit = try parameters.optionalInt("limit") ?? 100
             guard (1...Self.maxAuditLimit).contains(limit) else { throw VarlinkServiceError.invalidParameter("limit") }
-            let records = try store.auditRecords(room: room?.description, limit: limit).map {
-                Rooms.AuditRecord(
-                    id: $0.id, time: AuditTime.iso8601(milliseconds: $0.time), action: $0.action, room: $0.room,
-                    nick: $0.nick, jids: $0.jids, reason: $0.reason, actor: $0.actor, uid: $0.uid)
-            }
+            let records = try store.auditRecords(room: room?.description, limit: limit)
             return JSONWriter.varlinkReply { writer in
                 writer.key("records")
                 writer.array(records)

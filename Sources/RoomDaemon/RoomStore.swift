@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import ControlProtocol
 import MUCCore
 
 /// How hard a commit pushes data to disk.
@@ -11,19 +12,6 @@ public enum SyncMode: String, Sendable, CaseIterable {
     /// `synchronous=FULL`: every commit is fsynced, surviving power loss, at the cost of one fsync per
     /// batch of calls.
     case full
-}
-
-/// One durable audit record (kick or ban).
-public struct AuditEntry: Sendable, Equatable {
-    public var id: Int64
-    public var time: Int64  // milliseconds since the epoch, UTC
-    public var action: String
-    public var room: String
-    public var nick: String
-    public var jids: [String]
-    public var reason: String?
-    public var actor: String?
-    public var uid: Int64
 }
 
 /// What roomd keeps on disk: rooms with their configuration, affiliations, and the audit log, in SQLite.
@@ -198,19 +186,20 @@ final class RoomStore: @unchecked Sendable {
         inTransaction = false
     }
 
-    /// The newest `limit` audit records (of one room, or all), oldest first.
-    func auditRecords(room: String?, limit: Int) throws -> [AuditEntry] {
+    /// The newest `limit` audit records (of one room, or all), oldest first, as the protocol shows them.
+    func auditRecords(room: String?, limit: Int) throws -> [Rooms.AuditRecord] {
         let sql =
             room == nil
             ? "SELECT id, time, action, room, nick, jids, reason, actor, uid FROM audit ORDER BY id DESC LIMIT ?"
             : "SELECT id, time, action, room, nick, jids, reason, actor, uid FROM audit WHERE room = ? ORDER BY id DESC LIMIT ?"
         var values: [SQLiteStatement.Value] = [.integer(Int64(limit))]
         if let room { values.insert(.text(room), at: 0) }
-        var entries: [AuditEntry] = []
+        var entries: [Rooms.AuditRecord] = []
         try database.prepare(sql).query(values) { row in
             entries.append(
-                AuditEntry(
-                    id: row.integer(0), time: row.integer(1), action: row.text(2) ?? "", room: row.text(3) ?? "",
+                Rooms.AuditRecord(
+                    id: row.integer(0), time: AuditTime.iso8601(milliseconds: row.integer(1)), action: row.text(2) ?? "",
+                    room: row.text(3) ?? "",
                     nick: row.text(4) ?? "",
                     jids: (row.text(5) ?? "").split(separator: "\n").map(String.init),
                     reason: row.text(6), actor: row.text(7), uid: row.integer(8)))
