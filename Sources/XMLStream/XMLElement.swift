@@ -101,31 +101,24 @@ public enum XMLNode: Sendable, Equatable {
 }
 
 public enum XMLEscaping {
-    public static func text(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E }) else { return value }
-        var out = ""
-        for character in value {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    public static func text(_ value: String) -> String { escape(value, quotes: false) }
 
-    public static func attribute(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x27 || $0 == 0x22 })
-        else { return value }
+    public static func attribute(_ value: String) -> String { escape(value, quotes: true) }
+
+    /// `&`, `<`, `>` always; both quotes too inside attribute values.
+    private static func escape(_ value: String, quotes: Bool) -> String {
+        func needsEscape(_ byte: UInt8) -> Bool {
+            byte == 0x26 || byte == 0x3C || byte == 0x3E || (quotes && (byte == 0x27 || byte == 0x22))
+        }
+        guard value.utf8.contains(where: needsEscape) else { return value }
         var out = ""
         for character in value {
             switch character {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
-            case "'": out += "&apos;"
-            case "\"": out += "&quot;"
+            case "'" where quotes: out += "&apos;"
+            case "\"" where quotes: out += "&quot;"
             default: out.append(character)
             }
         }

@@ -228,18 +228,7 @@ class RunitService:
 
     def stop(self, timeout=20):
         """SIGTERM (what `sv down` sends); returns the exit code."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("%s did not stop within %ss after SIGTERM:\n%s" % (
-                    self.name, timeout, self.log()))
-        return self.proc.returncode
+        return H.stop_process(self.proc, self.name, signal.SIGTERM, timeout, self.log)
 
 
 def shquote(value):
@@ -429,15 +418,7 @@ FcgidProcessTableFile "{fcgid}/shm"
         return X.http_request(self.port, body=body, headers=X.auth(authorization), path=path, **kw)
 
     def stop(self, timeout=30):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("apache2 did not stop within %ss" % timeout)
-        return None if self.proc is None else self.proc.returncode
+        return H.stop_process(self.proc, "apache2", signal.SIGTERM, timeout)
 
 
 # --------------------------------------------------------------------------- the common round
