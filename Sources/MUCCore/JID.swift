@@ -61,35 +61,68 @@ public struct JID: Hashable, Sendable, CustomStringConvertible, Comparable {
         self.description = normalResource.map { bare + "/" + $0 } ?? bare
     }
 
-    /// The common case, an all-ASCII JID, in one pass over the bytes and one allocation. Returns nil for
-    /// anything non-ASCII (the general path handles Unicode case folding and NFC).
+    /// Where the parts of an all-ASCII JID lie, and whether its normal form differs from the text.
+    private struct ASCIIShape {
+        var at: Int
+        var slash: Int
+        var domainEnd: Int
+        var trailingDot: Bool
+        var hasUpper: Bool
+    }
+
+    /// The common case, an all-ASCII JID, in one pass over the bytes. Returns nil for anything non-ASCII
+    /// (the general path handles Unicode case folding and NFC). A JID already in normal form, the usual
+    /// case, shares the caller's string instead of building a new one.
     private static func parseASCII(_ text: String) throws(AddressError) -> JID? {
+        let scanned =
+            text.utf8.withContiguousStorageIfAvailable { bytes in
+                Result { () throws(AddressError) in try scanASCII(bytes) }
+            }
+            ?? Array(text.utf8).withUnsafeBufferPointer { bytes in
+                Result { () throws(AddressError) in try scanASCII(bytes) }
+            }
+        guard let shape = try scanned.get() else { return nil }
+        let nodeCount = Int32(max(shape.at, 0))
+        if !shape.hasUpper && !shape.trailingDot {
+            return JID(normalised: text, nodeCount: nodeCount, bareCount: Int32(shape.domainEnd))
+        }
         var bytes: [UInt8] = []
-        var atIndex = -1
-        var slashIndex = -1
-        var index = 0
-        for byte in text.utf8 {
+        bytes.reserveCapacity(text.utf8.count)
+        let dotIndex = shape.trailingDot ? shape.domainEnd : -1
+        for (index, byte) in text.utf8.enumerated() where index != dotIndex {
+            let beforeResource = shape.slash < 0 || index < shape.slash
+            bytes.append(beforeResource && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+        }
+        return JID(
+            normalised: String(decoding: bytes, as: UTF8.self), nodeCount: nodeCount,
+            bareCount: Int32(shape.domainEnd))
+    }
+
+    private static func scanASCII(_ bytes: UnsafeBufferPointer<UInt8>) throws(AddressError) -> ASCIIShape? {
+        var at = -1
+        var slash = -1
+        var hasUpper = false
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
             if byte >= 0x80 { return nil }
             if byte < 0x20 || byte == 0x7F { throw .controlCharacter }
-            if slashIndex < 0 {
+            if slash < 0 {
                 switch byte {
                 case UInt8(ascii: "/"):
-                    slashIndex = index
+                    slash = index
                 case UInt8(ascii: "@"):
-                    if atIndex >= 0 { throw .tooManyAts }
-                    atIndex = index
+                    if at >= 0 { throw .tooManyAts }
+                    at = index
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                    hasUpper = true
                 default:
                     break
                 }
             }
-            bytes.append(slashIndex >= 0 || byte < 0x41 || byte > 0x5A ? byte : byte | 0x20)
-            index += 1
         }
-        let bareEnd = slashIndex >= 0 ? slashIndex : bytes.count
-        var nodeCount = 0
-        if atIndex >= 0 {
-            if atIndex == 0 { throw .emptyPart("node") }
-            for byte in bytes[..<atIndex] {
+        if at >= 0 {
+            if at == 0 { throw .emptyPart("node") }
+            for byte in bytes[..<at] {
                 switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: ":"), UInt8(ascii: "<"),
                     UInt8(ascii: ">"), UInt8(ascii: " "):
@@ -97,26 +130,20 @@ public struct JID: Hashable, Sendable, CustomStringConvertible, Comparable {
                 default: break
                 }
             }
-            nodeCount = atIndex
         }
-        let domainStart = atIndex >= 0 ? atIndex + 1 : 0
-        var domainEnd = bareEnd
-        if domainEnd > domainStart, bytes[domainEnd - 1] == UInt8(ascii: ".") {
-            domainEnd -= 1
-            bytes.remove(at: domainEnd)
-            if slashIndex >= 0 { slashIndex -= 1 }
-        }
+        let domainStart = at >= 0 ? at + 1 : 0
+        let bareEnd = slash >= 0 ? slash : bytes.count
+        let trailingDot = bareEnd > domainStart && bytes[bareEnd - 1] == UInt8(ascii: ".")
+        let domainEnd = trailingDot ? bareEnd - 1 : bareEnd
         if domainEnd == domainStart { throw .emptyPart("domain") }
         if bytes[domainStart..<domainEnd].contains(UInt8(ascii: " ")) {
             throw .forbiddenCharacter(" ", part: "domain")
         }
-        if slashIndex >= 0, slashIndex == bytes.count - 1 { throw .emptyPart("resource") }
-        if nodeCount > maxPartBytes { throw .tooLong(part: "node") }
+        if slash >= 0, slash == bytes.count - 1 { throw .emptyPart("resource") }
+        if at > maxPartBytes { throw .tooLong(part: "node") }
         if domainEnd - domainStart > maxPartBytes { throw .tooLong(part: "domain") }
-        if slashIndex >= 0, bytes.count - slashIndex - 1 > maxPartBytes { throw .tooLong(part: "resource") }
-        return JID(
-            normalised: String(decoding: bytes, as: UTF8.self), nodeCount: Int32(nodeCount),
-            bareCount: Int32(domainEnd))
+        if slash >= 0, bytes.count - slash - 1 > maxPartBytes { throw .tooLong(part: "resource") }
+        return ASCIIShape(at: at, slash: slash, domainEnd: domainEnd, trailingDot: trailingDot, hasUpper: hasUpper)
     }
 
     private init(normalised: String, nodeCount: Int32, bareCount: Int32) {

@@ -95,8 +95,10 @@ public struct RoomRegistry: Sendable {
         _ address: RoomAddress, _ transition: (inout Room) throws(MUCError) -> [RoomEvent]
     ) throws(MUCError) -> [RoomEvent] {
         try checkService(address)
-        guard let before = rooms[address] else { throw .roomNotFound(address) }
-        let wasOccupied = !before.isEmpty
+        // Only a flag is kept from before: a copy of the room alive across the transition would make its
+        // occupant table shared, and the transition would copy all of it.
+        guard let wasEmpty = rooms[address]?.isEmpty else { throw .roomNotFound(address) }
+        let wasOccupied = !wasEmpty
         // Mutating through the dictionary's subscript keeps the room uniquely referenced (no copy).
         var events = try transition(&rooms[address]!)
         if wasOccupied, let room = rooms[address], !room.configuration.persistent, room.isEmpty {

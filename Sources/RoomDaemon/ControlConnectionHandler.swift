@@ -89,14 +89,15 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         switch frame {
         case .tooLarge:
             logger.notice("message over the size limit, closing", metadata: ["peer": "\(connection.peer)"])
-            var reply = service.encodeError(RoomsError.messageTooLarge(limit: VarlinkFraming.maxRequestSize))
-            replyAndClose(&reply, context: context)
+            replyAndClose(
+                service.encodeError(RoomsError.messageTooLarge(limit: VarlinkFraming.maxRequestSize)),
+                context: context)
         case .message(let message):
             switch service.handle(frame: message, connection: connection) {
-            case .reply(var reply):
-                replies.writeBuffer(&reply)
-            case .replyAndClose(var reply):
-                replyAndClose(&reply, context: context)
+            case .reply(let reply):
+                replies.writeBytes(reply)
+            case .replyAndClose(let reply):
+                replyAndClose(reply, context: context)
             case .none:
                 break
             }
@@ -104,9 +105,9 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     }
 
     /// Sends the replies so far (after committing them) and a last one, then closes.
-    private func replyAndClose(_ reply: inout ByteBuffer, context: ChannelHandlerContext) {
+    private func replyAndClose(_ reply: [UInt8], context: ChannelHandlerContext) {
         service.endOfBatch()
-        replies.writeBuffer(&reply)
+        replies.writeBytes(reply)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(replies)).whenComplete { _ in channel.close(promise: nil) }
         replies = channel.allocator.buffer(capacity: 0)
@@ -119,7 +120,9 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         service.endOfBatch()
         if replies.readableBytes > 0 {
             context.writeAndFlush(wrapOutboundOut(replies), promise: nil)
-            replies = context.channel.allocator.buffer(capacity: 0)
+            // Usually the socket took the bytes during the flush and NIO let go of the buffer, so clearing
+            // reuses its storage for the next read's replies; otherwise `clear` gives a new one.
+            replies.clear()
         }
     }
 }

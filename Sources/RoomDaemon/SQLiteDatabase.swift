@@ -95,13 +95,30 @@ final class SQLiteStatement {
             case .text(nil):
                 code = sqlite3_bind_null(statement, index)
             case .text(let text?):
-                // SQLITE_TRANSIENT: SQLite copies the bytes, the Swift string may go away.
-                code = sqlite3_bind_text(
-                    statement, index, text, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+                code = Self.bindText(text, to: statement, at: index)
             case .integer(let number):
                 code = sqlite3_bind_int64(statement, index, number)
             }
             guard code == SQLITE_OK else { throw database.error(code) }
+        }
+    }
+}
+
+extension SQLiteStatement {
+    /// Binds the string's UTF-8 bytes in place, with their length: passing a `String` as a C string would
+    /// first copy it into a NUL-terminated array (measured 1.3 % of roomd's time per pipelined call).
+    fileprivate static func bindText(_ text: String, to statement: OpaquePointer, at index: Int32) -> Int32 {
+        // SQLITE_TRANSIENT: SQLite copies the bytes, the Swift string may go away.
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        var text = text
+        return text.withUTF8 { bytes in
+            // A zero-length buffer may have no address, and a NULL pointer would bind SQL NULL, not "".
+            guard let base = bytes.baseAddress, bytes.count > 0 else {
+                return sqlite3_bind_text(statement, index, "", 0, transient)
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text(statement, index, $0, Int32(bytes.count), transient)
+            }
         }
     }
 }
@@ -111,7 +128,8 @@ struct SQLiteRow {
 
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(statement, column) else { return nil }
-        return String(cString: pointer)
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }

@@ -7,6 +7,13 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral, S
 
     public init() { members = [] }
 
+    /// Room for `capacity` members without regrowing: the parser's objects have a handful of members,
+    /// and growing the array from empty reallocates it twice for three members.
+    init(reservingCapacity capacity: Int) {
+        members = []
+        members.reserveCapacity(capacity)
+    }
+
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         members = elements.map { (key: $0.0, value: $0.1) }
     }

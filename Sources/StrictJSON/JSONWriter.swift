@@ -3,9 +3,14 @@
 /// The counterpart of `JSONParser` on roomd's hot path (see there for why it is not `JSONEncoder`).
 public struct JSONWriter {
     public private(set) var bytes: [UInt8]
-    /// One entry per open object or array: whether it already holds a member.
-    private var hasMember: [Bool] = []
+    /// One bit per open object or array (bit `depth - 1` for the innermost): whether it already holds a
+    /// member. A bit stack rather than an array saves a heap allocation per message on roomd's hot path.
+    private var hasMember: UInt64 = 0
+    private var depth = 0
     private var afterKey = false
+
+    /// Deeper nesting than any message of ours; the writer is not a general-purpose serialiser.
+    public static let maxDepth = 64
 
     public init(capacity: Int = 256) {
         bytes = []
@@ -17,33 +22,32 @@ public struct JSONWriter {
             afterKey = false
             return
         }
-        if let last = hasMember.last {
-            if last { bytes.append(UInt8(ascii: ",")) }
-            hasMember[hasMember.count - 1] = true
-        }
+        guard depth > 0 else { return }
+        let bit: UInt64 = 1 << UInt64(depth - 1)
+        if hasMember & bit != 0 { bytes.append(UInt8(ascii: ",")) }
+        hasMember |= bit
     }
 
-    public mutating func beginObject() {
+    private mutating func open(_ bracket: UInt8) {
         beginValue()
-        bytes.append(UInt8(ascii: "{"))
-        hasMember.append(false)
+        precondition(depth < Self.maxDepth, "JSONWriter nested deeper than \(Self.maxDepth)")
+        bytes.append(bracket)
+        depth += 1
+        hasMember &= ~(1 << UInt64(depth - 1))
     }
 
-    public mutating func endObject() {
-        hasMember.removeLast()
-        bytes.append(UInt8(ascii: "}"))
+    private mutating func close(_ bracket: UInt8) {
+        depth -= 1
+        bytes.append(bracket)
     }
 
-    public mutating func beginArray() {
-        beginValue()
-        bytes.append(UInt8(ascii: "["))
-        hasMember.append(false)
-    }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
 
-    public mutating func endArray() {
-        hasMember.removeLast()
-        bytes.append(UInt8(ascii: "]"))
-    }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     public mutating func key(_ name: String) {
         beginValue()
@@ -59,7 +63,11 @@ public struct JSONWriter {
 
     public mutating func bool(_ value: Bool) {
         beginValue()
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        if value {
+            bytes.append(contentsOf: "true".utf8)
+        } else {
+            bytes.append(contentsOf: "false".utf8)
+        }
     }
 
     public mutating func integer(_ value: Int64) {
