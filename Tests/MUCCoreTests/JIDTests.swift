@@ -14,6 +14,18 @@ import Testing
         #expect(!jid.isBare)
     }
 
+    @Test func trailingDotAndCaseTogetherKeepThePartsInPlace() throws {
+        let jid = try JID(parsing: "Romeo@Example.NET./Or.chard")
+        #expect(jid.description == "romeo@example.net/Or.chard")
+        #expect(jid.domain == "example.net")
+        #expect(jid.resource == "Or.chard")
+        #expect(jid.bare.description == "romeo@example.net")
+        let normal = try JID(parsing: "romeo@example.net/Orchard")
+        #expect(normal.bare == jid.bare)
+        #expect(normal.node == "romeo")
+        #expect(try JID(parsing: "example.net.").description == "example.net")
+    }
+
     @Test func roomAddressesCompareCaseInsensitively() throws {
         #expect(try RoomAddress(parsing: "Snuggery@Chat.Example.org") == RoomAddress(parsing: "snuggery@chat.example.org"))
         #expect(try RoomAddress(parsing: "room@chat.example.org.").description == "room@chat.example.org")

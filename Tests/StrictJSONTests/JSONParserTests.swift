@@ -69,6 +69,27 @@ import Testing
         #expect(parsed["s"] == .string("quote\" back\\ nl\n ctl\u{1} del\u{7f} é"))
     }
 
+    @Test func separatesMembersAtEveryNestingLevel() throws {
+        var writer = JSONWriter()
+        for _ in 0..<(JSONWriter.maxDepth - 1) {
+            writer.beginArray()
+            writer.integer(1)
+        }
+        writer.beginObject()
+        writer.field("a", "x")
+        writer.field("b", "y")
+        writer.endObject()
+        for _ in 0..<(JSONWriter.maxDepth - 1) {
+            writer.integer(2)
+            writer.endArray()
+        }
+        let inner = #"{"a":"x","b":"y"}"#
+        let expected =
+            String(repeating: "[1,", count: JSONWriter.maxDepth - 1) + inner
+            + String(repeating: ",2]", count: JSONWriter.maxDepth - 1)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+    }
+
     @Test func valuesRoundTrip() throws {
         let value = JSONValue.object(["z": .array([.number(1.5), .string("x")]), "a": .null])
         var writer = JSONWriter()
