@@ -30,6 +30,20 @@ struct FastCGIRequest {
         return kick
     }
 
+    /// Reads what is left of the request body, up to the end of the stream, without keeping it; false when
+    /// more than `limit` bytes are left (the end was not reached).
+    func drainInput(limit: Int) -> Bool {
+        var drained = 0
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
+            while drained <= limit {
+                let count = Int(FCGX_GetStr(buffer.baseAddress, Int32(buffer.count), request.pointee.in))
+                if count <= 0 { return true }
+                drained += count
+            }
+            return false
+        }
+    }
+
     func write(_ response: KickResponse, head: Bool) {
         let bytes = response.cgiBytes(includingBody: !head)
         bytes.withUnsafeBufferPointer { buffer in

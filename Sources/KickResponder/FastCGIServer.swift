@@ -18,12 +18,25 @@ public final class FastCGIServer: Sendable {
     let listenSocket: ListenSocket
     let threadCount: Int
     let log: AccessLog
+    /// Whether connections end with libfcgi's lingering close (see `finish`).
+    let lingeringClose: Bool
 
     public init(handler: KickHandler, listenSocket: ListenSocket, threads: Int, log: AccessLog) {
         self.handler = handler
         self.listenSocket = listenSocket
         self.threadCount = max(1, threads)
         self.log = log
+        self.lingeringClose = Self.family(of: listenSocket.fd) != sa_family_t(AF_UNIX)
+    }
+
+    /// The address family of a socket, nil when `fd` is not one.
+    static func family(of fd: Int32) -> sa_family_t? {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return result == 0 ? address.ss_family : nil
     }
 
     /// Whether libfcgi sees a CGI environment (fd 0 is not a socket).
@@ -83,12 +96,31 @@ public final class FastCGIServer: Sendable {
             let kickRequest = fastCGIRequest.read(maxBodySize: handler.settings.maxBodySize)
             let response = handler.respond(to: kickRequest, using: kicker)
             fastCGIRequest.write(response, head: kickRequest.method == "HEAD")
-            FCGX_Finish_r(request)
+            finish(fastCGIRequest)
             requestsInFlight.subtract(1, ordering: .sequentiallyConsistent)
             log.record(method: kickRequest.method, response: response, startedAt: started)
             if shutdownRequested.load(ordering: .sequentiallyConsistent) { break }
         }
     }
+
+    /// Ends the request. To close a connection, libfcgi half-closes it and waits in `poll` for the web server
+    /// to close its side, reading and dropping what it still sends: input left unread when a socket closes
+    /// makes the kernel report a reset to the other side, which may then drop the response (Apache's
+    /// mod_proxy_fcgi does, even on a Unix socket). On a Unix socket, reading the input to its end here
+    /// leaves nothing unread, and the web server reads everything written before the close; marking the
+    /// request detached (libfcgi reads the flag only to skip the wait) then saves a sleep and a wake-up
+    /// per request (Benchmarks/fcgi: kicks through roomd 0.56-0.66 -> 0.75-0.78 of the reference,
+    /// responder CPU per kick 47 -> 37 us). TCP, or more unread input than a request can carry, keep the
+    /// lingering close.
+    private func finish(_ request: FastCGIRequest) {
+        if !lingeringClose, request.drainInput(limit: Self.drainLimit) {
+            _ = FCGX_Detach(request.request)
+        }
+        FCGX_Finish_r(request.request)
+    }
+
+    /// More unread input than this (a body far over any limit) is left to libfcgi's lingering close.
+    static let drainLimit = 1 << 20
 
     /// Answers the one request of a CGI invocation (fd 0 is not a socket): environment, stdin, stdout.
     public func serveCGI() {
