@@ -18,6 +18,8 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     private var pending: ByteBuffer?
     /// Every reply of the current read, written at once when the read is done.
     private var replies: ByteBuffer
+    /// Whether calls were handled since the replies were last handed to the service.
+    private var processedCalls = false
 
     init(service: RoomService, logger: Logger) {
         self.service = service
@@ -93,6 +95,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
                 service.encodeError(RoomsError.messageTooLarge(limit: VarlinkFraming.maxRequestSize)),
                 context: context)
         case .message(let message):
+            processedCalls = true
             switch service.handle(frame: message, connection: connection) {
             case .reply(let reply):
                 replies.writeBytes(reply)
@@ -113,16 +116,23 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         replies = channel.allocator.buffer(capacity: 0)
     }
 
-    /// Commits what this read's calls changed, then sends their replies. Committing right away rather than
-    /// at the end of the event loop's turn (to share a commit across connections) measured twice the Kick
-    /// latency: waiting for the turn's end costs an extra wake-up.
+    /// Sends this read's replies after the service has committed what their calls changed, at the end of
+    /// the event loop's turn (see `RoomService.sendAfterCommit`).
     private func finishBatch(context: ChannelHandlerContext) {
-        service.endOfBatch()
-        if replies.readableBytes > 0 {
-            context.writeAndFlush(wrapOutboundOut(replies), promise: nil)
-            // Usually the socket took the bytes during the flush and NIO let go of the buffer, so clearing
-            // reuses its storage for the next read's replies; otherwise `clear` gives a new one.
+        guard processedCalls else { return }
+        processedCalls = false
+        service.sendAfterCommit(self, context: context)
+    }
+
+    func sendReplies(context: ChannelHandlerContext) {
+        guard replies.readableBytes > 0 else { return }
+        guard context.channel.isActive else {
             replies.clear()
+            return
         }
+        context.writeAndFlush(wrapOutboundOut(replies), promise: nil)
+        // Usually the socket took the bytes during the flush and NIO let go of the buffer, so clearing
+        // reuses its storage for the next replies; otherwise `clear` gives a new one.
+        replies.clear()
     }
 }

@@ -16,9 +16,9 @@ public enum SyncMode: String, Sendable, CaseIterable {
 
 /// What roomd keeps on disk: rooms with their configuration, affiliations, and the audit log, in SQLite.
 ///
-/// Writes go into one open transaction that `commit()` closes; the server commits once per batch of
-/// calls read from the sockets and only then sends their replies, so every acknowledged change is on disk
-/// and pipelined calls share one commit.
+/// Writes go into one open transaction that `commit()` closes; the server commits once per turn of its
+/// event loop (every call read from every socket in that turn) and only then sends their replies, so every
+/// acknowledged change is on disk, and pipelined calls and concurrent clients share one commit.
 /// `@unchecked Sendable`: opened on the starting thread, then handed once to the event loop that owns the
 /// rooms and used only there.
 final class RoomStore: @unchecked Sendable {
