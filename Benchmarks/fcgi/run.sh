@@ -28,6 +28,8 @@
 #   MK_CONFIG=file         muc-kick-fcgi --config (default: an empty file; the
 #                          Authorization and roomd socket come from MUC_KICK_*)
 #   MK_EXTRA_ARGS="..."    more muc-kick-fcgi arguments
+#   ROUNDS=1               runs of every cell, the sides alternating within each
+#                          round; the tables show the median of each figure
 # The muc-kick side is skipped, with a message, when its binary (or, for the
 # kick path, roomd) does not exist. Nothing is built with swift here.
 set -euo pipefail
@@ -58,6 +60,8 @@ SIDES=${SIDES:-ref mke mk}
 MUC_KICK_FCGI=${MUC_KICK_FCGI:-$ROOT/.build/release/muc-kick-fcgi}
 ROOMD=${ROOMD:-$ROOT/.build/release/roomd}
 MK_EXTRA_ARGS=${MK_EXTRA_ARGS:-}
+ROUNDS=${ROUNDS:-1}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive number" >&2; exit 2; }
 RATE_CAP=60000   # requests/s a kick run is assumed never to exceed (room top-up)
 
 dur_secs=${DURATION%s}
@@ -399,10 +403,13 @@ for threads in $THREADS; do
         log "== threads $threads, keepalive $ka"
         for path in $PATHS; do
             for conns in $CONNS; do
-                [ "$HAVE_REF" = 1 ] && run_one ref "$path" "$threads" "$ka" "$conns"
-                [ "$HAVE_MK" = 1 ] && [ "$WANT_MKE" = 1 ] && [ "$path" = kick ] &&
-                    run_one mke "$path" "$threads" "$ka" "$conns"
-                [ "$HAVE_MK" = 1 ] && [ "$WANT_MK" = 1 ] && run_one mk "$path" "$threads" "$ka" "$conns"
+                for round in $(seq "$ROUNDS"); do
+                    [ "$ROUNDS" = 1 ] || log "   -- round $round/$ROUNDS"
+                    [ "$HAVE_REF" = 1 ] && run_one ref "$path" "$threads" "$ka" "$conns"
+                    [ "$HAVE_MK" = 1 ] && [ "$WANT_MKE" = 1 ] && [ "$path" = kick ] &&
+                        run_one mke "$path" "$threads" "$ka" "$conns"
+                    [ "$HAVE_MK" = 1 ] && [ "$WANT_MK" = 1 ] && run_one mk "$path" "$threads" "$ka" "$conns"
+                done
             done
         done
     done
@@ -416,9 +423,21 @@ fi
 # 9 p99 us, 10 requests, 11 bad status, 12 wrk timeouts, 13 socket errors, 14 RSS idle KiB,
 # 15 RSS peak KiB, 16 bad status + timeouts + socket errors, 17 responder CPU us per request,
 # 18 roomd CPU us per request (mk kick runs)
-get() { # get SIDE PATH THREADS KA CONNS COLUMN -> value, FAILED, or nothing
-    awk -F'\t' -v s="$1" -v p="$2" -v t="$3" -v k="$4" -v c="$5" -v col="$6" \
-        '$1==s && $2==p && $3==t && $4==k && $5==c { print ($6=="OK" ? $col : "FAILED"); exit }' "$RESULTS"
+get() { # get SIDE PATH THREADS KA CONNS COLUMN -> the median over the rounds (the peak RSS: the largest),
+        # FAILED, or nothing
+    awk -F'\t' -v s="$1" -v p="$2" -v t="$3" -v k="$4" -v c="$5" -v col="$6" '
+        $1==s && $2==p && $3==t && $4==k && $5==c {
+            if ($6 != "OK") failed = 1
+            else if ($col != "") v[n++] = $col + 0
+        }
+        END {
+            if (failed) { print "FAILED"; exit }
+            if (n == 0) exit
+            for (i = 1; i < n; i++) for (j = i; j > 0 && v[j-1] > v[j]; j--) { x = v[j]; v[j] = v[j-1]; v[j-1] = x }
+            m = (n % 2) ? v[int(n/2)] : (v[n/2-1] + v[n/2]) / 2
+            if (col == 15) m = v[n-1]
+            print (m == int(m) || m >= 100 ? sprintf("%.0f", m) : sprintf("%.1f", m))
+        }' "$RESULTS"
 }
 num() { [ -n "$1" ] && [ "$1" != FAILED ]; }
 ms() { if num "$1"; then fcalc "$1 / 1000" 2; else printf '%s' "${1:--}"; fi; }
@@ -478,6 +497,7 @@ log "   r/s = requests/s; p50ms, p99ms = wrk latency percentiles; bad = response
 log "   status + wrk timeouts (--timeout 5s) + socket errors; RSS = the responder's peak VmRSS in MiB during"
 log "   the run (sampled every 0.2 s); CPU = the responder's CPU time (user + system, all threads) per request,"
 log "   in us; vs ref = ratio to the reference column (r/s: higher is better, p99: lower is better)."
+[ "$ROUNDS" = 1 ] || log "   Every figure is the median of $ROUNDS rounds; in each round the sides ran one after the other."
 log "   Idle RSS and roomd's CPU per kick are in $BIN/last-run.tsv (columns 14 and 18) and the lines above."
 hr
 if [ "$FAILED" = 1 ]; then log "run: problems (see the !! lines above)"; else log "run: clean"; fi
