@@ -11,9 +11,10 @@
  *
  *   kickbench [options] pipelined SOCKET
  *       Creates room ROOM (default kickp@chat.example.org), then writes
- *       windows of W (Join, Kick) pairs, each window in one write(), and
- *       reads the 2W replies; until K kicks. Prints kicks/s over the wall
- *       time (joins included).
+ *       windows of W (Join, Kick) pairs, each window in one write(), keeping
+ *       D windows in flight (the oldest window's 2W replies are read before
+ *       the next window is written); until K kicks. Prints kicks/s over the
+ *       wall time (joins included).
  *
  *   kickbench [options] load SOCKET
  *       Creates R rooms bench<i>@SERVICE (i = 1..R) with O occupants each
@@ -26,6 +27,8 @@
  *   -k K        kicks (unpipelined default 20000, pipelined default 200000)
  *   -w WARMUP   unpipelined warm-up pairs (default 1000)
  *   -W W        pipelined window in (Join, Kick) pairs (default 256)
+ *   -D D        pipelined: windows in flight (default 2): the next window is
+ *               written before the replies of the previous one are read
  *   -R R        load: rooms (default 100000)
  *   -O O        load: occupants per room (default 10)
  *   -L WR       load: rooms per window (default 100)
@@ -249,7 +252,7 @@ static int run_unpipelined(const char *path, const char *room, size_t k, size_t 
     return n_errors ? 1 : 0;
 }
 
-static int run_pipelined(const char *path, const char *room, size_t k, size_t w) {
+static int run_pipelined(const char *path, const char *room, size_t k, size_t w, size_t depth) {
     int fd = open_conn(path);
     struct msgbuf mb;
     msgbuf_init(&mb, 1 << 20);
@@ -258,20 +261,26 @@ static int run_pipelined(const char *path, const char *room, size_t k, size_t w)
     struct sbuf b;
     sb_init(&b, 1 << 16);
     char nick[32], jid[96], *msg;
-    size_t len, done = 0, max_window_bytes = 0;
+    size_t len, sent = 0, done = 0, max_window_bytes = 0;
     size_t sndbuf = sndbuf_of(fd);
     uint64_t t0 = now_ns();
     while (done < k) {
-        size_t n = k - done < w ? k - done : w;
-        b.len = 0;
-        for (size_t i = done + 1; i <= done + n; i++) {
-            snprintf(nick, sizeof nick, "p%07zu", i);
-            snprintf(jid, sizeof jid, "%s@example.org/res", nick);
-            sb_addf(&b, JOIN_FMT, room, nick, jid);
-            sb_addf(&b, KICK_FMT, room, nick);
+        /* Keep `depth` windows in flight: roomd works on the next window while this client reads the
+         * replies of the previous one, as a pipelining client would. */
+        while (sent < k && sent - done < depth * w) {
+            size_t n = k - sent < w ? k - sent : w;
+            b.len = 0;
+            for (size_t i = sent + 1; i <= sent + n; i++) {
+                snprintf(nick, sizeof nick, "p%07zu", i);
+                snprintf(jid, sizeof jid, "%s@example.org/res", nick);
+                sb_addf(&b, JOIN_FMT, room, nick, jid);
+                sb_addf(&b, KICK_FMT, room, nick);
+            }
+            if (b.len > max_window_bytes) max_window_bytes = b.len;
+            write_all(fd, b.p, b.len);
+            sent += n;
         }
-        if (b.len > max_window_bytes) max_window_bytes = b.len;
-        write_all(fd, b.p, b.len);
+        size_t n = k - done < w ? k - done : w;
         for (size_t i = 0; i < n; i++) {
             read_reply(fd, &mb, "Join", &msg, &len);
             read_reply(fd, &mb, "Kick", &msg, &len);
@@ -285,11 +294,11 @@ static int run_pipelined(const char *path, const char *room, size_t k, size_t w)
                 max_window_bytes, sndbuf);
 
     double secs = (double)wall / 1e9;
-    printf("pipelined: %zu kicks (+%zu joins) in windows of %zu pairs (%zu B per write): "
+    printf("pipelined: %zu kicks (+%zu joins) in windows of %zu pairs (%zu B per write), %zu windows in flight: "
            "%.3f s, %.0f kicks/s, %.0f calls/s\n",
-           k, k, w, max_window_bytes, secs, (double)k / secs, 2.0 * (double)k / secs);
-    printf("RESULT pipelined count=%zu window=%zu secs=%.4f per_s=%.0f calls_per_s=%.0f errors=%ld\n",
-           k, w, secs, (double)k / secs, 2.0 * (double)k / secs, n_errors);
+           k, k, w, max_window_bytes, depth, secs, (double)k / secs, 2.0 * (double)k / secs);
+    printf("RESULT pipelined count=%zu window=%zu depth=%zu secs=%.4f per_s=%.0f calls_per_s=%.0f errors=%ld\n",
+           k, w, depth, secs, (double)k / secs, 2.0 * (double)k / secs, n_errors);
     return n_errors ? 1 : 0;
 }
 
@@ -382,14 +391,18 @@ static void usage(const char *argv0) {
 
 int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
-    size_t k = 0, warmup = 1000, w = 256, rooms = 100000, occ = 10, rpw = 100;
+    size_t k = 0, warmup = 1000, w = 256, depth = 2, rooms = 100000, occ = 10, rpw = 100;
     const char *room = NULL, *service = "chat.example.org";
     int opt;
-    while ((opt = getopt(argc, argv, "k:w:W:R:O:L:r:s:q")) != -1) {
+    while ((opt = getopt(argc, argv, "k:w:W:D:R:O:L:r:s:q")) != -1) {
         switch (opt) {
         case 'k': k = parse_size(optarg, "-k"); break;
         case 'w': warmup = parse_size(optarg, "-w"); break;
         case 'W': w = parse_size(optarg, "-W"); break;
+        case 'D':
+            depth = parse_size(optarg, "-D");
+            if (depth == 0) usage(argv[0]);
+            break;
         case 'R': rooms = parse_size(optarg, "-R"); break;
         case 'O': occ = parse_size(optarg, "-O"); break;
         case 'L': rpw = parse_size(optarg, "-L"); break;
@@ -413,7 +426,7 @@ int main(int argc, char **argv) {
         if (!room) snprintf(defroom, sizeof defroom, "kickp@%s", service), room = defroom;
         if (k == 0) k = 200000;
         if (w == 0) die("-W must be > 0");
-        return run_pipelined(path, room, k, w);
+        return run_pipelined(path, room, k, w, depth);
     }
     if (strcmp(mode, "load") == 0) {
         if (rpw == 0) die("-L must be > 0");

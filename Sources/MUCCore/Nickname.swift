@@ -20,10 +20,10 @@ public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     public static func < (lhs: Nickname, rhs: Nickname) -> Bool { lhs.description < rhs.description }
 
-    // Swift's String equality and hashing already follow canonical equivalence, but comparing the NFC
-    // bytes keeps equality identical to what is stored and shown.
+    // Both sides are NFC, so String's equality (canonical equivalence, with a byte-compare fast path for
+    // NFC strings) is the same as comparing the stored bytes, and agrees with String's hashing.
     public static func == (lhs: Nickname, rhs: Nickname) -> Bool {
-        lhs.description.utf8.elementsEqual(rhs.description.utf8)
+        lhs.description == rhs.description
     }
 
     public func hash(into hasher: inout Hasher) {
