@@ -53,9 +53,11 @@ public final class ControlClient {
     /// Bytes asked of each `recv`, into a temporary buffer: a Kick reply takes one read, large replies a
     /// few more. A buffer kept per client costs resident memory in every responder thread (64 KiB each
     /// measured +1 MiB with 16 threads), and one allocated per read showed in the responder's profile.
-    static let readSize = 16 * 1024
-    private let encoder = JSONEncoder.varlink()
-    private let decoder = JSONDecoder()
+    static let readSize = 4 * 1024
+    // Lazy: only the generic `call` uses Foundation's coders. Creating them in every responder thread,
+    // which only sends and receives raw frames, touched 320 KiB more of FoundationEssentials.
+    private lazy var encoder = JSONEncoder.varlink()
+    private lazy var decoder = JSONDecoder()
     /// Replies can be large (ListRooms of a big service); requests are limited by the daemon.
     public var maxReplySize = 64 * 1024 * 1024
 
