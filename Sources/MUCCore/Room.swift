@@ -120,6 +120,20 @@ public struct Room: Sendable {
     public mutating func kick(
         _ target: KickTarget, reason: String?, actor: String?, protectPrivileged: Bool
     ) throws(MUCError) -> [RoomEvent] {
+        if case .nick(let nick) = target {
+            // The common case with one hash lookup and no array: in a room of 100,000s of occupants every
+            // probe of the table is a cache miss.
+            guard let index = occupants.index(forKey: nick) else {
+                throw .occupantNotFound(address, nick: nick, jid: nil)
+            }
+            let occupant = occupants[index].value
+            if protectPrivileged, occupant.affiliation.isPrivileged {
+                throw .notAllowed(address, nick: occupant.nick, affiliation: occupant.affiliation)
+            }
+            occupants.remove(at: index)
+            for session in occupant.sessions { sessionIndex[session] = nil }
+            return [.kicked(RemovedOccupant(room: address, occupant: occupant), reason: reason, actor: actor)]
+        }
         let targets = occupants(for: target)
         guard !targets.isEmpty else {
             switch target {
