@@ -60,15 +60,22 @@ public struct AccessLog: Sendable {
         _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
+    /// `value` in decimal, zero-padded to `width`, appended without a temporary array (nine numbers a line).
     static func number(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
-        var digits: [UInt8] = []
-        var rest = max(value, 0)
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        for _ in digits.count..<max(width, digits.count) { out.append(UInt8(ascii: "0")) }
-        out.append(contentsOf: digits.reversed())
+        let value = max(value, 0)
+        var digits = 1
+        var divisor = 1
+        while value / divisor >= 10 {
+            digits += 1
+            divisor *= 10
+        }
+        for _ in digits..<max(width, digits) { out.append(UInt8(ascii: "0")) }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     /// Client-supplied text: no spaces or control characters (the line stays parseable), bounded.
