@@ -96,4 +96,7 @@ public enum VarlinkServiceError {
     public static func expectedMore() -> VarlinkErrorReply {
         VarlinkErrorReply(error: "org.varlink.service.ExpectedMore", [:])
     }
+    public static func internalError() -> VarlinkErrorReply {
+        VarlinkErrorReply(error: "org.varlink.service.InternalError", [:])
+    }
 }

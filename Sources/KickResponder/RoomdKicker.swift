@@ -1,10 +1,6 @@
 import ControlProtocol
-import StrictJSON
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 import KickAPI
+import StrictJSON
 import MUCCore
 
 /// Kicks through roomd's control socket, over one persistent connection (one per worker thread).
@@ -30,7 +26,7 @@ public final class RoomdKicker: RoomKicker {
         // timeout for a reply that is already on its way.
         let (seconds, attoseconds) = timeout.components
         let timeoutMilliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        let deadline = Self.nowMilliseconds() + timeoutMilliseconds - min(timeoutMilliseconds / 4, 250)
+        let deadline = WallClock.milliseconds() + timeoutMilliseconds - min(timeoutMilliseconds / 4, 250)
         var writer = JSONWriter(capacity: 192)
         writer.beginObject()
         writer.field("method", Rooms.Method.kick.qualifiedName)
@@ -50,17 +46,17 @@ public final class RoomdKicker: RoomKicker {
         writer.appendRaw(VarlinkFraming.terminator)
         let call = writer.bytes
         do {
-            let connection = try connection(reused: client != nil)
+            var (connection, reused) = try currentConnection()
             do {
-                try connection.client.sendFramed(call)
-            } catch .connectionClosed where connection.reused {
+                try connection.sendFramed(call)
+            } catch .connectionClosed where reused {
                 // roomd went away since the last request (restart): nothing was sent, so one retry on a
                 // fresh connection cannot kick twice.
                 client = nil
-                let fresh = try self.connection(reused: false)
-                try fresh.client.sendFramed(call)
+                (connection, reused) = try currentConnection()
+                try connection.sendFramed(call)
             }
-            return try parseReply(try client!.receiveFrame())
+            return try parseReply(try connection.receiveFrame())
         } catch {
             throw map(error)
         }
@@ -85,13 +81,8 @@ public final class RoomdKicker: RoomKicker {
         }
     }
 
-    static func nowMilliseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
-
-    private func connection(reused: Bool) throws(ControlClientError) -> (client: ControlClient, reused: Bool) {
+    /// The open connection, or a new one; `reused` says which.
+    private func currentConnection() throws(ControlClientError) -> (client: ControlClient, reused: Bool) {
         if let client { return (client, true) }
         let fresh = try ControlClient(socketPath: socketPath, timeout: timeout)
         client = fresh

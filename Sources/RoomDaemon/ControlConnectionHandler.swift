@@ -16,7 +16,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     private var splitter = VarlinkFrameSplitter()
     /// Bytes of a message not complete yet.
     private var pending: ByteBuffer?
-    /// Every reply of the current read, written at once when the read is done.
+    /// The replies not sent yet, written at once after the commit at the end of the event loop's turn.
     private var replies: ByteBuffer
     /// Whether calls were handled since the replies were last handed to the service.
     private var processedCalls = false
@@ -92,7 +92,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         case .tooLarge:
             logger.notice("message over the size limit, closing", metadata: ["peer": "\(connection.peer)"])
             replyAndClose(
-                service.encodeError(RoomsError.messageTooLarge(limit: VarlinkFraming.maxRequestSize)),
+                RoomsError.messageTooLarge(limit: VarlinkFraming.maxRequestSize).framed(),
                 context: context)
         case .message(let message):
             processedCalls = true

@@ -135,7 +135,7 @@ final class RoomService {
             // A watching connection has an unfinished `more` call; varlink answers calls in order, so a
             // second call could never be answered.
             return .replyAndClose(
-                encodeError(RoomsError.invalidMessage("a call was sent on a connection that is watching")))
+                RoomsError.invalidMessage("a call was sent on a connection that is watching").framed())
         }
         let parsed = message.withUnsafeReadableBytes { raw in
             Result { () throws(VarlinkErrorReply) in try CallEnvelope(raw.bindMemory(to: UInt8.self)) }
@@ -143,19 +143,19 @@ final class RoomService {
         let call: CallEnvelope
         switch parsed {
         case .success(let envelope): call = envelope
-        case .failure(let error): return .reply(encodeError(error))
+        case .failure(let error): return .reply(error.framed())
         }
         do {
             let reply = try dispatch(call, connection: connection)
             return call.oneway ? .none : .reply(reply)
         } catch let error as VarlinkErrorReply {
-            return call.oneway ? .none : .reply(encodeError(error))
+            return call.oneway ? .none : .reply(error.framed())
         } catch let error as MUCError {
-            return call.oneway ? .none : .reply(encodeError(RoomsError.reply(for: error)))
+            return call.oneway ? .none : .reply(RoomsError.reply(for: error).framed())
         } catch {
             logger.error("call failed unexpectedly: \(error)", metadata: ["method": "\(call.method)"])
             return call.oneway
-                ? .none : .reply(encodeError(VarlinkErrorReply(error: "org.varlink.service.InternalError", [:])))
+                ? .none : .reply(VarlinkServiceError.internalError().framed())
         }
     }
 
@@ -267,7 +267,7 @@ final class RoomService {
             let events = try registry.join(address, nick: nick, session: jid, role: role)
             try apply(events, uid: uid)
             guard case .joined(_, let occupant, _)? = events.first else {
-                throw VarlinkErrorReply(error: "org.varlink.service.InternalError", [:])
+                throw VarlinkServiceError.internalError()
             }
             return JSONWriter.varlinkReply { $0.field("occupant", Self.occupant(occupant)) }
 
@@ -289,7 +289,7 @@ final class RoomService {
             let reason = try parameters.optionalString("reason")
             let actor = try parameters.optionalString("actor")
             let protect = try parameters.optionalBool("protect") ?? false
-            if let deadline = try parameters.optionalInt("deadline"), RoomStore.nowMilliseconds() > deadline {
+            if let deadline = try parameters.optionalInt("deadline"), WallClock.milliseconds() > deadline {
                 // The caller has given up waiting (its timeout passed while the call sat in the queue, e.g.
                 // roomd was stopped): kicking now would contradict the timeout it already reported.
                 throw RoomsError.deadlineExceeded(deadline: deadline)
@@ -354,7 +354,7 @@ final class RoomService {
     /// Records the events' durable effects and sends them to watchers.
     private func apply(_ events: [RoomEvent], uid: UInt32) throws {
         guard !events.isEmpty else { return }
-        let now = RoomStore.nowMilliseconds()
+        let now = WallClock.milliseconds()
         do {
             for event in events { try store.record(event, uid: uid, now: now) }
         } catch {
@@ -366,8 +366,12 @@ final class RoomService {
         }
         guard !watchers.isEmpty else { return }
         for event in events {
-            let message = Self.event(event)
-            for (id, watcher) in watchers where watcher.watching?.room == nil || watcher.watching?.room == event.room {
+            // Encoded once, when a watcher wants it, and the same buffer written to every such watcher.
+            var message: ByteBuffer?
+            for (id, watcher) in watchers {
+                guard let watching = watcher.watching, watching.room == nil || watching.room == event.room else {
+                    continue
+                }
                 guard watcher.channel.isWritable else {
                     // A watcher that does not read would make roomd buffer without bound.
                     logger.warning("closing a watcher that does not keep up", metadata: ["peer": "\(watcher.peer)"])
@@ -375,8 +379,12 @@ final class RoomService {
                     watcher.channel.close(promise: nil)
                     continue
                 }
-                let bytes = JSONWriter.varlinkReply(continues: true) { $0.field("event", message) }
-                watcher.channel.write(frame(bytes), promise: nil)
+                if message == nil {
+                    let wire = Self.event(event)
+                    message = allocator.buffer(
+                        bytes: JSONWriter.varlinkReply(continues: true) { $0.field("event", wire) })
+                }
+                watcher.channel.write(message!, promise: nil)
                 watchersToFlush[id] = watcher
             }
         }
@@ -400,17 +408,6 @@ final class RoomService {
         do { return try JID(parsing: text) } catch {
             throw RoomsError.invalidAddress(field: field, value: text, error: error)
         }
-    }
-
-    // MARK: Encoding
-
-    func encodeError(_ error: VarlinkErrorReply) -> [UInt8] {
-        error.framed()
-    }
-
-    /// `bytes` already ends with the NUL terminator.
-    private func frame(_ bytes: [UInt8]) -> ByteBuffer {
-        allocator.buffer(bytes: bytes)
     }
 
     // MARK: Wire types

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import ControlProtocol
 import MUCCore
 
@@ -115,12 +112,7 @@ final class RoomStore: @unchecked Sendable {
             else { return }
             rooms[address]!.restore(jid: jid, entry: AffiliationEntry(affiliation: affiliation, reason: row.text(3)))
         }
-        for jid in temporary {
-            try write { () throws(SQLiteError) in
-                try deleteRoomAffiliations.run(.text(jid))
-                try deleteRoom.run(.text(jid))
-            }
-        }
+        for jid in temporary { try deleteRoomRows(jid) }
         try commit()
         return (Array(rooms.values), temporary.count, unreadable)
     }
@@ -135,10 +127,7 @@ final class RoomStore: @unchecked Sendable {
                     .integer(configuration.persistent ? 1 : 0), .integer(now))
             }
         case .destroyed(let room, _, _):
-            try write { () throws(SQLiteError) in
-                try deleteRoomAffiliations.run(.text(room.description))
-                try deleteRoom.run(.text(room.description))
-            }
+            try deleteRoomRows(room.description)
         case .affiliationChanged(let room, let jid, let entry, _):
             try write { () throws(SQLiteError) in
                 if entry.affiliation == .none {
@@ -155,6 +144,13 @@ final class RoomStore: @unchecked Sendable {
             try audit("ban", removed, reason: reason, actor: actor, uid: uid, now: now)
         case .joined, .left, .nickChanged:
             break  // presence is live state, never stored
+        }
+    }
+
+    private func deleteRoomRows(_ jid: String) throws(SQLiteError) {
+        try write { () throws(SQLiteError) in
+            try deleteRoomAffiliations.run(.text(jid))
+            try deleteRoom.run(.text(jid))
         }
     }
 
@@ -176,8 +172,6 @@ final class RoomStore: @unchecked Sendable {
         }
         try body()
     }
-
-    var hasPendingWrites: Bool { inTransaction }
 
     /// Makes every write since the last commit durable.
     func commit() throws(SQLiteError) {
@@ -205,11 +199,5 @@ final class RoomStore: @unchecked Sendable {
                     reason: row.text(6), actor: row.text(7), uid: row.integer(8)))
         }
         return entries.reversed()
-    }
-
-    static func nowMilliseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 }

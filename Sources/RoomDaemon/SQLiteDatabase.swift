@@ -42,8 +42,6 @@ final class SQLiteDatabase {
         return SQLiteStatement(statement: statement, database: self)
     }
 
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-
     func error(_ code: Int32) -> SQLiteError {
         SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)))
     }

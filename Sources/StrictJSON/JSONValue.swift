@@ -51,21 +51,3 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 }
 
-extension JSONValue {
-    public var objectValue: JSONObject? {
-        if case .object(let object) = self { return object }
-        return nil
-    }
-
-    /// The name of the value's JSON type, for error messages.
-    public var typeName: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "boolean"
-        case .number: return "number"
-        case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
-        }
-    }
-}
