@@ -68,16 +68,17 @@ import XMLStream
         #expect(item(out[2])?["role"] == "participant")
     }
 
-    @Test mutating func nicknameConflictIs409AndBansAreForbidden() {
+    @Test mutating func nicknameConflictIs409AndBansAreForbidden() throws {
         _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
         let conflict = send(presence(from: Self.juliet, to: "garden@chat.localhost/Romeo"))
         #expect(conflict.count == 1)
         #expect(conflict[0]["type"] == "error")
         #expect(conflict[0].child("error")?.child("conflict", namespace: Namespace.stanzaErrors) != nil)
-        _ = try? registry.setAffiliation(
+        _ = try registry.setAffiliation(
             try RoomAddress(parsing: "garden@chat.localhost"), jid: try JID(parsing: Self.nurse), affiliation: .outcast,
             reason: nil, actor: nil)
         let banned = send(presence(from: Self.nurse, to: "garden@chat.localhost/Nurse"))
+        try #require(banned.count == 1)
         #expect(banned[0].child("error")?["type"] == "auth")
         #expect(banned[0].child("error")?.child("forbidden", namespace: Namespace.stanzaErrors) != nil)
     }

@@ -423,17 +423,13 @@ FcgidProcessTableFile "{fcgid}/shm"
 
 # --------------------------------------------------------------------------- the common round
 
-def kicked_body(room, nick, jid):
-    return {"kicked": {"muc": room, "nickname": nick, "nicknames": [nick], "jids": [jid]}}
-
-
 def check_kick(backend, post, kicker_uid=None):
     """Through `post(body, authorization)`: the right Authorization kicks (200, the occupant is
     gone, one audit record, by `kicker_uid` if given); a wrong one and none get 401 and change
     nothing."""
     room = backend.room()
     r = post({"muc": room, "nickname": BOB[0], "reason": "deploy test"}, X.SECRET)
-    X.assert_json(r, 200, body=kicked_body(room, BOB[0], BOB[1]))
+    X.assert_json(r, 200, body=X.kicked_body(room, BOB[0], BOB[1]))
     assert backend.occupants(room) == {ALICE[0]: [ALICE[1]]}, "bob should be gone"
     recs = backend.state.audit(room)
     assert [x["nick"] for x in recs] == [BOB[0]], recs

@@ -323,6 +323,11 @@ def auth(value=SECRET, content_type=JSON_CT, **extra):
     return h
 
 
+def kicked_body(room, nick, jid):
+    """The 200 body of a kick that removed one occupant with one session."""
+    return {"kicked": {"muc": room, "nickname": nick, "nicknames": [nick], "jids": [jid]}}
+
+
 def assert_json(r, status, body=None, contains=(), headers=None):
     """Status, Content-Type: application/json, and the body (exact dict, or an "error" string
     containing every item of `contains`)."""

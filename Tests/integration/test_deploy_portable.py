@@ -207,7 +207,7 @@ def test_portable_responder_as_cgi_with_an_empty_environment(dist):
                            input=body, capture_output=True, cwd=host.dir, timeout=30)
         res = X.CGIResult(r.returncode, r.stdout, r.stderr)
         assert res.rc == 0 and res.status == 200, res
-        assert res.json() == D.kicked_body(room, "bob", D.BOB[1]), res
+        assert res.json() == X.kicked_body(room, "bob", D.BOB[1]), res
         assert host.occupants(room) == {"alice": [D.ALICE[1]]}
     finally:
         rcs = host.stop()

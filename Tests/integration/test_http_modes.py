@@ -15,15 +15,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import http_helpers as X  # noqa: E402
 import mk_helpers as H  # noqa: E402
-from http_helpers import SECRET, SECRET2, SECRET_TOKEN, assert_error, assert_json  # noqa: E402
+from http_helpers import SECRET, SECRET2, SECRET_TOKEN, assert_error, assert_json, kicked_body  # noqa: E402
 
 ALICE = ("alice", "alice@example.com/home")
 BOB = ("bob", "bob@example.com/phone")
 JSON_CT = "application/json"
-
-
-def kicked_body(room, nick, jid):
-    return {"kicked": {"muc": room, "nickname": nick, "nicknames": [nick], "jids": [jid]}}
 
 
 class Env:

@@ -13,15 +13,11 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import http_helpers as X  # noqa: E402
-from http_helpers import assert_error, assert_json  # noqa: E402
+from http_helpers import assert_error, assert_json, kicked_body  # noqa: E402
 
 ALICE = ("alice", "alice@example.com/home")
 BOB = ("bob", "bob@example.com/phone")
 FAST = 1.5  # seconds: an unavailable roomd is reported at once, not after a timeout
-
-
-def kicked_body(room, nick, jid):
-    return {"kicked": {"muc": room, "nickname": nick, "nicknames": [nick], "jids": [jid]}}
 
 
 def freeze(daemon):

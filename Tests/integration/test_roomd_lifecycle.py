@@ -34,11 +34,19 @@ def test_sigint_exits_0_and_removes_socket(roomd):
 
 
 def test_sigterm_with_open_connections_and_watchers(roomd):
-    w = roomd.raw()
-    w.call(ROOMS + ".Watch", {}, more=True)
-    idle = [roomd.raw() for _ in range(20)]
-    idle[0].send(b'{"method": "org.varl')
-    roomd.stop_clean(signal.SIGTERM)
+    # Opened with H.Raw rather than roomd.raw(): the daemon's stop closes its own handles before the
+    # signal, and these must still be open when it arrives.
+    w = H.Raw(roomd.sock)
+    idle = [H.Raw(roomd.sock) for _ in range(20)]
+    try:
+        first = assert_reply_ok(w.call(ROOMS + ".Watch", {}, more=True))
+        assert first["event"]["kind"] == "watching", first
+        idle[0].send(b'{"method": "org.varl')
+        roomd.stop_clean(signal.SIGTERM)
+        assert w.closed_within(5), "the watcher's connection stayed open after roomd exited"
+    finally:
+        for c in [w] + idle:
+            c.close()
 
 
 def test_stale_socket_is_replaced(daemon_factory):
