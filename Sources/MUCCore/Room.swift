@@ -120,19 +120,14 @@ public struct Room: Sendable {
     public mutating func kick(
         _ target: KickTarget, reason: String?, actor: String?, protectPrivileged: Bool
     ) throws(MUCError) -> [RoomEvent] {
-        if case .nick(let nick) = target {
+        if case .nick(let nick) = target, let index = occupants.index(forKey: nick) {
             // The common case with one hash lookup and no array: in a room of 100,000s of occupants every
-            // probe of the table is a cache miss.
-            guard let index = occupants.index(forKey: nick) else {
-                throw .occupantNotFound(address, nick: nick, jid: nil)
-            }
+            // probe of the table is a cache miss. A nickname not found takes the general path below.
             let occupant = occupants[index].value
             if protectPrivileged, occupant.affiliation.isPrivileged {
                 throw .notAllowed(address, nick: occupant.nick, affiliation: occupant.affiliation)
             }
-            occupants.remove(at: index)
-            for session in occupant.sessions { sessionIndex[session] = nil }
-            return [.kicked(RemovedOccupant(room: address, occupant: occupant), reason: reason, actor: actor)]
+            return [.kicked(remove(at: index), reason: reason, actor: actor)]
         }
         let targets = occupants(for: target)
         guard !targets.isEmpty else {
@@ -175,7 +170,11 @@ public struct Room: Sendable {
     }
 
     private mutating func remove(_ occupant: Occupant) -> RemovedOccupant {
-        occupants[occupant.nick] = nil
+        remove(at: occupants.index(forKey: occupant.nick)!)
+    }
+
+    private mutating func remove(at index: [Nickname: Occupant].Index) -> RemovedOccupant {
+        let occupant = occupants.remove(at: index).value
         for session in occupant.sessions { sessionIndex[session] = nil }
         return RemovedOccupant(room: address, occupant: occupant)
     }
