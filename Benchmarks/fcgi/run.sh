@@ -351,12 +351,17 @@ run_one() { # run_one SIDE PATH THREADS KEEPALIVE CONNS
     SAMPLER_PID=$!
     local out="$TMP/wrk.out" rc=0 cpu0 cpu1 rcpu0="" rcpu1=""
     cpu0=$(cpu_ticks "$RESP_PID")
-    [ "$side" = mk ] && [ "$path" = kick ] && rcpu0=$(cpu_ticks "$ROOMD_PID")
+    # the back end's CPU too: roomd behind mk, the echo server behind ref and mke
+    local backend_pid="" backend_name=""
+    if [ "$path" = kick ]; then
+        if [ "$side" = mk ]; then backend_pid=$ROOMD_PID backend_name=roomd; else backend_pid=$ECHO_PID backend_name=echo; fi
+    fi
+    [ -n "$backend_pid" ] && rcpu0=$(cpu_ticks "$backend_pid")
     MK_AUTH="$auth" MK_EXPECT="$expect" MK_ROOM="$ROOM" MK_NICK_BASE="$NICK_BASE" MK_THREADS="$WRK_THREADS" \
         bg_wait timeout $((dur_secs + 60)) wrk -t"$WRK_THREADS" -c"$conns" -d"$DURATION" --timeout 5s \
         -s "$HERE/muc_kick.lua" "http://127.0.0.1:$PORT/muc_kick" >"$out" 2>&1 || rc=$?
     cpu1=$(cpu_ticks "$RESP_PID")
-    [ -n "$rcpu0" ] && rcpu1=$(cpu_ticks "$ROOMD_PID")
+    [ -n "$rcpu0" ] && rcpu1=$(cpu_ticks "$backend_pid")
     stop_pid "$SAMPLER_PID" "RSS sampler" || true; SAMPLER_PID=""
     read -r rss_peak thr <"$TMP/rss" 2>/dev/null || { rss_peak=""; thr=""; }
     res=$(grep '^RESULT wrk' "$out" || true)
@@ -389,7 +394,7 @@ run_one() { # run_one SIDE PATH THREADS KEEPALIVE CONNS
         "$bad" "$to" "$errs" "${rss_idle:-}" "${rss_peak:-}" "$((bad + to + errs))" "${cpu:-}" "${rcpu:-}" >>"$RESULTS"
     log "   $(printf '%-32s' "$label") $(printf '%7s req/s  p50 %6s us  p99 %7s us  bad %s  timeouts %s  sock-err %s  RSS %s->%s KiB  threads %s  CPU %s us/req%s' \
         "$(kv rps "$res")" "$(kv p50_us "$res")" "$(kv p99_us "$res")" "$bad" "$to" "$errs" "${rss_idle:--}" "${rss_peak:--}" "${thr:--}" \
-        "${cpu:--}" "${rcpu:+ (roomd $rcpu)}")"
+        "${cpu:--}" "${rcpu:+ ($backend_name $rcpu)}")"
     if [ "${bad:-0}" != 0 ] && [ "$side" != ref ]; then
         log "     ($bad responses did not have the expected status $expect)"
     fi
@@ -422,7 +427,7 @@ fi
 # results.tsv columns: 1 side, 2 path, 3 threads, 4 keepalive, 5 conns, 6 OK|FAILED, 7 req/s, 8 p50 us,
 # 9 p99 us, 10 requests, 11 bad status, 12 wrk timeouts, 13 socket errors, 14 RSS idle KiB,
 # 15 RSS peak KiB, 16 bad status + timeouts + socket errors, 17 responder CPU us per request,
-# 18 roomd CPU us per request (mk kick runs)
+# 18 the back end's CPU us per request (kick runs: roomd for mk, the echo server for ref and mke)
 get() { # get SIDE PATH THREADS KA CONNS COLUMN -> the median over the rounds (the peak RSS: the largest),
         # FAILED, or nothing
     awk -F'\t' -v s="$1" -v p="$2" -v t="$3" -v k="$4" -v c="$5" -v col="$6" '
@@ -498,7 +503,7 @@ log "   status + wrk timeouts (--timeout 5s) + socket errors; RSS = the responde
 log "   the run (sampled every 0.2 s); CPU = the responder's CPU time (user + system, all threads) per request,"
 log "   in us; vs ref = ratio to the reference column (r/s: higher is better, p99: lower is better)."
 [ "$ROUNDS" = 1 ] || log "   Every figure is the median of $ROUNDS rounds; in each round the sides ran one after the other."
-log "   Idle RSS and roomd's CPU per kick are in $BIN/last-run.tsv (columns 14 and 18) and the lines above."
+log "   Idle RSS and the back end's CPU per kick (roomd or the echo server) are in $BIN/last-run.tsv (columns 14 and 18) and the lines above."
 hr
 if [ "$FAILED" = 1 ]; then log "run: problems (see the !! lines above)"; else log "run: clean"; fi
 log "total time: $(( $(date +%s) - T_START )) s; log: $LOG_FILE, raw table: $BIN/last-run.tsv"

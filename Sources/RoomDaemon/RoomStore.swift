@@ -61,6 +61,8 @@ final class RoomStore: @unchecked Sendable {
         PRAGMA user_version = 1;
         """
 
+    static let checkpointPages = 16384
+
     init(directory: String, sync: SyncMode) throws(SQLiteError) {
         database = try SQLiteDatabase(path: directory + "/roomd.sqlite3")
         // roomd is the database's only user: an exclusive lock taken once saves the lock/unlock system
@@ -72,6 +74,7 @@ final class RoomStore: @unchecked Sendable {
         try database.execute("PRAGMA locking_mode = EXCLUSIVE")
         try database.execute("PRAGMA journal_mode = WAL")
         try database.execute("PRAGMA synchronous = \(sync == .full ? "FULL" : "NORMAL")")
+        try database.execute("PRAGMA wal_autocheckpoint = \(Self.checkpointPages)")
         try database.execute(Self.schema)
         insertRoom = try database.prepare(
             "INSERT OR REPLACE INTO rooms (jid, name, persistent, created) VALUES (?, ?, ?, ?)")
