@@ -46,14 +46,15 @@ public final class RoomdKicker: RoomKicker {
         writer.appendRaw(VarlinkFraming.terminator)
         let call = writer.bytes
         do {
-            var (connection, reused) = try currentConnection()
+            let (open, reused) = try currentConnection()
+            var connection = open
             do {
                 try connection.sendFramed(call)
             } catch .connectionClosed where reused {
                 // roomd went away since the last request (restart): nothing was sent, so one retry on a
                 // fresh connection cannot kick twice.
                 client = nil
-                (connection, reused) = try currentConnection()
+                connection = try currentConnection().client
                 try connection.sendFramed(call)
             }
             return try parseReply(try connection.receiveFrame())

@@ -123,10 +123,7 @@ public struct Room: Sendable {
         if case .nick(let nick) = target, let index = occupants.index(forKey: nick) {
             // The common case with one hash lookup and no array: in a room of 100,000s of occupants every
             // probe of the table is a cache miss. A nickname not found takes the general path below.
-            let occupant = occupants[index].value
-            if protectPrivileged, occupant.affiliation.isPrivileged {
-                throw .notAllowed(address, nick: occupant.nick, affiliation: occupant.affiliation)
-            }
+            if protectPrivileged { try refuseIfPrivileged(CollectionOfOne(occupants[index].value)) }
             return [.kicked(remove(at: index), reason: reason, actor: actor)]
         }
         let targets = occupants(for: target)
@@ -136,10 +133,15 @@ public struct Room: Sendable {
             case .jid(let jid): throw .occupantNotFound(address, nick: nil, jid: jid)
             }
         }
-        if protectPrivileged, let protected = targets.first(where: { $0.affiliation.isPrivileged }) {
+        if protectPrivileged { try refuseIfPrivileged(targets) }
+        return targets.map { .kicked(remove($0), reason: reason, actor: actor) }
+    }
+
+    /// An owner or admin among the targets refuses the whole kick.
+    private func refuseIfPrivileged(_ targets: some Sequence<Occupant>) throws(MUCError) {
+        if let protected = targets.first(where: { $0.affiliation.isPrivileged }) {
             throw .notAllowed(address, nick: protected.nick, affiliation: protected.affiliation)
         }
-        return targets.map { .kicked(remove($0), reason: reason, actor: actor) }
     }
 
     /// Sets a bare JID's affiliation. `.none` drops the entry; `.outcast` is a ban (XEP-0045 §9.1) that
