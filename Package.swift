@@ -82,6 +82,7 @@ let package = Package(
         .testTarget(name: "MUCComponentTests", dependencies: ["MUCComponent", "XMLStream", "MUCCore"]),
         .testTarget(name: "KickAPITests", dependencies: ["KickAPI"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
+        .testTarget(name: "KickResponderTests", dependencies: ["KickResponder"]),
         .testTarget(
             name: "RoomDaemonTests",
             dependencies: ["RoomDaemon", .product(name: "NIOTestUtils", package: "swift-nio")]

@@ -5,14 +5,22 @@ import KickAPI
 
 /// One line per request on standard error: time, method, status, room, nickname, duration.
 ///
-/// Written with a single `write(2)` per line rather than through swift-log's stream handler: at tens of
-/// thousands of requests per second the handler's per-line formatting and locking show in the profile, and
-/// one `write` of a whole line is atomic between threads. The Authorization value is never logged.
+/// Formatted by hand rather than through swift-log's stream handler: at tens of thousands of requests per
+/// second the handler's per-line formatting and locking show in the profile. Lines are written whole, so
+/// threads never interleave within a line: in batches when `batched` (a line appears within 100 ms; see
+/// `BatchedLineWriter`), else one `write(2)` per line. The Authorization value is never logged.
 public struct AccessLog: Sendable {
-    public var enabled: Bool
+    public let enabled: Bool
+    let writer: BatchedLineWriter?
 
-    public init(enabled: Bool = true) {
+    public init(enabled: Bool = true, batched: Bool = false) {
         self.enabled = enabled
+        self.writer = enabled && batched ? BatchedLineWriter(fd: 2) : nil
+    }
+
+    /// Writes the lines still waiting in a batch.
+    public func flush() {
+        writer?.flush()
     }
 
     public func record(method: String, response: KickResponse, startedAt: timespec) {
@@ -57,7 +65,11 @@ public struct AccessLog: Sendable {
             line.append(UInt8(ascii: "\""))
         }
         line.append(UInt8(ascii: "\n"))
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        if let writer {
+            writer.append(line)
+        } else {
+            BatchedLineWriter.writeAll(2, line)
+        }
     }
 
     /// `value` in decimal, zero-padded to `width`, appended without a temporary array (nine numbers a line).

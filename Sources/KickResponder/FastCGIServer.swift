@@ -78,6 +78,7 @@ public final class FastCGIServer: Sendable {
         if case .bound(_, let address) = listenSocket, address.hasPrefix("unix:") {
             unlink(String(address.dropFirst(5)))
         }
+        log.flush()
     }
 
     private func workerLoop() {
@@ -97,8 +98,9 @@ public final class FastCGIServer: Sendable {
             let response = handler.respond(to: kickRequest, using: kicker)
             fastCGIRequest.write(response, head: kickRequest.method == "HEAD")
             finish(fastCGIRequest)
-            requestsInFlight.subtract(1, ordering: .sequentiallyConsistent)
+            // Before leaving the in-flight count: shutdown flushes the log once that count is zero.
             log.record(method: kickRequest.method, response: response, startedAt: started)
+            requestsInFlight.subtract(1, ordering: .sequentiallyConsistent)
             if shutdownRequested.load(ordering: .sequentiallyConsistent) { break }
         }
     }

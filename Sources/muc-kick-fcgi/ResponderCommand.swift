@@ -59,10 +59,13 @@ struct ResponderCommand: ParsableCommand {
         } catch {
             fail(error.description, 71)  // EX_OSERR
         }
+        let isCGI: Bool
+        if case .inherited = listenSocket { isCGI = FastCGIServer.isCGI } else { isCGI = false }
+        // A CGI invocation writes its one line and exits: nothing to batch.
         let server = FastCGIServer(
             handler: KickHandler(settings: settings), listenSocket: listenSocket, threads: threadCount,
-            log: AccessLog(enabled: !noAccessLog))
-        if case .inherited = listenSocket, FastCGIServer.isCGI {
+            log: AccessLog(enabled: !noAccessLog, batched: !isCGI))
+        if isCGI {
             server.serveCGI()
             return
         }

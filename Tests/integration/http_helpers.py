@@ -508,6 +508,23 @@ def log_lines(text):
     return [l for l in text.splitlines() if " muc-kick-fcgi: " in l and re.search(r"duration=", l)]
 
 
+def settled_log_lines(read_log, quiet=0.4, timeout=5.0):
+    """The request lines once the log has stopped growing for `quiet` seconds: the responder writes
+    its access log in batches (within 100 ms), so lines of requests already answered may still be on
+    their way."""
+    deadline = time.monotonic() + timeout
+    text = read_log()
+    stable_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = read_log()
+        if now != text:
+            text, stable_since = now, time.monotonic()
+        elif time.monotonic() - stable_since >= quiet:
+            break
+    return log_lines(text)
+
+
 class Background:
     """Runs fn() in a thread; .result() waits for it."""
 

@@ -509,7 +509,7 @@ def test_kick_the_already_kicked_is_404(st):
 
 def test_log_line_per_request(st):
     room = two(st)
-    before = len(X.log_lines(st.responder.stderr()))
+    before = len(X.settled_log_lines(st.responder.stderr))
     marker = "logmark-%d" % os.getpid()
     st.post({"muc": room, "nickname": marker})                          # 404
     st.post({"muc": room, "nickname": "bob"})                           # 200
