@@ -18,16 +18,9 @@ struct FastCGIRequest {
     }
 
     func read(maxBodySize: Int) -> KickRequest {
-        var kick = KickRequest.from(parameter: parameter)
-        guard kick.method == "POST" else { return kick }
-        let (body, tooLarge) = BodyReader.read(
-            contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize
-        ) { buffer, count in
+        KickRequest.read(maxBodySize: maxBodySize, parameter: parameter) { buffer, count in
             Int(FCGX_GetStr(buffer, Int32(count), request.pointee.in))
         }
-        kick.body = body
-        kick.bodyTooLarge = tooLarge
-        return kick
     }
 
     /// Reads what is left of the request body, up to the end of the stream, without keeping it; false when
@@ -57,10 +50,7 @@ struct FastCGIRequest {
 /// The same request taken from a CGI environment.
 enum CGIRequest {
     static func read(maxBodySize: Int) -> KickRequest {
-        let parameter: (String) -> String? = { name in getenv(name).map { String(cString: $0) } }
-        var kick = KickRequest.from(parameter: parameter)
-        guard kick.method == "POST" else { return kick }
-        let (body, tooLarge) = BodyReader.read(contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize) {
+        KickRequest.read(maxBodySize: maxBodySize, parameter: { getenv($0).map { String(cString: $0) } }) {
             buffer, count in
             while true {
                 let result = Glibc.read(0, buffer, count)
@@ -68,19 +58,23 @@ enum CGIRequest {
                 return max(result, 0)
             }
         }
-        kick.body = body
-        kick.bodyTooLarge = tooLarge
-        return kick
     }
 }
 
 extension KickRequest {
-    /// Reads the CGI/FastCGI parameters the handler needs.
-    static func from(parameter: (String) -> String?) -> KickRequest {
-        KickRequest(
+    /// Reads the CGI/FastCGI parameters the handler needs and, for a POST, the body within the limit.
+    /// `readChunk(buffer, capacity)` returns the body bytes read, 0 at the end.
+    static func read(
+        maxBodySize: Int, parameter: (String) -> String?, readChunk: (UnsafeMutablePointer<CChar>, Int) -> Int
+    ) -> KickRequest {
+        var kick = KickRequest(
             method: parameter("REQUEST_METHOD") ?? "GET",
             authorization: parameter("HTTP_AUTHORIZATION") ?? parameter("REDIRECT_HTTP_AUTHORIZATION"),
             contentType: parameter("CONTENT_TYPE"))
+        guard kick.method == "POST" else { return kick }
+        (kick.body, kick.bodyTooLarge) = BodyReader.read(
+            contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize, readChunk: readChunk)
+        return kick
     }
 }
 
