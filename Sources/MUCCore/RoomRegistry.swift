@@ -97,12 +97,13 @@ public struct RoomRegistry: Sendable {
         try checkService(address)
         // Only a flag is kept from before: a copy of the room alive across the transition would make its
         // occupant table shared, and the transition would copy all of it.
-        guard let wasEmpty = rooms[address]?.isEmpty else { throw .roomNotFound(address) }
-        let wasOccupied = !wasEmpty
-        // Mutating through the dictionary's subscript keeps the room uniquely referenced (no copy).
-        var events = try transition(&rooms[address]!)
-        if wasOccupied, let room = rooms[address], !room.configuration.persistent, room.isEmpty {
-            rooms[address] = nil
+        // One hash lookup: the room is read, changed and removed through its index. Mutating through
+        // `values[index]` keeps the room uniquely referenced (no copy of its occupant table).
+        guard let index = rooms.index(forKey: address) else { throw .roomNotFound(address) }
+        let wasOccupied = !rooms.values[index].isEmpty
+        var events = try transition(&rooms.values[index])
+        if wasOccupied, !rooms.values[index].configuration.persistent, rooms.values[index].isEmpty {
+            rooms.remove(at: index)
             events.append(.destroyed(address, removed: [], reason: nil))
         }
         return events
