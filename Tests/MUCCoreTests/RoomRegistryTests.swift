@@ -145,6 +145,23 @@ import Testing
         #expect(throws: MUCError.roomNotFound(lobby)) { try registry.room(lobby) }
     }
 
+    @Test func kickingTheLastOccupantEndsATemporaryRoomOnly() throws {
+        for persistent in [false, true] {
+            var registry = try registry(persistent: persistent)
+            _ = try registry.join(lobby, nick: bob, session: bobPhone)
+            let events = try registry.kick(
+                lobby, target: .nick(bob), reason: nil, actor: nil, protectPrivileged: false)
+            if persistent {
+                #expect(events.count == 1)
+                #expect(try registry.room(lobby).isEmpty)
+            } else {
+                #expect(events.count == 2)
+                #expect(events.last == .destroyed(lobby, removed: [], reason: nil))
+                #expect(throws: MUCError.roomNotFound(lobby)) { try registry.room(lobby) }
+            }
+        }
+    }
+
     @Test func failedTransitionChangesNothing() throws {
         var registry = try registry()
         _ = try registry.join(lobby, nick: bob, session: bobPhone)
