@@ -23,11 +23,10 @@ public struct AccessLog: Sendable {
         writer?.flush()
     }
 
-    public func record(method: String, response: KickResponse, startedAt: timespec) {
+    public func record(method: String, response: KickResponse, startedAt: ContinuousClock.Instant) {
         guard enabled else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let micros = (now.tv_sec - startedAt.tv_sec) * 1_000_000 + (now.tv_nsec - startedAt.tv_nsec) / 1000
+        let elapsed = startedAt.duration(to: .now).components
+        let micros = Int(elapsed.seconds) * 1_000_000 + Int(elapsed.attoseconds / 1_000_000_000_000)
         var wall = timespec()
         clock_gettime(CLOCK_REALTIME, &wall)
         var seconds = wall.tv_sec

@@ -71,8 +71,8 @@ public final class FastCGIServer: Sendable {
         shutdown(listenSocket.fd, Int32(SHUT_RDWR))
         // A thread that accepted just before the shutdown has this long to count itself in flight.
         usleep(50_000)
-        let deadline = Self.monotonicSeconds() + Double(handler.settings.roomdTimeout.components.seconds) + 5
-        while requestsInFlight.load(ordering: .sequentiallyConsistent) > 0 && Self.monotonicSeconds() < deadline {
+        let deadline = ContinuousClock.now + handler.settings.roomdTimeout + .seconds(5)
+        while requestsInFlight.load(ordering: .sequentiallyConsistent) > 0 && ContinuousClock.now < deadline {
             usleep(5_000)
         }
         if case .bound(_, let address) = listenSocket, address.hasPrefix("unix:") {
@@ -91,8 +91,7 @@ public final class FastCGIServer: Sendable {
             actor: handler.settings.kickActor)
         while FCGX_Accept_r(request) >= 0 {
             requestsInFlight.add(1, ordering: .sequentiallyConsistent)
-            var started = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &started)
+            let started = ContinuousClock.now
             let fastCGIRequest = FastCGIRequest(request)
             let kickRequest = fastCGIRequest.read(maxBodySize: handler.settings.maxBodySize)
             let response = handler.respond(to: kickRequest, using: kicker)
@@ -126,8 +125,7 @@ public final class FastCGIServer: Sendable {
 
     /// Answers the one request of a CGI invocation (fd 0 is not a socket): environment, stdin, stdout.
     public func serveCGI() {
-        var started = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &started)
+        let started = ContinuousClock.now
         let request = CGIRequest.read(maxBodySize: handler.settings.maxBodySize)
         let kicker = RoomdKicker(
             socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
@@ -142,12 +140,6 @@ public final class FastCGIServer: Sendable {
         }
         bytes.removeAll()
         log.record(method: request.method, response: response, startedAt: started)
-    }
-
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }
 
