@@ -62,12 +62,14 @@ final class ComponentConnection {
 
     private func connect() {
         guard !stopped else { return }
-        let handler = ComponentStreamHandler(connection: self)
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         ClientBootstrap(group: eventLoop)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                // The channel is on this connection's event loop, so the handler is made where it will live.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ComponentStreamHandler(connection: loopBound.value))
+                }
             }
             .connect(host: configuration.host, port: configuration.port)
             .whenComplete { result in
