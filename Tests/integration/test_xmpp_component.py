@@ -32,28 +32,12 @@ from xmpp_helpers import (MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_ADMIN, Worl
 
 @pytest.fixture
 def xroomd(prosody, bins):
-    d = XH.ComponentRoomd(prosody.component_port, prosody.secret)
-    try:
-        d.start_attached()
-    except BaseException:
-        if d.running:
-            d.stop()
-        raise
-    yield d
-    try:
-        if d.running:
-            d.stop_clean()
-        else:
-            d.close_handles()
-    finally:
-        shutil.rmtree(d.workdir, ignore_errors=True)
+    yield from XH.attached_roomd(prosody)
 
 
 @pytest.fixture
 def clients(prosody, xroomd):
-    cs = XH.Clients(prosody.c2s_port)
-    yield cs
-    cs.close()
+    yield from XH.connected_clients(prosody)
 
 
 @pytest.fixture

@@ -44,27 +44,12 @@ def ejabberd():
 
 @pytest.fixture
 def ej_roomd(ejabberd, bins):
-    d = XH.ComponentRoomd(ejabberd.component_port, ejabberd.secret)
-    try:
-        d.start_attached()
-    except BaseException:
-        if d.running:
-            d.stop()
-        shutil.rmtree(d.workdir, ignore_errors=True)
-        raise
-    yield d
-    try:
-        if d.running:
-            d.stop_clean()
-    finally:
-        shutil.rmtree(d.workdir, ignore_errors=True)
+    yield from XH.attached_roomd(ejabberd)
 
 
 @pytest.fixture
 def ej_clients(ejabberd, ej_roomd):
-    cs = XH.Clients(ejabberd.c2s_port)
-    yield cs
-    cs.close()
+    yield from XH.connected_clients(ejabberd)
 
 
 def test_ejabberd_handshake(ejabberd, ej_roomd):

@@ -302,6 +302,38 @@ class ComponentRoomd(H.Daemon):
         return self
 
 
+def attached_roomd(server):
+    """Fixture body: a roomd attached as the component of `server` (Prosody or Ejabberd), stopped
+    cleanly afterwards (a roomd a test has stopped already is left as it is), its directory removed."""
+    d = ComponentRoomd(server.component_port, server.secret)
+    try:
+        d.start_attached()
+    except BaseException:
+        if d.running:
+            d.stop()
+        shutil.rmtree(d.workdir, ignore_errors=True)
+        raise
+    try:
+        yield d
+    finally:
+        try:
+            if d.running:
+                d.stop_clean()
+            else:
+                d.close_handles()
+        finally:
+            shutil.rmtree(d.workdir, ignore_errors=True)
+
+
+def connected_clients(server):
+    """Fixture body: the XMPP clients of a test, on `server`'s client port, closed afterwards."""
+    cs = Clients(server.c2s_port)
+    try:
+        yield cs
+    finally:
+        cs.close()
+
+
 # --------------------------------------------------------------------------- XML
 
 def X(text):
