@@ -65,10 +65,13 @@ final class BatchedLineWriter: Sendable {
     private func flushLoop() {
         let (seconds, attoseconds) = flushDelay.components
         while true {
-            while sem_wait(batchStarted) != 0 {}
+            while sem_wait(batchStarted) != 0 && errno == EINTR {}
             var delay = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
             var remaining = timespec()
             while nanosleep(&delay, &remaining) != 0 && errno == EINTR { delay = remaining }
+            // Batches that workers flushed themselves (full buffers) posted too; this flush covers every line
+            // those posts announced, so they must not wake the thread again.
+            while sem_trywait(batchStarted) == 0 {}
             flush()
         }
     }

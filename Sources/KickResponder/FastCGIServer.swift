@@ -75,6 +75,7 @@ public final class FastCGIServer: Sendable {
         while requestsInFlight.load(ordering: .sequentiallyConsistent) > 0 && ContinuousClock.now < deadline {
             usleep(5_000)
         }
+        // A request still in flight past the deadline is cut off at exit, and so is its log line.
         if case .bound(_, let address) = listenSocket, address.hasPrefix("unix:") {
             unlink(String(address.dropFirst(5)))
         }
@@ -155,6 +156,17 @@ func startThread(_ body: @escaping @Sendable () -> Void) {
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    // The new thread inherits the signal mask: with SIGTERM and SIGINT blocked it never takes the signals
+    // `FastCGIServer.run` waits for with `sigwait`. The access log's writer starts before `run` blocks them;
+    // without this it would take a SIGTERM sent before `FCGX_Init` installs libfcgi's handler (which only
+    // sets a flag), and the default action ends the process. Crash signals stay unblocked, for the backtrace.
+    var termination = sigset_t()
+    var previous = sigset_t()
+    sigemptyset(&termination)
+    sigaddset(&termination, SIGTERM)
+    sigaddset(&termination, SIGINT)
+    pthread_sigmask(SIG_BLOCK, &termination, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     var thread = pthread_t()
     var attributes = pthread_attr_t()
     pthread_attr_init(&attributes)

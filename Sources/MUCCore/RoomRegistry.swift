@@ -95,10 +95,9 @@ public struct RoomRegistry: Sendable {
         _ address: RoomAddress, _ transition: (inout Room) throws(MUCError) -> [RoomEvent]
     ) throws(MUCError) -> [RoomEvent] {
         try checkService(address)
-        // Only a flag is kept from before: a copy of the room alive across the transition would make its
-        // occupant table shared, and the transition would copy all of it.
-        // One hash lookup: the room is read, changed and removed through its index. Mutating through
-        // `values[index]` keeps the room uniquely referenced (no copy of its occupant table).
+        // One hash lookup: the room is read, changed and removed through its index. Only a flag is kept from
+        // before, and the room is changed through `values[index]`, so it stays uniquely referenced: a copy
+        // alive across the transition would make its occupant table shared, and the transition copy all of it.
         guard let index = rooms.index(forKey: address) else { throw .roomNotFound(address) }
         let wasOccupied = !rooms.values[index].isEmpty
         var events = try transition(&rooms.values[index])

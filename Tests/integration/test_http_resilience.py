@@ -186,9 +186,11 @@ def test_sigterm_idle_exits_0_and_socket_is_unusable():
         assert set(st.occupants(room)) == {"bob"}
 
 
-def test_sigterm_finishes_the_request_in_flight():
+@pytest.mark.parametrize("sigterms", [1, 2])
+def test_sigterm_finishes_the_request_in_flight(sigterms):
     # one worker thread: the kick goes over the connection the first request opened, where `ss`
-    # shows it waiting unread for the frozen roomd
+    # shows it waiting unread for the frozen roomd. A second SIGTERM (a supervisor repeating itself,
+    # a double Ctrl-C) changes nothing.
     with X.stack(responder_env={"MUC_KICK_ROOMD_TIMEOUT": "5"}, threads=1) as st:
         room = st.room([ALICE, BOB])
         assert_json(st.post({"muc": room, "nickname": "alice"}), 200)
@@ -196,8 +198,10 @@ def test_sigterm_finishes_the_request_in_flight():
         try:
             bg = X.Background(lambda: st.post({"muc": room, "nickname": "bob"}))
             X.wait_request_reached_roomd(st.daemon)  # now in flight inside the responder
-            st.responder.proc.send_signal(signal.SIGTERM)
-            time.sleep(0.5)
+            for _ in range(sigterms):
+                st.responder.proc.send_signal(signal.SIGTERM)
+                time.sleep(0.25)
+            time.sleep(0.25)
             assert st.responder.proc.poll() is None, \
                 "the responder exited (%s) with a request in flight" % st.responder.proc.returncode
         finally:
