@@ -67,7 +67,7 @@ public struct AccessLog: Sendable {
         if let writer {
             writer.append(line)
         } else {
-            BatchedLineWriter.writeAll(2, line)
+            FileOutput.writeAll(2, line)
         }
     }
 

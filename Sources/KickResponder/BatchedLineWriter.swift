@@ -57,7 +57,8 @@ final class BatchedLineWriter: Sendable {
     func flush() {
         writing.withLock { batch in
             pending.withLock { swap(&$0, &batch) }
-            Self.writeAll(fd, batch)
+            // A batch that cannot be written is dropped: the requests it describes have been answered.
+            FileOutput.writeAll(fd, batch)
             batch.removeAll(keepingCapacity: true)
         }
     }
@@ -73,24 +74,6 @@ final class BatchedLineWriter: Sendable {
             // those posts announced, so they must not wake the thread again.
             while sem_trywait(batchStarted) == 0 {}
             flush()
-        }
-    }
-
-    /// A log line that cannot be written (standard error closed, disk full) is dropped: the request it
-    /// describes has been answered already.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
         }
     }
 }

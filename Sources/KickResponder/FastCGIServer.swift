@@ -132,14 +132,7 @@ public final class FastCGIServer: Sendable {
             socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
             actor: handler.settings.kickActor)
         let response = handler.respond(to: request, using: kicker)
-        var bytes = response.cgiBytes(includingBody: request.method != "HEAD")
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeMutableBytes { Glibc.write(1, $0.baseAddress, $0.count) }
-            if written <= 0 { break }
-            offset += written
-        }
-        bytes.removeAll()
+        FileOutput.writeAll(1, response.cgiBytes(includingBody: request.method != "HEAD"))
         log.record(method: request.method, response: response, startedAt: started)
     }
 }

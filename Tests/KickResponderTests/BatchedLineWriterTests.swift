@@ -15,7 +15,7 @@ import Testing
         init() {
             var template = Array("/tmp/batched-line-writer.XXXXXX".utf8CString)
             fd = mkstemp(&template)
-            path = String(cString: template)
+            path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         }
 
         func contents() -> String {
