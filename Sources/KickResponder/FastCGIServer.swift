@@ -58,6 +58,12 @@ public final class FastCGIServer: Sendable {
         // glibc gives each busy thread its own malloc arena; with 16 workers that alone took the resident
         // size past 16 MiB. Two arenas are plenty for requests this small.
         _ = glibcMallopt(-8 /* M_ARENA_MAX */, 2)
+        // libfcgi mallocs two 8 KiB stream buffers per request. A request that size first merges every
+        // chunk waiting in glibc's fastbins (`malloc_consolidate`, under the arena lock), which showed in
+        // the responder's profile; without fastbins there is nothing to merge, and small blocks still
+        // come from the per-thread tcache without a lock. QUICK A/B, 9 rounds: 401 path 0.91 -> 0.97 of
+        // the reference, responder CPU ~1.5 µs less per request, RSS unchanged.
+        _ = glibcMallopt(1 /* M_MXFAST */, 0)
         FCGX_Init()
         for _ in 0..<threadCount {
             startThread { [self] in self.workerLoop() }
