@@ -11,6 +11,7 @@
 /// | `cors_allow_origin` | `MUC_KICK_CORS_ALLOW_ORIGIN` | none (no CORS headers) |
 /// | `kick_actor` | `MUC_KICK_ACTOR` | none |
 /// | `threads` | `MUC_KICK_THREADS` | the responder's default (`--threads` wins over both) |
+/// | `batch_scheduling` | `MUC_KICK_BATCH_SCHEDULING` | true |
 public struct ResponderSettings: Sendable {
     public var authorization: AuthorizationCheck
     public var roomdSocket: String = "/run/muc-kick/roomd.sock"
@@ -23,6 +24,9 @@ public struct ResponderSettings: Sendable {
     public var kickActor: String?
     /// Worker threads, when the file or the environment sets them (mod_fcgid users set 1 in the file).
     public var threads: Int?
+    /// Whether worker threads under the default scheduling policy switch to SCHED_BATCH (see
+    /// `BatchScheduling` in KickResponder).
+    public var batchScheduling = true
 
     public init(authorization: AuthorizationCheck) {
         self.authorization = authorization
@@ -31,6 +35,7 @@ public struct ResponderSettings: Sendable {
     static let knownKeys: Set<String> = [
         "http_muc_kick_authorization_header", "authorization", "roomd_socket", "max_body_size", "roomd_timeout",
         "protect_privileged", "require_json_content_type", "cors_allow_origin", "kick_actor", "threads",
+        "batch_scheduling",
     ]
 
     /// Reads a configuration file's text (nil: no file) and the environment.
@@ -97,6 +102,9 @@ public struct ResponderSettings: Sendable {
         if let threads = try integer(values, environment, "threads", "MUC_KICK_THREADS") {
             guard (1...1024).contains(threads) else { throw .invalid(key: "threads", reason: "must be between 1 and 1024") }
             settings.threads = threads
+        }
+        if let flag = try bool(values, environment, "batch_scheduling", "MUC_KICK_BATCH_SCHEDULING") {
+            settings.batchScheduling = flag
         }
         return settings
     }

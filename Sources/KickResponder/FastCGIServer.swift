@@ -89,6 +89,7 @@ public final class FastCGIServer: Sendable {
     }
 
     private func workerLoop() {
+        if handler.settings.batchScheduling { BatchScheduling.applyToCurrentThread() }
         // libfcgi's streams point back into the request: it needs a stable address, not a Swift local.
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }

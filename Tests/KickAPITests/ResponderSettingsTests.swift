@@ -13,6 +13,7 @@ import Testing
         #expect(settings.roomdTimeout == .seconds(2))
         #expect(!settings.protectPrivileged)
         #expect(!settings.requireJSONContentType)
+        #expect(settings.batchScheduling)
     }
 
     @Test func noAuthorizationRefusesToStartNamingTheSetting() {
@@ -35,6 +36,7 @@ import Testing
             protect_privileged = true
             require_json_content_type = true
             cors_allow_origin = 'https://app.example.org'
+            batch_scheduling = false
             """
         let settings = try ResponderSettings.load(file: file, environment: [:])
         #expect(settings.authorization.accepts("Basic old"))
@@ -45,18 +47,21 @@ import Testing
         #expect(settings.roomdTimeout == .milliseconds(500))
         #expect(settings.protectPrivileged && settings.requireJSONContentType)
         #expect(settings.corsAllowOrigin == "https://app.example.org")
+        #expect(!settings.batchScheduling)
 
         let overridden = try ResponderSettings.load(
             file: file,
             environment: [
                 "MUC_KICK_AUTHORIZATION": "Bearer a, Bearer b", "MUC_KICK_ROOMD_SOCKET": "/run/x.sock",
                 "MUC_KICK_PROTECT_PRIVILEGED": "no", "MUC_KICK_MAX_BODY_SIZE": "2048",
+                "MUC_KICK_BATCH_SCHEDULING": "on",
             ])
         #expect(overridden.authorization.accepts("Bearer b"))
         #expect(!overridden.authorization.accepts("Basic old"))
         #expect(overridden.roomdSocket == "/run/x.sock")
         #expect(!overridden.protectPrivileged)
         #expect(overridden.maxBodySize == 2048)
+        #expect(overridden.batchScheduling)
     }
 
     @Test(arguments: [
@@ -68,6 +73,7 @@ import Testing
         ("authorization = \"x\"\nauthorization = \"y\"", .syntax(line: 2, reason: "'authorization' is set twice")),
         ("authorization = \"sha256:abc\"", .invalid(key: "authorization", reason: "sha256: must be followed by 64 hex digits")),
         ("authorization = \"unterminated", .syntax(line: 1, reason: "unterminated string")),
+        ("authorization = \"x\"\nbatch_scheduling = 1", .invalid(key: "batch_scheduling", reason: "expected true or false")),
     ])
     func badFilesAreRefusedWithTheLineOrKey(file: String, error: SettingsError) {
         #expect(throws: error) { try ResponderSettings.load(file: file, environment: [:]) }

@@ -361,3 +361,59 @@ def test_systemd_socket_activation(env):
             rc = "timeout"
         shutil.rmtree(work, ignore_errors=True)
     assert rc == 0, "exit %s after SIGTERM" % rc
+
+
+# --------------------------------------------------------------------------- worker scheduling
+
+SCHED_OTHER, SCHED_BATCH, SCHED_IDLE = 0, 3, 5
+
+
+def thread_policies(pid):
+    """The scheduling policy of each of the process's threads (field 41 of /proc/PID/task/TID/stat)."""
+    policies = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            fields = f.read().rpartition(")")[2].split()
+        policies.append(int(fields[41 - 3]))
+    return sorted(policies)
+
+
+def policies_once_settled(pid, expected):
+    """Workers set their policy as they start, so the listening socket can come first: wait a moment."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = thread_policies(pid)
+        if found == expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("setting,wrapper,expected", [
+    (None, (), [SCHED_OTHER] * 2 + [SCHED_BATCH] * 3),
+    ("false", (), [SCHED_OTHER] * 5),
+    # A policy the operator chose is kept.
+    (None, ("chrt", "--idle", "0"), [SCHED_IDLE] * 5),
+], ids=["default", "batch_scheduling=false", "under-chrt-idle"])
+def test_worker_threads_scheduling_policy(env, setting, wrapper, expected):
+    work = H.make_workdir()
+    extra = {} if setting is None else {"MUC_KICK_BATCH_SCHEDULING": setting}
+    resp = X.Responder(work, env.daemon.sock, env=extra, threads=3)
+    resp.argv = list(wrapper) + resp.argv
+    try:
+        resp.start()
+        # Three workers, plus the thread that waits for signals and the access log's writer.
+        found = policies_once_settled(resp.proc.pid, expected)
+        assert found == expected, "thread policies %r, expected %r" % (found, expected)
+        # Still answering, whatever the policy.
+        ngx = X.Nginx(work, resp.sock)
+        ngx.start()
+        try:
+            room = env.room()
+            r = X.http_request(ngx.port, body={"muc": room, "nickname": "bob"}, headers=X.auth())
+            assert_json(r, 200, body=kicked_body(room, "bob", BOB[1]))
+        finally:
+            ngx.stop()
+    finally:
+        rc = resp.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    assert rc == 0, "exit %s after SIGTERM" % rc

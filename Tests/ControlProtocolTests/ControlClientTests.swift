@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Testing
+
+@testable import ControlProtocol
+
+/// `ControlClient` against a real Unix-socket peer that this test plays by hand: how long a silent peer
+/// is waited for, replies that arrive in pieces, and a peer that goes away.
+@Suite struct ControlClientTests {
+    /// A listening socket in a fresh directory; connections complete in its backlog, so a peer that never
+    /// accepts is a peer that never answers.
+    final class Listener {
+        let directory: String
+        let path: String
+        let fd: Int32
+
+        init() throws {
+            var template = Array("/tmp/controlclient.XXXXXX".utf8CString)
+            let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+            try #require(made != nil)
+            directory = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            path = directory + "/roomd.sock"
+            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                raw.copyBytes(from: Array(path.utf8))
+            }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            try #require(bound == 0)
+            try #require(listen(fd, 8) == 0)
+        }
+
+        func accept() -> Int32 { Glibc.accept(fd, nil, nil) }
+
+        deinit {
+            close(fd)
+            unlink(path)
+            rmdir(directory)
+        }
+    }
+
+    static func write(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
+    @Test func aSilentPeerTimesOutAfterTheTimeout() throws {
+        let listener = try Listener()
+        let client = try ControlClient(socketPath: listener.path, timeout: .milliseconds(150))
+        try client.sendFramed(Array("{\"method\":\"org.varlink.service.GetInfo\"}\0".utf8))
+        let started = ContinuousClock.now
+        #expect(throws: ControlClientError.timedOut) { try client.receiveFrame() }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(140))
+        #expect(waited < .seconds(2))
+    }
+
+    @Test func aReplyInPiecesIsOneFrame() throws {
+        let listener = try Listener()
+        let client = try ControlClient(socketPath: listener.path, timeout: .seconds(5))
+        let peer = listener.accept()
+        defer { close(peer) }
+        Self.write(peer, "{\"parameters\":")
+        Self.write(peer, "{\"a\":1}}\0{\"parameters\":{}}")
+        #expect(try client.receiveFrame() == Array("{\"parameters\":{\"a\":1}}".utf8))
+        // The second frame's terminator has not arrived: the client keeps what it has and waits for it.
+        Self.write(peer, "\0")
+        #expect(try client.receiveFrame() == Array("{\"parameters\":{}}".utf8))
+    }
+
+    @Test func aPeerThatClosesEndsTheWait() throws {
+        let listener = try Listener()
+        let client = try ControlClient(socketPath: listener.path, timeout: .seconds(5))
+        let peer = listener.accept()
+        Self.write(peer, "{\"parameters\":")
+        close(peer)
+        let started = ContinuousClock.now
+        #expect(throws: ControlClientError.connectionClosed) { try client.receiveFrame() }
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    @Test func withoutATimeoutTheWaitLastsUntilTheReply() async throws {
+        let listener = try Listener()
+        let client = try ControlClient(socketPath: listener.path, timeout: .milliseconds(50))
+        client.setTimeout(nil)
+        let peer = listener.accept()
+        defer { close(peer) }
+        let writer = Task.detached {
+            try await Task.sleep(for: .milliseconds(300))
+            Self.write(peer, "{\"parameters\":{}}\0")
+        }
+        #expect(try client.receiveFrame() == Array("{\"parameters\":{}}".utf8))
+        try await writer.value
+    }
+}
