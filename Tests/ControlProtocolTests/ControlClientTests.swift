@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Dispatch
 import Testing
 
 @testable import ControlProtocol
@@ -50,52 +51,72 @@ import Testing
         _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 
+    /// Writes from a Dispatch thread while the test's thread is blocked in the client: not from a Swift
+    /// task, whose pool may have no other thread free to run it.
+    static func write(_ fd: Int32, _ text: String, after delay: DispatchTimeInterval) -> DispatchGroup {
+        let done = DispatchGroup()
+        done.enter()
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay) {
+            write(fd, text)
+            done.leave()
+        }
+        return done
+    }
+
     @Test func aSilentPeerTimesOutAfterTheTimeout() throws {
         let listener = try Listener()
-        let client = try ControlClient(socketPath: listener.path, timeout: .milliseconds(150))
-        try client.sendFramed(Array("{\"method\":\"org.varlink.service.GetInfo\"}\0".utf8))
-        let started = ContinuousClock.now
-        #expect(throws: ControlClientError.timedOut) { try client.receiveFrame() }
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(140))
-        #expect(waited < .seconds(2))
+        try withExtendedLifetime(listener) {
+            let client = try ControlClient(socketPath: listener.path, timeout: .milliseconds(150))
+            try client.sendFramed(Array("{\"method\":\"org.varlink.service.GetInfo\"}\0".utf8))
+            let started = ContinuousClock.now
+            #expect(throws: ControlClientError.timedOut) { try client.receiveFrame() }
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(140))
+            #expect(waited < .seconds(2))
+        }
     }
 
     @Test func aReplyInPiecesIsOneFrame() throws {
         let listener = try Listener()
-        let client = try ControlClient(socketPath: listener.path, timeout: .seconds(5))
-        let peer = listener.accept()
-        defer { close(peer) }
-        Self.write(peer, "{\"parameters\":")
-        Self.write(peer, "{\"a\":1}}\0{\"parameters\":{}}")
-        #expect(try client.receiveFrame() == Array("{\"parameters\":{\"a\":1}}".utf8))
-        // The second frame's terminator has not arrived: the client keeps what it has and waits for it.
-        Self.write(peer, "\0")
-        #expect(try client.receiveFrame() == Array("{\"parameters\":{}}".utf8))
+        try withExtendedLifetime(listener) {
+            let client = try ControlClient(socketPath: listener.path, timeout: .seconds(5))
+            let peer = listener.accept()
+            defer { close(peer) }
+            // The client has read the first piece and waits again when the rest arrives.
+            Self.write(peer, "{\"parameters\":")
+            let rest = Self.write(peer, "{\"a\":1}}\0{\"parameters\":{}}", after: .milliseconds(100))
+            #expect(try client.receiveFrame() == Array("{\"parameters\":{\"a\":1}}".utf8))
+            rest.wait()
+            // The second frame's terminator has not arrived: the client keeps what it has and waits for it.
+            let terminator = Self.write(peer, "\0", after: .milliseconds(100))
+            #expect(try client.receiveFrame() == Array("{\"parameters\":{}}".utf8))
+            terminator.wait()
+        }
     }
 
     @Test func aPeerThatClosesEndsTheWait() throws {
         let listener = try Listener()
-        let client = try ControlClient(socketPath: listener.path, timeout: .seconds(5))
-        let peer = listener.accept()
-        Self.write(peer, "{\"parameters\":")
-        close(peer)
-        let started = ContinuousClock.now
-        #expect(throws: ControlClientError.connectionClosed) { try client.receiveFrame() }
-        #expect(ContinuousClock.now - started < .seconds(1))
+        try withExtendedLifetime(listener) {
+            let client = try ControlClient(socketPath: listener.path, timeout: .seconds(5))
+            let peer = listener.accept()
+            Self.write(peer, "{\"parameters\":")
+            close(peer)
+            let started = ContinuousClock.now
+            #expect(throws: ControlClientError.connectionClosed) { try client.receiveFrame() }
+            #expect(ContinuousClock.now - started < .seconds(1))
+        }
     }
 
-    @Test func withoutATimeoutTheWaitLastsUntilTheReply() async throws {
+    @Test func withoutATimeoutTheWaitOutlastsTheOldOne() throws {
         let listener = try Listener()
-        let client = try ControlClient(socketPath: listener.path, timeout: .milliseconds(50))
-        client.setTimeout(nil)
-        let peer = listener.accept()
-        defer { close(peer) }
-        let writer = Task.detached {
-            try await Task.sleep(for: .milliseconds(300))
-            Self.write(peer, "{\"parameters\":{}}\0")
+        try withExtendedLifetime(listener) {
+            let client = try ControlClient(socketPath: listener.path, timeout: .milliseconds(50))
+            client.setTimeout(nil)
+            let peer = listener.accept()
+            defer { close(peer) }
+            let reply = Self.write(peer, "{\"parameters\":{}}\0", after: .milliseconds(300))
+            #expect(try client.receiveFrame() == Array("{\"parameters\":{}}".utf8))
+            reply.wait()
         }
-        #expect(try client.receiveFrame() == Array("{\"parameters\":{}}".utf8))
-        try await writer.value
     }
 }
