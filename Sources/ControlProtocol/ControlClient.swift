@@ -102,8 +102,8 @@ public final class ControlClient {
             value.tv_sec = Int(seconds)
             value.tv_usec = Int(attoseconds / 1_000_000_000_000)
             if value.tv_sec == 0 && value.tv_usec == 0 { value.tv_usec = 1 }
-            let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-            receiveTimeout = Int32(clamping: max(1, milliseconds))
+            // Rounded up: poll's 0 would mean "do not wait at all".
+            receiveTimeout = Int32(clamping: max(1, Int64((timeout / .milliseconds(1)).rounded(.up))))
         }
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
     }
@@ -219,7 +219,6 @@ public final class ControlClient {
             if count > 0 { return }
             if count == 0 { throw .connectionClosed }
             if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut }
             if errno == ECONNRESET { throw .connectionClosed }
             throw .unavailable(path: socketPath, errno: errno)
         }

@@ -25,8 +25,7 @@ public struct AccessLog: Sendable {
 
     public func record(method: String, response: KickResponse, startedAt: ContinuousClock.Instant) {
         guard enabled else { return }
-        let elapsed = startedAt.duration(to: .now).components
-        let micros = Int(elapsed.seconds) * 1_000_000 + Int(elapsed.attoseconds / 1_000_000_000_000)
+        let micros = Int(startedAt.duration(to: .now) / .microseconds(1))
         var wall = timespec()
         clock_gettime(CLOCK_REALTIME, &wall)
         var seconds = wall.tv_sec

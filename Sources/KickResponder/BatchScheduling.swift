@@ -18,14 +18,12 @@ enum BatchScheduling {
     static let policy: Int32 = 3
 
     /// Moves the calling thread to SCHED_BATCH if it runs under the default policy; a policy the operator
-    /// chose (`chrt`, systemd's `CPUSchedulingPolicy=`) is left alone. Its nice value is kept.
-    /// Returns the thread's policy afterwards.
-    @discardableResult
-    static func applyToCurrentThread() -> Int32 {
+    /// chose (`chrt`, systemd's `CPUSchedulingPolicy=`) is left alone. Its nice value is kept. A refusal
+    /// (a seccomp filter) leaves the default policy, which only costs speed.
+    static func applyToCurrentThread() {
         // On Linux the policy belongs to the thread; pid 0 is the calling thread.
-        let current = sched_getscheduler(0)
-        guard current == SCHED_OTHER else { return current }
+        guard sched_getscheduler(0) == SCHED_OTHER else { return }
         var parameters = sched_param(sched_priority: 0)
-        return sched_setscheduler(0, policy, &parameters) == 0 ? policy : current
+        _ = sched_setscheduler(0, policy, &parameters)
     }
 }

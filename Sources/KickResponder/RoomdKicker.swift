@@ -11,12 +11,15 @@ import MUCCore
 public final class RoomdKicker: RoomKicker {
     let socketPath: String
     let timeout: Duration
+    /// The timeout in whole milliseconds, the unit of the Kick's `deadline`.
+    private let timeoutMilliseconds: Int64
     let actor: String?
     private var client: ControlClient?
 
     public init(socketPath: String, timeout: Duration, actor: String?) {
         self.socketPath = socketPath
         self.timeout = timeout
+        self.timeoutMilliseconds = Int64(timeout / .milliseconds(1))
         self.actor = actor
     }
 
@@ -24,8 +27,6 @@ public final class RoomdKicker: RoomKicker {
         // roomd refuses the call once this passes, so a request answered 504 here is never carried out later
         // (a call can sit in roomd's queue while roomd is stopped). It leaves a margin before our own
         // timeout for a reply that is already on its way.
-        let (seconds, attoseconds) = timeout.components
-        let timeoutMilliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
         let deadline = WallClock.milliseconds() + timeoutMilliseconds - min(timeoutMilliseconds / 4, 250)
         var writer = JSONWriter(capacity: 192)
         writer.beginObject()
