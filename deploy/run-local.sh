@@ -1,25 +1,65 @@
 #!/usr/bin/env bash
 # Brings up muc-kick on this machine: roomd, the FastCGI responder and nginx on 127.0.0.1, with a demo
-# room and occupant, then prints a curl command that kicks. Installs what is missing (Debian packages) and
-# builds first. Everything runs from /tmp/muc-kick-local (override with MUC_KICK_LOCAL_DIR).
+# room and occupant, then prints a curl command that kicks. Installs or upgrades what it needs (Debian
+# packages) and builds first. Everything runs from a private directory (mode 0700, refused if another
+# user owns it or it is a symlink): $MUC_KICK_LOCAL_DIR, else $XDG_RUNTIME_DIR/muc-kick-local, else
+# /tmp/muc-kick-local-$UID.
 #
 #   deploy/run-local.sh          start (restarts a previous local run)
 #   deploy/run-local.sh stop     stop it
+#
+# A build or start that fails prints the compiler's or the daemon's own error and exits non-zero.
 set -euo pipefail
+umask 077
 cd "$(dirname "$0")/.."
-repo=$(pwd)
-dir=${MUC_KICK_LOCAL_DIR:-/tmp/muc-kick-local}
+uid=$(id -u)
+dir=${MUC_KICK_LOCAL_DIR:-${XDG_RUNTIME_DIR:+$XDG_RUNTIME_DIR/muc-kick-local}}
+dir=${dir:-/tmp/muc-kick-local-$uid}
 port=${MUC_KICK_LOCAL_PORT:-8080}
-secret=${MUC_KICK_LOCAL_SECRET:-"Basic $(printf 'operator:%s' "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" | base64 -w0)"}
+
+# The directory holds pid files that this script kills and sockets it trusts: it must be ours alone.
+private_dir() {
+    if [ -L "$dir" ]; then
+        echo "error: $dir is a symlink; remove it or set MUC_KICK_LOCAL_DIR" >&2
+        exit 73
+    fi
+    if [ ! -e "$dir" ]; then
+        mkdir -m 700 "$dir"
+    fi
+    if [ ! -d "$dir" ] || [ "$(stat -c %u "$dir")" != "$uid" ]; then
+        echo "error: $dir is not a directory owned by uid $uid; remove it or set MUC_KICK_LOCAL_DIR" >&2
+        exit 73
+    fi
+    chmod 700 "$dir"
+}
 
 stop() {
+    [ -d "$dir" ] || return 0
     for name in nginx muc-kick-fcgi roomd; do
-        if [ -f "$dir/$name.pid" ]; then
+        if [ -f "$dir/$name.pid" ] && [ ! -L "$dir/$name.pid" ]; then
             kill "$(cat "$dir/$name.pid")" 2>/dev/null || true
             rm -f "$dir/$name.pid"
         fi
     done
     sleep 0.3
+}
+
+# Waits for a daemon's socket (or port); on failure shows the daemon's log and exits.
+wait_ready() {
+    local name=$1 pid=$2 log=$3 check=$4
+    for _ in $(seq 100); do
+        if eval "$check"; then return 0; fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid" && code=0 || code=$?
+            echo "error: $name exited ($code) while starting; its log ($log):" >&2
+            tail -n 40 "$log" >&2
+            exit 70
+        fi
+        sleep 0.1
+    done
+    echo "error: $name did not become ready within 10 s; its log ($log):" >&2
+    tail -n 40 "$log" >&2
+    exit 70
 }
 
 if [ "${1:-}" = stop ]; then
@@ -28,48 +68,47 @@ if [ "${1:-}" = stop ]; then
     exit 0
 fi
 
-need_apt=()
-for package in libsqlite3-dev libfcgi-dev libssl-dev nginx curl; do
-    dpkg -s "$package" >/dev/null 2>&1 || need_apt+=("$package")
-done
-if ((${#need_apt[@]})); then
-    echo "== installing ${need_apt[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+private_dir
+deploy/install-deps.sh local
 
 echo "== building (release)"
-swift build -c release --product roomd >/dev/null
-swift build -c release --product roomctl >/dev/null
-swift build -c release --product muc-kick-fcgi >/dev/null
+for product in roomd roomctl muc-kick-fcgi; do
+    if ! swift build -c release --product "$product" >"$dir/build.log" 2>&1; then
+        cat "$dir/build.log" >&2
+        echo "error: building $product failed (compiler output above, also in $dir/build.log)" >&2
+        exit 70
+    fi
+done
 bin=$(swift build -c release --show-bin-path)
 
 stop
+secret=${MUC_KICK_LOCAL_SECRET:-"Basic $(printf 'operator:%s' "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" | base64 -w0)"}
 mkdir -p "$dir/state"
-chmod 755 "$dir"
+rm -f "$dir/roomd.sock" "$dir/fcgi.sock"
 
 "$bin/roomd" --socket "$dir/roomd.sock" --state-dir "$dir/state" --service chat.example.org \
     >/dev/null 2>>"$dir/roomd.log" &
 echo $! >"$dir/roomd.pid"
-for _ in $(seq 50); do [ -S "$dir/roomd.sock" ] && break; sleep 0.1; done
+wait_ready roomd $! "$dir/roomd.log" '[ -S "$dir/roomd.sock" ]'
 
 roomctl() { "$bin/roomctl" --socket "$dir/roomd.sock" "$@"; }
-roomctl create lobby@chat.example.org --name "Demo lobby" >/dev/null 2>&1 || true
-roomctl join lobby@chat.example.org Bob bob@example.org/phone >/dev/null 2>&1 || true
+# An existing room (from an earlier run) is fine; anything else is an error worth seeing.
+roomctl create lobby@chat.example.org --name "Demo lobby" >/dev/null 2>"$dir/roomctl.err" ||
+    grep -q -i exist "$dir/roomctl.err" || { cat "$dir/roomctl.err" >&2; exit 70; }
+roomctl join lobby@chat.example.org Bob bob@example.org/phone >/dev/null 2>"$dir/roomctl.err" ||
+    grep -q -i -E "exist|in use|conflict" "$dir/roomctl.err" || { cat "$dir/roomctl.err" >&2; exit 70; }
 
 printf 'http_muc_kick_authorization_header = "%s"\nroomd_socket = "%s"\n' "$secret" "$dir/roomd.sock" \
     >"$dir/muc-kick.toml"
-chmod 600 "$dir/muc-kick.toml"
-"$bin/muc-kick-fcgi" --config "$dir/muc-kick.toml" --listen "unix:$dir/fcgi.sock" --socket-mode 0666 \
+"$bin/muc-kick-fcgi" --config "$dir/muc-kick.toml" --listen "unix:$dir/fcgi.sock" --socket-mode 0660 \
     >/dev/null 2>>"$dir/muc-kick-fcgi.log" &
 echo $! >"$dir/muc-kick-fcgi.pid"
-for _ in $(seq 50); do [ -S "$dir/fcgi.sock" ] && break; sleep 0.1; done
+wait_ready muc-kick-fcgi $! "$dir/muc-kick-fcgi.log" '[ -S "$dir/fcgi.sock" ]'
 
 nginx/render.sh --prefix "$dir/nginx" --socket "$dir/fcgi.sock" --port "$port" -o "$dir/nginx.conf" >/dev/null
-nginx -c "$dir/nginx.conf" -p "$dir/nginx" >/dev/null 2>&1 &
+nginx -c "$dir/nginx.conf" -p "$dir/nginx" >/dev/null 2>>"$dir/nginx.log" &
 echo $! >"$dir/nginx.pid"
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+wait_ready nginx $! "$dir/nginx.log" 'curl -s -o /dev/null "http://127.0.0.1:$port/"'
 
 cat <<EOT
 

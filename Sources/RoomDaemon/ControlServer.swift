@@ -26,6 +26,7 @@ public final class RoomDaemon: Sendable {
                 throw StartupError.config("--service '\(service)' is not a domain")
             }
         }
+        try StateDirectory.prepare(configuration.stateDirectory)
         let store: RoomStore
         do {
             store = try RoomStore(directory: configuration.stateDirectory, sync: configuration.sync)

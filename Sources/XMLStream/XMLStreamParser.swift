@@ -57,7 +57,7 @@ public final class XMLStreamParser {
         XML_SetUserData(parser, Unmanaged.passUnretained(self).toOpaque())
         // Reparse deferral (expat's CVE-2023-52425 fix) would hold back a stanza that ends a read until the
         // next read: each stanza must be handled as soon as its last byte arrives.
-        XML_SetReparseDeferralEnabled(parser, 0)
+        _ = muckick_expat_set_reparse_deferral(parser, 0)
         XML_SetElementHandler(
             parser,
             { data, name, attributes in
