@@ -108,7 +108,9 @@ wait_ready muc-kick-fcgi $! "$dir/muc-kick-fcgi.log" '[ -S "$dir/fcgi.sock" ]'
 nginx/render.sh --prefix "$dir/nginx" --socket "$dir/fcgi.sock" --port "$port" -o "$dir/nginx.conf" >/dev/null
 nginx -c "$dir/nginx.conf" -p "$dir/nginx" >/dev/null 2>>"$dir/nginx.log" &
 echo $! >"$dir/nginx.pid"
-wait_ready nginx $! "$dir/nginx.log" 'curl -s -o /dev/null "http://127.0.0.1:$port/"'
+# Ready means our responder answers through it: an unauthenticated kick gets its 401.
+wait_ready nginx $! "$dir/nginx.log" \
+    '[ "$(curl -s -o /dev/null -w "%{http_code}" -X POST "http://127.0.0.1:$port/muc_kick")" = 401 ]'
 
 cat <<EOT
 

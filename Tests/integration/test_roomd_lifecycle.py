@@ -113,3 +113,35 @@ def test_services_come_from_the_command_line(daemon_factory):
     assert d.rooms().ListServices()["services"] == ["muc.example.net"]
     with H.raises_varlink(H.E("ServiceNotFound"), service=H.CHAT):
         d.rooms().CreateRoom(room="a@chat.example.org")
+
+
+def test_missing_state_dir_is_created_private(daemon_factory):
+    d = daemon_factory(start=False)
+    os.rmdir(d.state_dir)
+    d.state_dir = os.path.join(d.workdir, "new", "state")
+    d.start()
+    assert os.path.isdir(d.state_dir)
+    assert os.stat(d.state_dir).st_mode & 0o777 == 0o700
+    d.rooms().CreateRoom(room="a@chat.example.org")
+    assert os.path.exists(os.path.join(d.state_dir, "roomd.sqlite3"))
+
+
+@pytest.mark.parametrize("blocker,message", [
+    ("file", "state directory {path} exists and is not a directory"),
+    ("parent-file", "state directory {path} cannot be reached: Not a directory"),
+])
+def test_state_dir_blocked_says_so(daemon_factory, blocker, message):
+    d = daemon_factory(start=False)
+    os.rmdir(d.state_dir)
+    if blocker == "file":
+        open(d.state_dir, "w").close()
+        path = d.state_dir
+    else:
+        open(d.state_dir, "w").close()
+        path = os.path.join(d.state_dir, "inner")
+    d.state_dir = path
+    p = d.spawn()
+    assert p.wait(timeout=10) == 73
+    log = d.log()
+    assert message.format(path=path) in log, log
+    assert "SQLite" not in log, log
