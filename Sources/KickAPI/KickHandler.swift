@@ -106,7 +106,13 @@ public struct KickHandler: Sendable {
         var reason: String?
         switch body.reason {
         case nil, .null?: reason = nil
-        case .string(let text)?: reason = text.isEmpty ? nil : text
+        case .string(let text)?:
+            do {
+                try FreeText.check(text, as: .reason)
+            } catch {
+                return logged(self.error(400, "Invalid reason: \(error.message)"), room, logNickname)
+            }
+            reason = text.isEmpty ? nil : text
         case .other?: return logged(error(400, "Invalid reason: expected a string"), room, logNickname)
         }
 

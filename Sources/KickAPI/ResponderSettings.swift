@@ -1,3 +1,4 @@
+import MUCCore
 /// The responder's settings: from the configuration file, then overridden by environment variables.
 ///
 /// | file key | environment | default |
@@ -94,9 +95,18 @@ public struct ResponderSettings: Sendable {
         if let origin = try string(values, environment, "cors_allow_origin", "MUC_KICK_CORS_ALLOW_ORIGIN"),
             !origin.isEmpty
         {
+            // Written into a response header: a line break there would add headers of its own.
+            guard origin.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
+                throw .invalid(key: "cors_allow_origin", reason: "must not contain control characters")
+            }
             settings.corsAllowOrigin = origin
         }
         if let actor = try string(values, environment, "kick_actor", "MUC_KICK_ACTOR"), !actor.isEmpty {
+            do {
+                try FreeText.check(actor, as: .actor)
+            } catch {
+                throw .invalid(key: "kick_actor", reason: error.message)
+            }
             settings.kickActor = actor
         }
         if let threads = try integer(values, environment, "threads", "MUC_KICK_THREADS") {

@@ -93,6 +93,9 @@ public final class MUCComponentService {
             return StanzaOutcome(events: events)
         }
         guard type == nil else { return StanzaOutcome() }  // subscribe, probe...: not for rooms
+        if Self.hasRefusedStatus(stanza) {
+            return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
+        }
 
         guard let resource = to.resource else {
             return StanzaOutcome(before: [StanzaError.jidMalformed.reply(to: stanza)])
@@ -182,9 +185,22 @@ public final class MUCComponentService {
         return subject
     }
 
+    /// The show/status/priority of a presence, rebuilt as text elements: nothing of the sender's markup
+    /// but `xml:lang` is sent on.
     static func details(of stanza: XMLElement) -> [XMLElement] {
         stanza.elements.filter {
             $0.namespace == Namespace.component && ["show", "status", "priority"].contains($0.name)
+        }.map { element in
+            var copy = XMLElement(element.name, namespace: Namespace.component).adding(text: element.text)
+            if let lang = element["xml:lang"] { copy["xml:lang"] = lang }
+            return copy
+        }
+    }
+
+    /// A presence whose status the free-text rule refuses (too long, or a control character).
+    static func hasRefusedStatus(_ stanza: XMLElement) -> Bool {
+        stanza.children("status", namespace: Namespace.component).contains {
+            (try? FreeText.check($0.text, as: .status)) == nil
         }
     }
 
@@ -200,11 +216,13 @@ public final class MUCComponentService {
             guard let targetNick = try? Nickname(parsing: resource), let target = current.occupants[targetNick] else {
                 return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
             }
+            // §7.5: a private message of type groupchat would show one occupant a fake room message.
+            guard stanza["type"] != "groupchat" else {
+                return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
+            }
             var forwarded: [XMLElement] = []
             for session in target.sessions where isXMPP(session, in: room) {
-                var message = stanza
-                message["from"] = "\(room)/\(sender.nick)"
-                message["to"] = session.description
+                var message = Self.relayed(stanza, from: "\(room)/\(sender.nick)", to: session)
                 message.append(XMLElement("x", namespace: Namespace.mucUser))
                 forwarded.append(message)
             }
@@ -217,6 +235,9 @@ public final class MUCComponentService {
             guard sender.role == .moderator else {
                 return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
             }
+            guard (try? FreeText.check(subject.text, as: .subject)) != nil else {
+                return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
+            }
             subjects[room] = (subject.text, sender.nick.description)
         } else if sender.role == .visitor {
             return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
@@ -225,13 +246,27 @@ public final class MUCComponentService {
         var copies: [XMLElement] = []
         for occupant in current.sortedOccupants {
             for session in occupant.sessions where isXMPP(session, in: room) {
-                var message = stanza
-                message["from"] = "\(room)/\(sender.nick)"
-                message["to"] = session.description
-                copies.append(message)
+                copies.append(Self.relayed(stanza, from: "\(room)/\(sender.nick)", to: session))
             }
         }
         return StanzaOutcome(after: copies)
+    }
+
+    /// A message as the room sends it on: built from what the service means to send (its addresses, the
+    /// sender's `id`, `type` and `xml:lang`, the payload), never a copy of the sender's attributes. A
+    /// sender's own muc#user element is dropped: only the room speaks in that namespace.
+    static func relayed(_ stanza: XMLElement, from: String, to session: JID) -> XMLElement {
+        var message = XMLElement("message", namespace: Namespace.component)
+        for key in ["id", "type", "xml:lang"] {
+            if let value = stanza[key] { message[key] = value }
+        }
+        message["from"] = from
+        message["to"] = session.description
+        message.children = stanza.children.filter {
+            if case .element(let element) = $0 { return element.namespace != Namespace.mucUser }
+            return true
+        }
+        return message
     }
 
     // MARK: IQ
@@ -337,6 +372,7 @@ public final class MUCComponentService {
         var events: [RoomEvent] = []
         for item in items {
             let reason = item.child("reason", namespace: Namespace.mucAdmin)?.text
+            if let reason, (try? FreeText.check(reason, as: .reason)) == nil { throw StanzaError.badRequest }
             if let role = item["role"] {
                 guard requester?.role == .moderator else { throw StanzaError.forbidden }
                 guard role == "none" else { throw StanzaError.featureNotImplemented }

@@ -1,4 +1,5 @@
 import ControlProtocol
+import MUCCore
 import StrictJSON
 
 /// A call's `parameters` object, read field by field; a missing or mistyped field is
@@ -25,6 +26,17 @@ struct CallParameters {
         case .string(let text)?: return text
         default: throw VarlinkServiceError.invalidParameter(key)
         }
+    }
+
+    /// A free-text field (reason, actor, name): refused, naming the field, when the core's rule refuses it.
+    func optionalText(_ key: String, as field: FreeText.Field) throws(VarlinkErrorReply) -> String? {
+        guard let text = try optionalString(key) else { return nil }
+        do {
+            try FreeText.check(text, as: field)
+        } catch {
+            throw VarlinkServiceError.invalidParameter(key)
+        }
+        return text
     }
 
     func optionalBool(_ key: String) throws(VarlinkErrorReply) -> Bool? {

@@ -237,14 +237,14 @@ final class RoomService {
         case .createRoom:
             let address = try Self.room(try parameters.string("room"))
             let configuration = RoomConfiguration(
-                name: try parameters.optionalString("name"), persistent: try parameters.optionalBool("persistent") ?? true)
+                name: try parameters.optionalText("name", as: .name), persistent: try parameters.optionalBool("persistent") ?? true)
             try apply(try registry.createRoom(address, configuration: configuration), uid: uid)
             let summary = Self.summary(try registry.room(address))
             return JSONWriter.varlinkReply { $0.field("room", summary) }
 
         case .destroyRoom:
             let address = try Self.room(try parameters.string("room"))
-            let events = try registry.destroyRoom(address, reason: try parameters.optionalString("reason"))
+            let events = try registry.destroyRoom(address, reason: try parameters.optionalText("reason", as: .reason))
             try apply(events, uid: uid)
             var removed: [Rooms.Removed] = []
             for case .destroyed(_, let occupants, _) in events { removed += occupants.map(Self.removed) }
@@ -286,8 +286,8 @@ final class RoomService {
             case (nil, let jid?): target = .jid(try Self.jid(jid, field: "jid"))
             case (nil, nil), (.some, .some): throw VarlinkServiceError.invalidParameter("nick")
             }
-            let reason = try parameters.optionalString("reason")
-            let actor = try parameters.optionalString("actor")
+            let reason = try parameters.optionalText("reason", as: .reason)
+            let actor = try parameters.optionalText("actor", as: .actor)
             let protect = try parameters.optionalBool("protect") ?? false
             if let deadline = try parameters.optionalInt("deadline"), WallClock.milliseconds() > deadline {
                 // The caller has given up waiting (its timeout passed while the call sat in the queue, e.g.
@@ -320,8 +320,8 @@ final class RoomService {
                 throw VarlinkServiceError.invalidParameter("affiliation")
             }
             let events = try registry.setAffiliation(
-                address, jid: jid, affiliation: affiliation, reason: try parameters.optionalString("reason"),
-                actor: try parameters.optionalString("actor"))
+                address, jid: jid, affiliation: affiliation, reason: try parameters.optionalText("reason", as: .reason),
+                actor: try parameters.optionalText("actor", as: .actor))
             try apply(events, uid: uid)
             var removed: [Rooms.Removed] = []
             for case .banned(let occupant, _, _) in events { removed.append(Self.removed(occupant)) }

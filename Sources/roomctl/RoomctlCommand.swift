@@ -54,7 +54,7 @@ struct RoomctlCommand: ParsableCommand {
             }
             // Scripts read one line: the first line of ArgumentParser's message, without its usage block.
             let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
-            writeStandardError("roomctl: \(text)\n")
+            writeStandardError("roomctl: \(TerminalText.escaped(text, json: false))\n")
             Glibc.exit(code == .validationFailure ? 64 : code.rawValue)
         }
     }
@@ -135,7 +135,7 @@ func writeStandardError(_ text: String) {
 func printJSON<T: Encodable>(_ value: T) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+    if let data = try? encoder.encode(value) { printLine(String(decoding: data, as: UTF8.self), json: true) }
 }
 
 /// Columns padded to their widest cell; the last column is not padded.
@@ -146,12 +146,12 @@ func printTable(_ header: [String], _ rows: [[String]]) {
         let cells = row.enumerated().map { index, cell in
             index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
         }
-        print(cells.joined(separator: "  "))
+        printLine(cells.joined(separator: "  "))
     }
 }
 
 func printRemoved(_ removed: [Rooms.Removed], verb: String) {
     for occupant in removed {
-        print("\(verb) \(occupant.nick) (\(occupant.jids.joined(separator: ", "))) from \(occupant.room)")
+        printLine("\(verb) \(occupant.nick) (\(occupant.jids.joined(separator: ", "))) from \(occupant.room)")
     }
 }

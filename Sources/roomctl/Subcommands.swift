@@ -6,7 +6,7 @@ struct Services: RoomctlCall {
     @OptionGroup var global: GlobalOptions
     var method: Rooms.Method { .listServices }
     func parameters() -> NoParameters { NoParameters() }
-    func printHuman(_ reply: Rooms.ListServicesReply) { reply.services.forEach { print($0) } }
+    func printHuman(_ reply: Rooms.ListServicesReply) { reply.services.forEach { printLine($0) } }
 }
 
 struct ListRooms: RoomctlCall {
@@ -31,7 +31,7 @@ struct ShowRoom: RoomctlCall {
     func parameters() -> Rooms.RoomParameters { .init(room: room) }
     func printHuman(_ reply: Rooms.GetRoomReply) {
         let room = reply.room
-        print("room: \(room.room)\(room.name.map { " (\($0))" } ?? "")  persistent: \(room.persistent ? "yes" : "no")")
+        printLine("room: \(room.room)\(room.name.map { " (\($0))" } ?? "")  persistent: \(room.persistent ? "yes" : "no")")
         print()
         printTable(
             ["NICK", "ROLE", "AFFILIATION", "JIDS"],
@@ -52,7 +52,7 @@ struct Create: RoomctlCall {
     @Flag(help: "Destroy the room when its last occupant leaves.") var temporary = false
     var method: Rooms.Method { .createRoom }
     func parameters() -> Rooms.CreateRoomParameters { .init(room: room, name: name, persistent: !temporary) }
-    func printHuman(_ reply: Rooms.CreateRoomReply) { print("created \(reply.room.room)") }
+    func printHuman(_ reply: Rooms.CreateRoomReply) { printLine("created \(reply.room.room)") }
 }
 
 struct Destroy: RoomctlCall {
@@ -64,7 +64,7 @@ struct Destroy: RoomctlCall {
     func parameters() -> Rooms.DestroyRoomParameters { .init(room: room, reason: reason) }
     func printHuman(_ reply: Rooms.RemovedReply) {
         printRemoved(reply.removed, verb: "removed")
-        print("destroyed \(room)")
+        printLine("destroyed \(room)")
     }
 }
 
@@ -78,7 +78,7 @@ struct Join: RoomctlCall {
     var method: Rooms.Method { .join }
     func parameters() -> Rooms.JoinParameters { .init(room: room, nick: nick, jid: jid, role: role) }
     func printHuman(_ reply: Rooms.JoinReply) {
-        print("\(reply.occupant.nick) is in \(room) as \(reply.occupant.role) (\(reply.occupant.jids.count) session(s))")
+        printLine("\(reply.occupant.nick) is in \(room) as \(reply.occupant.role) (\(reply.occupant.jids.count) session(s))")
     }
 }
 
@@ -90,7 +90,7 @@ struct Leave: RoomctlCall {
     @Option(help: "Only this session (full real JID).") var jid: String?
     var method: Rooms.Method { .leave }
     func parameters() -> Rooms.LeaveParameters { .init(room: room, nick: nick, jid: jid) }
-    func printHuman(_ reply: NoParameters) { print("\(nick) left \(room)") }
+    func printHuman(_ reply: NoParameters) { printLine("\(nick) left \(room)") }
 }
 
 struct Kick: RoomctlCall {
@@ -131,7 +131,7 @@ struct Ban: RoomctlCall {
     }
     func printHuman(_ reply: Rooms.RemovedReply) {
         printRemoved(reply.removed, verb: "removed")
-        print("banned \(jid) from \(room)")
+        printLine("banned \(jid) from \(room)")
     }
 }
 
@@ -149,7 +149,7 @@ struct SetAffiliation: RoomctlCall {
     }
     func printHuman(_ reply: Rooms.RemovedReply) {
         printRemoved(reply.removed, verb: "removed")
-        print("\(jid) is now \(affiliation) in \(room)")
+        printLine("\(jid) is now \(affiliation) in \(room)")
     }
 }
 
@@ -196,7 +196,7 @@ struct Watch: ParsableCommand {
                         event.kind, event.room, event.nick, event.jids?.joined(separator: ","), event.role,
                         event.affiliation, event.actor.map { "actor=\($0)" }, event.reason.map { "reason=\($0)" },
                     ]
-                    print(fields.compactMap { $0 }.joined(separator: " "))
+                    printLine(fields.compactMap { $0 }.joined(separator: " "))
                     if !continues { return }
                 }
                 fflushStandardOutput()

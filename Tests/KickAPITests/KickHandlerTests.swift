@@ -250,3 +250,42 @@ let bobInLobby = #"{"nickname":"Bob","muc":"lobby@chat.example.org","reason":"sp
         #expect(text.hasSuffix("Content-Length: 30\r\n\r\n{\"error\":\"Method not allowed\"}"))
     }
 }
+
+@Suite struct KickHandlerFreeTextTests {
+    @Test(arguments: [
+        (#"\u0001"#, "U+0001"), (#"\u001b[2J"#, "U+001B"), (#"\u0000"#, "U+0000"), (#"\uFFFE"#, "U+FFFE"),
+        (#"\u009b"#, "U+009B"),
+    ])
+    func aReasonWithACharacterXMLCannotCarryIs400AndNothingIsKicked(escape: String, named: String) throws {
+        let kicker = RecordingKicker()
+        let body = #"{"nickname":"Bob","muc":"lobby@chat.example.org","reason":"x"# + escape + #"y"}"#
+        let response = try handler().respond(to: post(body), using: kicker)
+        #expect(response.status == 400)
+        #expect(response.bodyText == #"{"error":"Invalid reason: 'reason' contains the character "# + named + #", which is not allowed"}"#)
+        #expect(kicker.commands.isEmpty)
+    }
+
+    @Test func aReasonOverTheCapIs400() throws {
+        let kicker = RecordingKicker()
+        let body = #"{"nickname":"Bob","muc":"lobby@chat.example.org","reason":""# + String(repeating: "r", count: 1025) + #""}"#
+        let response = try handler().respond(to: post(body), using: kicker)
+        #expect(response.status == 400)
+        #expect(response.bodyText == #"{"error":"Invalid reason: 'reason' is longer than 1024 bytes"}"#)
+        #expect(kicker.commands.isEmpty)
+    }
+
+    @Test func aKickActorWithAControlCharacterRefusesToStart() {
+        #expect(throws: SettingsError.self) {
+            try ResponderSettings.load(
+                file: nil, environment: ["MUC_KICK_AUTHORIZATION": secret, "MUC_KICK_ACTOR": "ops\u{1B}]0;x\u{7}"])
+        }
+    }
+
+    @Test func aCORSOriginWithALineBreakRefusesToStart() {
+        #expect(throws: SettingsError.self) {
+            try ResponderSettings.load(
+                file: nil,
+                environment: ["MUC_KICK_AUTHORIZATION": secret, "MUC_KICK_CORS_ALLOW_ORIGIN": "https://a\r\nSet-Cookie: x"])
+        }
+    }
+}

@@ -189,6 +189,69 @@ import XMLStream
         #expect(send(stranger)[0].child("error")?.child("not-acceptable", namespace: Namespace.stanzaErrors) != nil)
     }
 
+    @Test mutating func aReflectedMessageCarriesOnlyWhatTheRoomMeansToSend() {
+        threeInTheRoom()
+        let message = XMLElement(
+            "message", namespace: Namespace.component,
+            attributes: [
+                "from": Self.juliet, "to": "garden@chat.localhost", "type": "groupchat", "id": "m2",
+                "xml:lang": "it", "evil": "yes", "nick": "Romeo",
+            ]
+        )
+        .adding(XMLElement("body", namespace: Namespace.component).adding(text: "Ciao"))
+        .adding(
+            XMLElement("x", namespace: Namespace.mucUser).adding(
+                XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": "307"])))
+        let out = send(message)
+        #expect(out.count == 3)
+        for copy in out {
+            #expect(Set(copy.attributes.keys) == ["from", "to", "type", "id", "xml:lang"])
+            #expect(copy["from"] == "garden@chat.localhost/Juliet" && copy["id"] == "m2" && copy["xml:lang"] == "it")
+            #expect(copy.child("body")?.text == "Ciao")
+            // Only the room speaks muc#user: a sender's fake status codes are not passed on.
+            #expect(copy.child("x", namespace: Namespace.mucUser) == nil)
+        }
+    }
+
+    @Test mutating func aPrivateMessageIsRebuiltAndATypeGroupchatOneIsRefused() {
+        threeInTheRoom()
+        let pm = XMLElement(
+            "message", namespace: Namespace.component,
+            attributes: ["from": Self.juliet, "to": "garden@chat.localhost/Romeo", "type": "chat", "id": "p1", "evil": "1"]
+        ).adding(XMLElement("body", namespace: Namespace.component).adding(text: "psst"))
+        let out = send(pm)
+        #expect(out.count == 1)
+        #expect(Set(out[0].attributes.keys) == ["from", "to", "type", "id"])
+        #expect(out[0]["from"] == "garden@chat.localhost/Juliet" && out[0]["to"] == Self.romeo)
+        #expect(out[0].children("x", namespace: Namespace.mucUser).count == 1)
+
+        var fake = pm
+        fake["type"] = "groupchat"
+        let refused = send(fake)
+        #expect(refused.count == 1)
+        #expect(refused[0]["to"] == Self.juliet && refused[0]["type"] == "error")
+        #expect(refused[0].child("error")?.child("bad-request", namespace: Namespace.stanzaErrors) != nil)
+    }
+
+    @Test mutating func presenceDetailsAreRebuiltAndAControlCharacterStatusIsRefused() {
+        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        var juliet = presence(from: Self.juliet, to: "garden@chat.localhost/Juliet")
+        juliet.append(
+            XMLElement("status", namespace: Namespace.component, attributes: ["xml:lang": "en", "evil": "1"])
+                .adding(text: "away"))
+        let out = send(juliet)
+        let toRomeo = out.first { $0.name == "presence" && $0["to"] == Self.romeo }!
+        let status = toRomeo.child("status", namespace: Namespace.component)!
+        #expect(status.text == "away" && status.attributes == ["xml:lang": "en"])
+
+        var nurse = presence(from: Self.nurse, to: "garden@chat.localhost/Nurse")
+        nurse.append(XMLElement("status", namespace: Namespace.component).adding(text: "\u{9B}2J"))
+        let refused = send(nurse)
+        #expect(refused.count == 1 && refused[0]["type"] == "error")
+        #expect(refused[0].child("error")?.child("bad-request", namespace: Namespace.stanzaErrors) != nil)
+        #expect((try? registry.room(try RoomAddress(parsing: "garden@chat.localhost")))?.occupants.count == 2)
+    }
+
     @Test mutating func leavingTellsEveryoneAndTheLastOneTakesTheTemporaryRoomAway() {
         _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
         _ = send(presence(from: Self.juliet, to: "garden@chat.localhost/Juliet"))

@@ -15,31 +15,8 @@ import pytest
 
 import http_helpers as HH
 import xmpp_helpers as XH
-from xmpp_helpers import (MUC, check_kick_presences, from_room, is_presence, kick_iq, setup_room, show,
-                          status_codes)
-
-
-@pytest.fixture(scope="module")
-def ejabberd():
-    try:
-        XH.ensure_apt("ejabberd", "ejabberdctl")
-    except BaseException as e:  # pytest.fail raises an Exception subclass of BaseException
-        pytest.skip("ejabberd cannot be installed here: %s" % e)
-    XH.ensure_slixmpp()
-    try:
-        import pwd
-        pwd.getpwnam("ejabberd")
-    except KeyError:
-        pytest.skip("the ejabberd package did not create its `ejabberd` user")
-    e = XH.Ejabberd()
-    try:
-        e.start()
-    except AssertionError as err:
-        log = e.log()
-        e.cleanup()
-        pytest.skip("ejabberd does not start here: %s\n%s" % (err, log[-2000:]))
-    yield e
-    e.cleanup()
+from xmpp_helpers import (MUC, check_kick_presences, ejabberd, from_room, is_presence, kick_iq,  # noqa: F401
+                          setup_room, show, status_codes)
 
 
 @pytest.fixture

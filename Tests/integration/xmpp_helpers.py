@@ -238,6 +238,30 @@ def prosody():
     p.cleanup()
 
 
+@pytest.fixture(scope="session")
+def ejabberd():
+    """One ejabberd for the session; skipped, with the exact reason, where it cannot be installed or started."""
+    try:
+        ensure_apt("ejabberd", "ejabberdctl")
+    except BaseException as e:  # pytest.fail raises an Exception subclass of BaseException
+        pytest.skip("ejabberd cannot be installed here: %s" % e)
+    ensure_slixmpp()
+    try:
+        import pwd
+        pwd.getpwnam("ejabberd")
+    except KeyError:
+        pytest.skip("the ejabberd package did not create its `ejabberd` user")
+    e = Ejabberd()
+    try:
+        e.start()
+    except AssertionError as err:
+        log = e.log()
+        e.cleanup()
+        pytest.skip("ejabberd does not start here: %s\n%s" % (err, log[-2000:]))
+    yield e
+    e.cleanup()
+
+
 # --------------------------------------------------------------------------- roomd as the component
 
 class ComponentRoomd(H.Daemon):
