@@ -17,19 +17,39 @@ struct FastCGIRequest {
         FCGX_GetParam(name, request.pointee.envp).map { String(cString: $0) }
     }
 
-    func read(maxBodySize: Int) -> KickRequest {
-        KickRequest.read(maxBodySize: maxBodySize, parameter: parameter) { buffer, count in
+    /// The request, with its body only when `authorized(Authorization)` accepts the caller; `bodyRead` is
+    /// false when a body was left unread.
+    func read(maxBodySize: Int, authorized: (String?) -> Bool) -> (request: KickRequest, bodyRead: Bool) {
+        KickRequest.read(maxBodySize: maxBodySize, parameter: parameter, authorized: authorized) { buffer, count in
             Int(FCGX_GetStr(buffer, Int32(count), request.pointee.in))
         }
     }
 
     /// Reads what is left of the request body, up to the end of the stream, without keeping it; false when
-    /// more than `limit` bytes are left (the end was not reached).
-    func drainInput(limit: Int) -> Bool {
+    /// more than `limit` bytes are left or, with `within`, the time ran out first (the end was not reached).
+    ///
+    /// With `within`, every read of the socket waits at most that long (SO_RCVTIMEO: the connection is
+    /// closed afterwards, so the option is not restored), and libfcgi is asked for one byte whenever its
+    /// buffer is empty, so a client that trickles its body cannot keep the loop past the deadline by more
+    /// than one FastCGI record header.
+    func drainInput(limit: Int, within: Duration? = nil) -> Bool {
+        let deadline = within.map { ContinuousClock.now + $0 }
+        if let within {
+            var timeout = timeval(
+                tv_sec: Int(within.components.seconds),
+                tv_usec: Int(within.components.attoseconds / 1_000_000_000_000))
+            setsockopt(request.pointee.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
         var drained = 0
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
             while drained <= limit {
-                let count = Int(FCGX_GetStr(buffer.baseAddress, Int32(buffer.count), request.pointee.in))
+                var wanted = buffer.count
+                if let deadline {
+                    guard ContinuousClock.now < deadline else { return false }
+                    let stream = request.pointee.in.pointee
+                    wanted = max(1, min(wanted, stream.stop - stream.rdNext))
+                }
+                let count = Int(FCGX_GetStr(buffer.baseAddress, Int32(wanted), request.pointee.in))
                 if count <= 0 { return true }
                 drained += count
             }
@@ -49,15 +69,16 @@ struct FastCGIRequest {
 
 /// The same request taken from a CGI environment.
 enum CGIRequest {
-    static func read(maxBodySize: Int) -> KickRequest {
-        KickRequest.read(maxBodySize: maxBodySize, parameter: { getenv($0).map { String(cString: $0) } }) {
-            buffer, count in
+    static func read(maxBodySize: Int, authorized: (String?) -> Bool) -> KickRequest {
+        KickRequest.read(
+            maxBodySize: maxBodySize, parameter: { getenv($0).map { String(cString: $0) } }, authorized: authorized
+        ) { buffer, count in
             while true {
                 let result = Glibc.read(0, buffer, count)
                 if result < 0 && errno == EINTR { continue }
                 return max(result, 0)
             }
-        }
+        }.request
     }
 }
 
@@ -65,16 +86,18 @@ extension KickRequest {
     /// Reads the CGI/FastCGI parameters the handler needs and, for a POST, the body within the limit.
     /// `readChunk(buffer, capacity)` returns the body bytes read, 0 at the end.
     static func read(
-        maxBodySize: Int, parameter: (String) -> String?, readChunk: (UnsafeMutablePointer<CChar>, Int) -> Int
-    ) -> KickRequest {
+        maxBodySize: Int, parameter: (String) -> String?, authorized: (String?) -> Bool,
+        readChunk: (UnsafeMutablePointer<CChar>, Int) -> Int
+    ) -> (request: KickRequest, bodyRead: Bool) {
         var kick = KickRequest(
             method: parameter("REQUEST_METHOD") ?? "GET",
             authorization: parameter("HTTP_AUTHORIZATION") ?? parameter("REDIRECT_HTTP_AUTHORIZATION"),
             contentType: parameter("CONTENT_TYPE"))
-        guard kick.method == "POST" else { return kick }
+        guard kick.method == "POST" else { return (kick, true) }
+        guard authorized(kick.authorization) else { return (kick, false) }
         (kick.body, kick.bodyTooLarge) = BodyReader.read(
             contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize, readChunk: readChunk)
-        return kick
+        return (kick, true)
     }
 }
 

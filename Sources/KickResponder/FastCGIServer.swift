@@ -6,8 +6,6 @@ import Synchronization
     import Glibc
 #endif
 
-/// Counts requests being handled, so SIGTERM can wait for them.
-let requestsInFlight = Atomic<Int>(0)
 let shutdownRequested = Atomic<Bool>(false)
 
 /// Serves FastCGI requests with libfcgi: worker threads, each blocking in `FCGX_Accept_r` on the shared
@@ -65,27 +63,42 @@ public final class FastCGIServer: Sendable {
         // the reference, responder CPU ~1.5 µs less per request, RSS unchanged.
         _ = glibcMallopt(1 /* M_MXFAST */, 0)
         FCGX_Init()
-        for _ in 0..<threadCount {
-            startThread { [self] in self.workerLoop() }
-        }
+        let workers = (0..<threadCount).map { _ in startThread(joinable: true) { [self] in self.workerLoop() } }
 
         var received: Int32 = 0
         sigwait(&signals, &received)
         shutdownRequested.store(true, ordering: .sequentiallyConsistent)
         FCGX_ShutdownPending()
-        // Wakes the threads blocked in accept(); kept FastCGI connections are simply dropped at exit.
-        shutdown(listenSocket.fd, Int32(SHUT_RDWR))
-        // A thread that accepted just before the shutdown has this long to count itself in flight.
-        usleep(50_000)
-        let deadline = ContinuousClock.now + handler.settings.roomdTimeout + .seconds(5)
-        while requestsInFlight.load(ordering: .sequentiallyConsistent) > 0 && ContinuousClock.now < deadline {
-            usleep(5_000)
-        }
-        // A request still in flight past the deadline is cut off at exit, and so is its log line.
+        stopWorkers(workers)
         if case .bound(_, let address) = listenSocket, address.hasPrefix("unix:") {
             unlink(String(address.dropFirst(5)))
         }
         log.flush()
+    }
+
+    /// Wakes the workers blocked in accept() and waits for them to finish their requests.
+    ///
+    /// The listening socket is never shut down: an inherited one (systemd's, or spawn-fcgi's shared by
+    /// `-F N` siblings) belongs to its owner, and `shutdown()` on it would refuse every later connection,
+    /// including those of the responder restarted on it. Instead each worker gets SIGUSR1, whose libfcgi
+    /// handler (installed without SA_RESTART) makes `accept()` fail with EINTR, and libfcgi's accept loop
+    /// gives up once shutdown is pending. A signal that lands between libfcgi's pending check and its
+    /// `accept()` is lost, so it is sent again until the worker has left its loop.
+    private func stopWorkers(_ workers: [pthread_t]) {
+        let deadline = ContinuousClock.now + handler.settings.roomdTimeout + .seconds(5)
+        var running = workers
+        while !running.isEmpty && ContinuousClock.now < deadline {
+            for worker in running { pthread_kill(worker, SIGUSR1) }
+            var wait = timespec()
+            clock_gettime(CLOCK_REALTIME, &wait)
+            wait.tv_nsec += 20_000_000
+            if wait.tv_nsec >= 1_000_000_000 {
+                wait.tv_sec += 1
+                wait.tv_nsec -= 1_000_000_000
+            }
+            running = running.filter { glibcTimedJoin($0, nil, &wait) != 0 }
+        }
+        // A request still in flight past the deadline is cut off at exit, and so is its log line.
     }
 
     private func workerLoop() {
@@ -97,17 +110,27 @@ public final class FastCGIServer: Sendable {
         let kicker = RoomdKicker(
             socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
             actor: handler.settings.kickActor)
-        while FCGX_Accept_r(request) >= 0 {
-            requestsInFlight.add(1, ordering: .sequentiallyConsistent)
+        // SIGUSR1 wakes an idle worker at shutdown (see `stopWorkers`); while a request is handled it stays
+        // blocked, so the reads and writes of a request are never interrupted by it.
+        var wake = sigset_t()
+        sigemptyset(&wake)
+        sigaddset(&wake, SIGUSR1)
+        while true {
+            pthread_sigmask(SIG_UNBLOCK, &wake, nil)
+            let accepted = FCGX_Accept_r(request) >= 0
+            pthread_sigmask(SIG_BLOCK, &wake, nil)
+            guard accepted else { break }
             let started = ContinuousClock.now
             let fastCGIRequest = FastCGIRequest(request)
-            let kickRequest = fastCGIRequest.read(maxBodySize: handler.settings.maxBodySize)
+            // The body is read only for a caller that passed the Authorization check: an unauthenticated
+            // client that sends its body slowly must not hold a worker (Apache streams bodies to us).
+            let (kickRequest, bodyRead) = fastCGIRequest.read(maxBodySize: handler.settings.maxBodySize) {
+                handler.settings.authorization.accepts($0)
+            }
             let response = handler.respond(to: kickRequest, using: kicker)
             fastCGIRequest.write(response, head: kickRequest.method == "HEAD")
-            finish(fastCGIRequest)
-            // Before leaving the in-flight count: shutdown flushes the log once that count is zero.
+            finish(fastCGIRequest, bodyRead: bodyRead)
             log.record(method: kickRequest.method, response: response, startedAt: started)
-            requestsInFlight.subtract(1, ordering: .sequentiallyConsistent)
             if shutdownRequested.load(ordering: .sequentiallyConsistent) { break }
         }
     }
@@ -121,12 +144,22 @@ public final class FastCGIServer: Sendable {
     /// per request (Benchmarks/fcgi: kicks through roomd 0.56-0.66 -> 0.75-0.78 of the reference,
     /// responder CPU per kick 47 -> 37 us). TCP, or more unread input than a request can carry, keep the
     /// lingering close.
-    private func finish(_ request: FastCGIRequest) {
-        if !lingeringClose, request.drainInput(limit: Self.drainLimit) {
+    ///
+    /// A body left unread (the caller failed the Authorization check) is drained for at most
+    /// `unreadBodyGrace`, so a client that sent it at once still reads its 401; then the connection is
+    /// closed at once, without libfcgi's lingering wait, however slowly the rest would come.
+    private func finish(_ request: FastCGIRequest, bodyRead: Bool) {
+        if !bodyRead {
+            _ = request.drainInput(limit: Self.drainLimit, within: Self.unreadBodyGrace)
+            request.request.pointee.keepConnection = 0
+            _ = FCGX_Detach(request.request)
+        } else if !lingeringClose, request.drainInput(limit: Self.drainLimit) {
             _ = FCGX_Detach(request.request)
         }
         FCGX_Finish_r(request.request)
     }
+
+    static let unreadBodyGrace: Duration = .milliseconds(100)
 
     /// More unread input than this (a body far over any limit) is left to libfcgi's lingering close.
     static let drainLimit = 1 << 20
@@ -134,7 +167,9 @@ public final class FastCGIServer: Sendable {
     /// Answers the one request of a CGI invocation (fd 0 is not a socket): environment, stdin, stdout.
     public func serveCGI() {
         let started = ContinuousClock.now
-        let request = CGIRequest.read(maxBodySize: handler.settings.maxBodySize)
+        let request = CGIRequest.read(maxBodySize: handler.settings.maxBodySize) {
+            handler.settings.authorization.accepts($0)
+        }
         let kicker = RoomdKicker(
             socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
             actor: handler.settings.kickActor)
@@ -144,13 +179,20 @@ public final class FastCGIServer: Sendable {
     }
 }
 
+/// glibc's `pthread_timedjoin_np` (a GNU extension the Glibc module does not import).
+@_silgen_name("pthread_timedjoin_np")
+func glibcTimedJoin(
+    _ thread: pthread_t, _ result: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ deadline: UnsafePointer<timespec>
+) -> Int32
+
 /// glibc's `mallopt` (from <malloc.h>, which the Glibc module does not import).
 @_silgen_name("mallopt")
 func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 
 /// Starts a detached POSIX thread. Called from library code, not from `main.swift`: a closure formed in
 /// top-level code would be inferred main-actor isolated and trap when run on another thread.
-func startThread(_ body: @escaping @Sendable () -> Void) {
+@discardableResult
+func startThread(joinable: Bool = false, _ body: @escaping @Sendable () -> Void) -> pthread_t {
     final class Box: Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
@@ -172,7 +214,8 @@ func startThread(_ body: @escaping @Sendable () -> Void) {
     pthread_attr_init(&attributes)
     // Request handling needs little stack; 512 KiB keeps many threads cheap in address space.
     pthread_attr_setstacksize(&attributes, 512 * 1024)
-    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+    pthread_attr_setdetachstate(
+        &attributes, Int32(joinable ? PTHREAD_CREATE_JOINABLE : PTHREAD_CREATE_DETACHED))
     let result = pthread_create(
         &thread, &attributes,
         { raw in
@@ -182,4 +225,5 @@ func startThread(_ body: @escaping @Sendable () -> Void) {
         }, box)
     pthread_attr_destroy(&attributes)
     precondition(result == 0, "pthread_create failed: \(result)")
+    return thread
 }

@@ -14,7 +14,10 @@ snippet's line for it: the same set-up without that line answers 401 to the righ
 
 import os
 import shutil
+import socket
 import sys
+import threading
+import time
 
 import pytest
 
@@ -74,6 +77,45 @@ def proxy_vhost(backend, name, drop=None, socket_path=None):
 def test_proxy_fcgi_kick(backend, apaches):
     a = apaches("proxy", proxy_vhost(backend, "proxy"))
     D.check_kick(backend, post_via(a), kicker_uid=D.uid_of(D.WEB_USER))
+
+
+def test_proxy_fcgi_slow_unauthenticated_bodies_do_not_hold_the_workers(backend, apaches):
+    """mod_proxy_fcgi streams a body with a Content-Length as it arrives. Unauthenticated clients that
+    send theirs a byte a second (after the first 20 KB, past what Apache reads ahead before it contacts the
+    back end), four times as many as the responder has threads, must not keep a real kick waiting: the
+    responder answers 401 from the parameters and closes without reading the body."""
+    a = apaches("slowbody", proxy_vhost(backend, "slowbody"))
+    room = backend.room()
+    stop = threading.Event()
+    slow = []
+    for _ in range(8):
+        c = socket.create_connection(("127.0.0.1", a.port), timeout=5)
+        c.sendall(b"POST /muc_kick HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic d3Jvbmc6d3Jvbmc=\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n{" + b" " * 20000)
+        slow.append(c)
+
+    def trickle():
+        while not stop.wait(1.0):
+            for c in slow:
+                try:
+                    c.sendall(b" ")
+                except OSError:
+                    pass
+    t = threading.Thread(target=trickle, daemon=True)
+    t.start()
+    try:
+        time.sleep(1.5)  # every slow request has reached the responder and had its chance to hold a worker
+        started = time.monotonic()
+        r = a.post({"muc": room, "nickname": "bob"})
+        elapsed = time.monotonic() - started
+        X.assert_json(r, 200)
+        assert elapsed < 3.0, "the real kick waited %.1f s behind slow unauthenticated bodies" % elapsed
+        assert backend.occupants(room) == {"alice": [D.ALICE[1]]}
+    finally:
+        stop.set()
+        t.join(5)
+        for c in slow:
+            c.close()
 
 
 def test_proxy_fcgi_without_cgipassauth_the_header_does_not_arrive(backend, apaches):

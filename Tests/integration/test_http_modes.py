@@ -363,6 +363,63 @@ def test_systemd_socket_activation(env):
     assert rc == 0, "exit %s after SIGTERM" % rc
 
 
+def test_restart_on_the_same_inherited_socket_serves_again(env):
+    """What systemd does on `systemctl restart muc-kick-fcgi` with socket activation: the listening socket
+    stays open in the manager and is handed to each new process. A responder that shuts that socket down
+    at SIGTERM leaves the next one unable to accept (nginx 502 for good)."""
+    import socket as socketlib
+    work = H.make_workdir()
+    sock_path = os.path.join(work, "kept.sock")
+    listener = socketlib.socket(socketlib.AF_UNIX, socketlib.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(128)
+    os.chmod(sock_path, 0o666)
+    ngx = X.Nginx(work, sock_path)
+
+    def activated():
+        errf = open(os.path.join(work, "activated.stderr"), "ab")
+        env_vars = X.clean_env(MUC_KICK_AUTHORIZATION=SECRET, MUC_KICK_ROOMD_SOCKET=env.daemon.sock,
+                               LISTEN_FDS="1")
+        # LISTEN_PID must be the responder's own pid: the shell sets it, then becomes the responder.
+        p = subprocess.Popen(["sh", "-c", 'LISTEN_PID=$$ exec "$@"', "sh", X.muc_bin(), "--threads", "4"],
+                             stdin=subprocess.DEVNULL, stdout=errf, stderr=errf, env=env_vars, cwd=work,
+                             pass_fds=(3,), preexec_fn=lambda: os.dup2(listener.fileno(), 3))
+        errf.close()
+        return p
+
+    procs = []
+    try:
+        ngx.start()
+        for round_ in range(3):
+            p = activated()
+            procs.append(p)
+            room = env.room()
+            r = X.http_request(ngx.port, body={"muc": room, "nickname": "bob"}, headers=X.auth(), timeout=20)
+            assert_json(r, 200, body=kicked_body(room, "bob", BOB[1]))
+            p.send_signal(signal.SIGTERM)
+            assert p.wait(15) == 0, "round %d: exit after SIGTERM" % round_
+        # Between two processes the socket keeps queueing connections; the next process serves them.
+        room = env.room()
+        pending = socketlib.socket(socketlib.AF_UNIX, socketlib.SOCK_STREAM)
+        pending.connect(sock_path)
+        pending.close()
+        p = activated()
+        procs.append(p)
+        r = X.http_request(ngx.port, body={"muc": room, "nickname": "bob"}, headers=X.auth(), timeout=20)
+        assert_json(r, 200, body=kicked_body(room, "bob", BOB[1]))
+    finally:
+        ngx.stop()
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        listener.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- worker scheduling
 
 SCHED_OTHER, SCHED_BATCH, SCHED_IDLE = 0, 3, 5
