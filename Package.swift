@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "roomd", targets: ["roomd"]),
         .executable(name: "roomctl", targets: ["roomctl"]),
         .executable(name: "muc-kick-fcgi", targets: ["muc-kick-fcgi"]),
+        // For the benchmark and fuzzing packages under Benchmarks/ and Tests/Fuzz/, which depend on this one.
+        .library(name: "StrictJSON", targets: ["StrictJSON"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -31,7 +33,7 @@ let package = Package(
         .target(
             name: "RoomDaemon",
             dependencies: [
-                "MUCCore", "ControlProtocol", "CSQLite", "MUCComponent", "XMLStream",
+                "MUCCore", "ControlProtocol", "StrictJSON", "CSQLite", "MUCComponent", "XMLStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

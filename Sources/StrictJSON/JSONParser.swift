@@ -14,23 +14,28 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 /// contract must refuse with a 400.
 public struct JSONParser {
     public static let defaultMaxDepth = 64
+    /// Members of one object. The HTTP body and every varlink call have a handful; a cap keeps what a
+    /// caller can make roomd or the responder build (and look members up in) small.
+    public static let defaultMaxMembers = 256
 
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+    public static func parse(
+        _ bytes: [UInt8], maxDepth: Int = defaultMaxDepth, maxMembers: Int = defaultMaxMembers
+    ) throws(JSONParseError) -> JSONValue {
         let result = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONParseError) in try parse(buffer, maxDepth: maxDepth) }
+            Result { () throws(JSONParseError) in try parse(buffer, maxDepth: maxDepth, maxMembers: maxMembers) }
         }
         return try result.get()
     }
 
     /// Parses bytes in place, without copying them first (roomd parses straight out of its read buffer).
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth)
-        throws(JSONParseError) -> JSONValue
-    {
+    public static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth, maxMembers: Int = defaultMaxMembers
+    ) throws(JSONParseError) -> JSONValue {
         // One validation of the whole text lets every string below be made without validating again.
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw JSONParseError(reason: "the text is not valid UTF-8", offset: 0)
         }
-        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth, maxMembers: maxMembers)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -40,12 +45,19 @@ public struct JSONParser {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
+    private let maxMembers: Int
     private var index = 0
 
-    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, maxMembers: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.maxMembers = maxMembers
     }
+
+    /// Objects up to this many members are checked for duplicate keys by a linear search (cheaper than
+    /// hashing for the handful every call has); larger ones through a set of their keys, so the check
+    /// stays linear in the object's size.
+    static let linearDuplicateCheckLimit = 8
 
     private func error(_ reason: String) -> JSONParseError { JSONParseError(reason: reason, offset: index) }
 
@@ -93,6 +105,7 @@ public struct JSONParser {
             return .object(JSONObject())
         }
         var object = JSONObject(reservingCapacity: 4)
+        var keys: Set<String> = []
         while true {
             skipWhitespace()
             guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -102,7 +115,13 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            guard object[key] == nil else { throw error("duplicate key '\(key)'") }
+            if object.count < Self.linearDuplicateCheckLimit {
+                guard object[key] == nil else { throw error("duplicate key '\(key)'") }
+            } else {
+                if keys.isEmpty { keys = Set(object.keys) }
+                guard keys.insert(key).inserted else { throw error("duplicate key '\(key)'") }
+            }
+            guard object.count < maxMembers else { throw error("more than \(maxMembers) members in an object") }
             object.appendNew(key, value)
             skipWhitespace()
             switch peek {

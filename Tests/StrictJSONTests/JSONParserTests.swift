@@ -98,3 +98,40 @@ import Testing
         #expect(try JSONParser.parse(writer.bytes) == value)
     }
 }
+
+@Suite struct JSONParserObjectSizeTests {
+    /// A body of `count` distinct members, as an attacker would send to make the duplicate check costly.
+    static func object(members count: Int, duplicateLast: Bool = false) -> [UInt8] {
+        var text = "{"
+        for index in 0..<count {
+            if index > 0 { text += "," }
+            let key = duplicateLast && index == count - 1 ? "k0" : "k\(index)"
+            text += "\"\(key)\":\(index)"
+        }
+        return Array((text + "}").utf8)
+    }
+
+    @Test func duplicatesAreFoundInLargeObjectsToo() {
+        for count in [2, 8, 9, 200] {
+            #expect(throws: JSONParseError.self) { try JSONParser.parse(Self.object(members: count, duplicateLast: true)) }
+            #expect(throws: Never.self) { try JSONParser.parse(Self.object(members: count)) }
+        }
+    }
+
+    @Test func theMemberCapIsEnforcedAndConfigurable() throws {
+        let atCap = Self.object(members: JSONParser.defaultMaxMembers)
+        guard case .object(let object) = try JSONParser.parse(atCap) else { Issue.record("not an object"); return }
+        #expect(object.count == JSONParser.defaultMaxMembers)
+        #expect(throws: JSONParseError.self) {
+            try JSONParser.parse(Self.object(members: JSONParser.defaultMaxMembers + 1))
+        }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Self.object(members: 9), maxMembers: 8) }
+        // 7,753 members fit in 64 KiB; with a cap high enough to take them all, the check stays linear.
+        let large = Self.object(members: 7753)
+        guard case .object(let all) = try JSONParser.parse(large, maxMembers: 10_000) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(all.count == 7753)
+    }
+}
