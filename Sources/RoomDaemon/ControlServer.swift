@@ -82,7 +82,12 @@ public final class RoomDaemon: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 1024 * 1024, high: 4 * 1024 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
+                    // Reads stop while the connection cannot take more replies (the high water mark above):
+                    // a client that pipelines calls without reading their replies waits, instead of roomd
+                    // buffering the replies without bound.
+                    try channel.pipeline.syncOperations.addHandlers(
+                        BackPressureHandler(),
+                        IdleStateHandler(readTimeout: configuration.controlIdleTimeout),
                         ControlConnectionHandler(service: service.value, logger: logger))
                 }
             }

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Everything roomd is started with.
 public struct RoomDaemonConfiguration: Sendable {
     public var socketPath: String
@@ -11,6 +13,9 @@ public struct RoomDaemonConfiguration: Sendable {
     public var socketMode: UInt32
     /// XEP-0114 component streams; each domain is served as well.
     public var components: [ComponentConfiguration] = []
+    /// A control connection that sends nothing this long is closed, unless it is watching (a watcher
+    /// only reads). The responder reconnects on its next kick.
+    public var controlIdleTimeout: TimeAmount = .minutes(5)
 
     public init(
         socketPath: String, stateDirectory: String, services: [String], policy: AccessPolicy = AccessPolicy(),

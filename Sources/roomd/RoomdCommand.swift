@@ -45,6 +45,9 @@ struct RoomdCommand: ParsableCommand {
     @Option(help: "File holding the component secret(s): one line, or DOMAIN=SECRET lines for several domains.")
     var xmppSecretFile: String?
 
+    @Option(help: "Seconds after which a control connection that sends nothing is closed (watchers excepted).")
+    var controlIdleTimeout: Int = 300
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -70,6 +73,8 @@ struct RoomdCommand: ParsableCommand {
             socketPath: socket, stateDirectory: stateDir, services: services, policy: policy, sync: syncMode,
             protectPrivileged: protectPrivileged)
         configuration.components = componentConfigurations()
+        guard controlIdleTimeout > 0 else { fail("--control-idle-timeout must be positive", 64) }
+        configuration.controlIdleTimeout = .seconds(Int64(controlIdleTimeout))
 
         let daemon: RoomDaemon
         do {
