@@ -4,63 +4,58 @@ import COpenSSLCrypto
 ///
 /// A value is either the exact header text (as in Prosody's `http_muc_kick_authorization_header`) or
 /// `sha256:<64 hex digits>`, the SHA-256 of the exact header text, so the secret itself need not sit in the
-/// configuration file.
+/// configuration file. Both are kept as digests: a presented value is hashed once and compared with each,
+/// 32 bytes against 32, so neither the time nor anything else depends on how long the secret is.
 public struct AuthorizationCheck: Sendable {
-    enum Accepted: Sendable {
-        case exact([UInt8])
-        case sha256([UInt8])
-    }
+    let digests: [[UInt8]]
 
-    let accepted: [Accepted]
+    public var isEmpty: Bool { digests.isEmpty }
+    public var count: Int { digests.count }
 
-    public var isEmpty: Bool { accepted.isEmpty }
-    public var count: Int { accepted.count }
+    /// The example value in Prosody's documentation and ours (`aladdin:opensesame`): anyone can send it.
+    static let documentedExample = "Basic YWxhZGRpbjpvcGVuc2VzYW1l"
 
     public init(values: [String]) throws(SettingsError) {
-        var accepted: [Accepted] = []
+        var digests: [[UInt8]] = []
+        let example = Self.sha256(Array(Self.documentedExample.utf8))
         for value in values {
+            let digest: [UInt8]
             if value.hasPrefix("sha256:") {
                 let hex = value.dropFirst("sha256:".count)
-                guard let digest = Self.bytes(fromHex: hex), digest.count == 32 else {
+                guard let bytes = Self.bytes(fromHex: hex), bytes.count == 32 else {
                     throw .invalid(key: "authorization", reason: "sha256: must be followed by 64 hex digits")
                 }
-                accepted.append(.sha256(digest))
+                digest = bytes
             } else {
                 guard !value.isEmpty else { throw .invalid(key: "authorization", reason: "a value is empty") }
-                accepted.append(.exact(Array(value.utf8)))
+                digest = Self.sha256(Array(value.utf8))
             }
+            guard digest != example else {
+                throw .invalid(
+                    key: "authorization",
+                    reason: "is the documentation's example value, which anyone can send; make your own "
+                        + "(e.g. \"Basic \" followed by base64 of user:long-random-password)")
+            }
+            digests.append(digest)
         }
-        self.accepted = accepted
+        self.digests = digests
     }
 
-    /// Whether `presented` equals an accepted value, byte for byte. Every accepted value is compared in
-    /// full whatever the outcome, so the time taken does not tell how much of a guess was right.
+    /// Whether `presented` equals an accepted value, byte for byte. Every accepted digest is compared in
+    /// full whatever the outcome.
     public func accepts(_ presented: String?) -> Bool {
         guard let presented else { return false }
-        let bytes = Array(presented.utf8)
-        var digest: [UInt8] = []
-        if accepted.contains(where: { if case .sha256 = $0 { return true } else { return false } }) {
-            digest = Self.sha256(bytes)
-        }
+        let digest = Self.sha256(Array(presented.utf8))
         var matched: UInt8 = 0
-        for value in accepted {
-            switch value {
-            case .exact(let expected): matched |= Self.constantTimeEqual(bytes, expected)
-            case .sha256(let expected): matched |= Self.constantTimeEqual(digest, expected)
-            }
-        }
+        for expected in digests { matched |= Self.constantTimeEqual(digest, expected) }
         return matched == 1
     }
 
-    /// 1 if equal, 0 if not; the loop runs over the longer input whatever the contents.
+    /// 1 if equal, 0 if not, for two digests of the same length; the loop always runs to the end.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> UInt8 {
-        var difference = UInt(a.count ^ b.count)
-        let length = max(a.count, b.count)
-        for index in 0..<length {
-            let x = index < a.count ? a[index] : 0
-            let y = index < b.count ? b[index] : 0
-            difference |= UInt(x ^ y)
-        }
+        precondition(a.count == b.count)
+        var difference: UInt8 = 0
+        for index in 0..<a.count { difference |= a[index] ^ b[index] }
         return difference == 0 ? 1 : 0
     }
 

@@ -61,8 +61,10 @@ public struct ResponderSettings: Sendable {
             }
         }
         if let fromEnvironment = environment["MUC_KICK_AUTHORIZATION"] {
-            // The environment replaces the file's values, so rotating a secret does not need the file.
-            authorizationValues = fromEnvironment.split(separator: ",").map {
+            // The environment replaces the file's values, so rotating a secret does not need the file. Values
+            // are separated by newlines where there is one (a value may then hold a comma), else by commas.
+            let separator: Character = fromEnvironment.contains("\n") ? "\n" : ","
+            authorizationValues = fromEnvironment.split(separator: separator).map {
                 String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
             }.filter { !$0.isEmpty }
         }

@@ -34,15 +34,25 @@ struct ResponderCommand: ParsableCommand {
     @Flag(help: "Do not write a log line per request.")
     var noAccessLog = false
 
-    @Option(help: "Print the sha256: form of an Authorization value for the configuration file, and exit.")
-    var hashAuthorization: String?
+    @Flag(
+        help: """
+            Read an Authorization value from standard input (one line), print its sha256: form for the \
+            configuration file, and exit. (Not an argument: argv is visible to every user and kept in shell \
+            history.)
+            """)
+    var hashAuthorization = false
 
     func run() throws {
-        if let value = hashAuthorization {
+        if hashAuthorization {
+            guard let value = Self.readLine(from: 0), !value.isEmpty else {
+                fail("--hash-authorization reads the value from standard input; none was given", 64)
+            }
             print(AuthorizationCheck.hashedForm(of: value))
             return
         }
         let environment = Self.environment()
+        // The secret is in our memory now; /proc/PID/environ must not show it to the processes of our user.
+        Self.scrubEnvironment("MUC_KICK_AUTHORIZATION")
         let settings: ResponderSettings
         do {
             settings = try ResponderSettings.load(file: try configurationText(environment), environment: environment)
@@ -81,28 +91,62 @@ struct ResponderCommand: ParsableCommand {
 
     func configurationText(_ environment: [String: String]) throws -> String? {
         if let path = config ?? environment["MUC_KICK_CONFIG"] {
-            guard let text = Self.readFile(path) else { fail("cannot read the configuration file \(path)", 66) }
+            guard let text = readConfiguration(path) else { fail("cannot read the configuration file \(path)", 66) }
             return text
         }
         // A shared-hosting user has no /etc: a file next to the binary comes first.
         let besideBinary = Self.executableDirectory().map { $0 + "/muc-kick.toml" }
         for path in [besideBinary, "/etc/muc-kick/muc-kick.toml"].compactMap({ $0 }) {
             if access(path, F_OK) == 0 {
-                guard let text = Self.readFile(path) else { fail("cannot read the configuration file \(path)", 66) }
+                guard let text = readConfiguration(path) else { fail("cannot read the configuration file \(path)", 66) }
                 return text
             }
         }
         return nil
     }
 
-    static func readFile(_ path: String) -> String? {
+    /// The file's text; a warning when every user of the machine may read it (it holds the secret).
+    func readConfiguration(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        var status = stat()
+        if fstat(fd, &status) == 0, status.st_mode & S_IROTH != 0 {
+            note("warning: \(path) is readable by every user and holds the Authorization secret; chmod o-r it")
+        }
+        return Self.read(fd)
+    }
+
+    /// One line of a file descriptor, without its line break.
+    static func readLine(from fd: Int32) -> String? {
+        guard let text = read(fd) else { return nil }
+        return text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map {
+            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        }
+    }
+
+    /// Overwrites the variable's value where the process's environment block holds it (what
+    /// /proc/PID/environ shows), then removes it. Children would not get it either.
+    static func scrubEnvironment(_ name: String) {
+        let prefix = Array((name + "=").utf8)
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let length = strlen(entry)
+            if length >= prefix.count,
+                prefix.indices.allSatisfy({ UInt8(bitPattern: entry[$0]) == prefix[$0] })
+            {
+                memset(entry + prefix.count, 0, length - prefix.count)
+            }
+            pointer += 1
+        }
+        unsetenv(name)
+    }
+
+    static func read(_ fd: Int32) -> String? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 { return nil }
             if count == 0 { break }
             bytes += chunk[..<count]

@@ -18,7 +18,7 @@ final class RecordingKicker: RoomKicker {
     }
 }
 
-let secret = "Basic YWxhZGRpbjpvcGVuc2VzYW1l"
+let secret = "Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5"
 
 func handler(_ configure: (inout ResponderSettings) -> Void = { _ in }) throws -> KickHandler {
     var settings = try ResponderSettings.load(file: nil, environment: ["MUC_KICK_AUTHORIZATION": secret])
@@ -52,7 +52,7 @@ let bobInLobby = #"{"nickname":"Bob","muc":"lobby@chat.example.org","reason":"sp
         #expect(response.logNickname == "Bob")
     }
 
-    @Test(arguments: [nil, "", "Basic nope", "basic YWxhZGRpbjpvcGVuc2VzYW1l", secret + " ", " " + secret])
+    @Test(arguments: [nil, "", "Basic nope", "basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5", secret + " ", " " + secret])
     func wrongOrMissingAuthorizationIs401(authorization: String?) throws {
         let kicker = RecordingKicker()
         let response = try handler().respond(to: post(bobInLobby, authorization: authorization), using: kicker)

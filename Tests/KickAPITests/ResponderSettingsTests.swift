@@ -4,10 +4,10 @@ import Testing
 
 @Suite struct ResponderSettingsTests {
     @Test func prosodysLinePastedUnchangedIsEnough() throws {
-        let file = #"http_muc_kick_authorization_header = "Basic YWxhZGRpbjpvcGVuc2VzYW1l""#
+        let file = #"http_muc_kick_authorization_header = "Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5""#
         let settings = try ResponderSettings.load(file: file, environment: [:])
-        #expect(settings.authorization.accepts("Basic YWxhZGRpbjpvcGVuc2VzYW1l"))
-        #expect(!settings.authorization.accepts("Basic YWxhZGRpbjpvcGVuc2VzYW1"))
+        #expect(settings.authorization.accepts("Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5"))
+        #expect(!settings.authorization.accepts("Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ"))
         #expect(settings.roomdSocket == "/run/muc-kick/roomd.sock")
         #expect(settings.maxBodySize == 65536)
         #expect(settings.roomdTimeout == .seconds(2))
@@ -96,7 +96,12 @@ import Testing
     @Test func constantTimeComparisonIsExact() {
         #expect(AuthorizationCheck.constantTimeEqual(Array("abc".utf8), Array("abc".utf8)) == 1)
         #expect(AuthorizationCheck.constantTimeEqual(Array("abc".utf8), Array("abd".utf8)) == 0)
-        #expect(AuthorizationCheck.constantTimeEqual(Array("abc".utf8), Array("abc\u{0}".utf8)) == 0)
+        // Only digests are compared (32 bytes each); values of other lengths are hashed first (see
+        // AuthorizationSecretTests).
+        var last = [UInt8](repeating: 7, count: 32)
+        #expect(AuthorizationCheck.constantTimeEqual(last, last) == 1)
+        last[31] = 8
+        #expect(AuthorizationCheck.constantTimeEqual([UInt8](repeating: 7, count: 32), last) == 0)
         #expect(AuthorizationCheck.constantTimeEqual([], []) == 1)
     }
 
@@ -105,5 +110,40 @@ import Testing
         #expect(
             AuthorizationCheck.hashedForm(of: "abc")
                 == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
+
+@Suite struct AuthorizationSecretTests {
+    let example = "Basic YWxhZGRpbjpvcGVuc2VzYW1l"
+
+    @Test func theDocumentationsExampleIsRefusedInEveryForm() {
+        for file in [
+            #"http_muc_kick_authorization_header = "\#(example)""#,
+            #"authorization = ["Bearer mine", "\#(example)"]"#,
+            #"authorization = "\#(AuthorizationCheck.hashedForm(of: example))""#,
+        ] {
+            #expect(throws: SettingsError.self) { try ResponderSettings.load(file: file, environment: [:]) }
+        }
+        #expect(throws: SettingsError.self) {
+            try ResponderSettings.load(file: nil, environment: ["MUC_KICK_AUTHORIZATION": example])
+        }
+    }
+
+    @Test func environmentValuesMaySeparateByNewlinesToHoldCommas() throws {
+        let settings = try ResponderSettings.load(
+            file: nil, environment: ["MUC_KICK_AUTHORIZATION": "Bearer a,b\nBearer c"])
+        #expect(settings.authorization.count == 2)
+        #expect(settings.authorization.accepts("Bearer a,b"))
+        #expect(settings.authorization.accepts("Bearer c"))
+        #expect(!settings.authorization.accepts("Bearer a"))
+    }
+
+    @Test func aPresentedValueIsComparedByDigestWhateverItsLength() throws {
+        let check = try AuthorizationCheck(values: ["Bearer s3cret", AuthorizationCheck.hashedForm(of: "Bearer other")])
+        #expect(check.accepts("Bearer s3cret") && check.accepts("Bearer other"))
+        for guess in ["", "B", "Bearer s3cre", "Bearer s3crett", String(repeating: "x", count: 10_000)] {
+            #expect(!check.accepts(guess))
+        }
+        #expect(check.digests.allSatisfy { $0.count == 32 })
     }
 }

@@ -212,10 +212,16 @@ def test_fcgid_htaccess_kick(backend, apaches):
         assert not [e for e in env if e.startswith(b"MUC_KICK_")], env
     assert "mod_fcgid: server" in a.log() and "inherited socket (fd 0)" in a.log(), a.log()
 
-    # the configuration next to the binary is not served
-    r = X.http_request(a.port, method="GET", path="/muc-kick.toml", body=None)
-    assert r.status == 403, r
-    assert X.SECRET_TOKEN.encode() not in r.body
+    # the configuration next to the binary is not served, nor an editor's or an admin's copy of it,
+    # nor any dot-file
+    for copy in ("muc-kick.toml~", "muc-kick.toml.bak", "muc-kick.toml.orig", ".muc-kick.toml.swp",
+                 ".env"):
+        D.write(os.path.join(root, copy), D.toml_config(X.SECRET, backend.roomd_sock), mode=0o644)
+    for name in ("muc-kick.toml", "muc-kick.toml~", "muc-kick.toml.bak", "muc-kick.toml.orig",
+                 ".muc-kick.toml.swp", ".env"):
+        r = X.http_request(a.port, method="GET", path="/" + name, body=None)
+        assert r.status == 403, (name, r)
+        assert X.SECRET_TOKEN.encode() not in r.body, name
 
     # big bodies: Apache's 413 (Content-Length), the responder's own (chunked)
     room = backend.room()
