@@ -47,6 +47,9 @@ public struct KickHandler: Sendable {
         guard settings.authorization.accepts(request.authorization) else {
             return error(401, "Authorization failed", extraHeaders: [("WWW-Authenticate", #"Basic realm="muc_kick""#)])
         }
+        if request.contentLengthInvalid {
+            return error(400, "Invalid Content-Length")
+        }
         if request.bodyTooLarge {
             return error(413, "Request body too large (limit \(settings.maxBodySize) bytes)")
         }

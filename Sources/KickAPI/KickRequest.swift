@@ -8,15 +8,18 @@ public struct KickRequest: Sendable, Equatable {
     /// The body was larger than the limit (by its declared length or while reading it); `body` is then
     /// incomplete and must not be parsed.
     public var bodyTooLarge: Bool
+    /// The declared Content-Length is not a decimal number of bytes (`-1`, `12abc`); the body was not read.
+    public var contentLengthInvalid: Bool
 
     public init(
         method: String, authorization: String? = nil, contentType: String? = nil,
-        body: [UInt8] = [], bodyTooLarge: Bool = false
+        body: [UInt8] = [], bodyTooLarge: Bool = false, contentLengthInvalid: Bool = false
     ) {
         self.method = method
         self.authorization = authorization
         self.contentType = contentType
         self.body = body
         self.bodyTooLarge = bodyTooLarge
+        self.contentLengthInvalid = contentLengthInvalid
     }
 }

@@ -95,23 +95,37 @@ extension KickRequest {
             contentType: parameter("CONTENT_TYPE"))
         guard kick.method == "POST" else { return (kick, true) }
         guard authorized(kick.authorization) else { return (kick, false) }
-        (kick.body, kick.bodyTooLarge) = BodyReader.read(
-            contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize, readChunk: readChunk)
+        switch BodyReader.read(contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize, readChunk: readChunk)
+        {
+        case .read(let body): kick.body = body
+        case .tooLarge: kick.bodyTooLarge = true
+        case .invalidLength: kick.contentLengthInvalid = true
+        }
         return (kick, true)
     }
 }
 
 /// Reads a request body within a limit, with or without a declared length.
 enum BodyReader {
+    enum Outcome: Equatable {
+        case read([UInt8])
+        /// Over the limit, by the declared length (not read at all) or while reading.
+        case tooLarge
+        /// The declared length is not a decimal number (`-1`, `12abc`, ` 5`): nothing is read.
+        case invalidLength
+    }
+
     /// `readChunk(buffer, capacity)` returns the bytes read, 0 at the end.
     static func read(
         contentLength: String?, maxBodySize: Int, readChunk: (UnsafeMutablePointer<CChar>, Int) -> Int
-    ) -> (body: [UInt8], tooLarge: Bool) {
+    ) -> Outcome {
         var expected: Int?
         if let text = contentLength, !text.isEmpty {
-            // A length the limit already refuses is not read at all.
-            guard let length = Int(text), length >= 0 else { return ([], true) }
-            if length > maxBodySize { return ([], true) }
+            guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+                return .invalidLength
+            }
+            // All digits: a number too large for Int is over any limit.
+            guard let length = Int(text), length <= maxBodySize else { return .tooLarge }
             expected = length
         }
         // Without a length (chunked upload), read to the end, but never more than one byte past the limit.
@@ -126,6 +140,6 @@ enum BodyReader {
             total += count
         }
         body.removeSubrange(total...)
-        return (body, total > maxBodySize)
+        return total > maxBodySize ? .tooLarge : .read(body)
     }
 }

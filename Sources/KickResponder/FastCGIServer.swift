@@ -52,6 +52,10 @@ public final class FastCGIServer: Sendable {
         sigaddset(&signals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
+        // logrotate's postrotate and terminal hang-ups send SIGHUP; its default action would end the
+        // responder with a status systemd's Restart=on-failure does not restart. It has no files of its own
+        // to reopen (it logs to standard error), so it ignores it.
+        signal(SIGHUP, SIG_IGN)
 
         // glibc gives each busy thread its own malloc arena; with 16 workers that alone took the resident
         // size past 16 MiB. Two arenas are plenty for requests this small.

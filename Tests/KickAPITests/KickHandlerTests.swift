@@ -289,3 +289,18 @@ let bobInLobby = #"{"nickname":"Bob","muc":"lobby@chat.example.org","reason":"sp
         }
     }
 }
+
+@Suite struct KickHandlerContentLengthTests {
+    @Test func anInvalidContentLengthIs400AfterAuthorization() throws {
+        var request = post(bobInLobby)
+        request.body = []
+        request.contentLengthInvalid = true
+        let kicker = RecordingKicker()
+        let response = try handler().respond(to: request, using: kicker)
+        #expect(response.status == 400)
+        #expect(response.bodyText == #"{"error":"Invalid Content-Length"}"#)
+        #expect(kicker.commands.isEmpty)
+        request.authorization = "Basic bm9wZQ=="
+        #expect(try handler().respond(to: request, using: kicker).status == 401)
+    }
+}

@@ -39,7 +39,7 @@ import Testing
 
     @Test func linesFromManyThreadsArriveWholeAndInOrderPerThread() throws {
         let file = TemporaryFile()
-        // A small limit, so threads also flush full buffers themselves while the timer thread runs.
+        // A small limit, so full batches wake the writing thread before the delay runs out.
         let writer = BatchedLineWriter(fd: file.fd, flushDelay: .milliseconds(1), limit: 512)
         let threads = 8
         let linesPerThread = 2000
@@ -86,5 +86,51 @@ import Testing
         writer.flush()
         usleep(60_000)
         #expect(file.contents() == "only line\nsecond\n")
+    }
+}
+
+@Suite struct BatchedLineWriterBlockedTests {
+    @Test func aBlockedDescriptorNeverBlocksTheCallerLinesAreDroppedAndCounted() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer {
+            close(ends[0])
+            close(ends[1])
+        }
+        // Nobody reads the pipe: once its 64 KiB are full, the writing thread blocks in write(2).
+        let writer = BatchedLineWriter(fd: ends[1], flushDelay: .milliseconds(1), limit: 1024, maxPending: 16 * 1024)
+        let line = Array(String(repeating: "x", count: 99).utf8) + [0x0A]
+        let started = ContinuousClock.now
+        for _ in 0..<20_000 { writer.append(line) }  // 2 MB: far more than the pipe and the queue hold
+        let elapsed = ContinuousClock.now - started
+        // Every append returned, with the writing thread stuck: what matters is that this line is reached.
+        #expect(elapsed < .seconds(10))
+
+        // Once the reader drains the pipe, the count of dropped lines is written.
+        var text: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var flags = fcntl(ends[0], F_GETFL)
+        flags |= O_NONBLOCK
+        _ = fcntl(ends[0], F_SETFL, flags)
+        // Read until the writer has been quiet for a while (everything queued has been written).
+        var quietSince = ContinuousClock.now
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline && ContinuousClock.now - quietSince < .milliseconds(300) {
+            let count = chunk.withUnsafeMutableBytes { read(ends[0], $0.baseAddress, $0.count) }
+            if count > 0 {
+                text += chunk[..<count]
+                quietSince = ContinuousClock.now
+            } else {
+                usleep(5_000)
+            }
+        }
+        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n")
+        let written = lines.filter { $0.hasPrefix("xxx") }.count
+        let notices = lines.filter { $0.hasSuffix("access log line(s) dropped: standard error did not take them") }
+        let dropped = notices.compactMap { Int($0.split(separator: " ")[1]) }.reduce(0, +)
+        #expect(!notices.isEmpty)
+        // No line vanishes unaccounted for.
+        #expect(written + dropped == 20_000)
+        #expect(written < 20_000)
     }
 }

@@ -95,3 +95,27 @@ def test_a_private_config_gets_no_warning():
         resp.stop()
         d.stop_clean()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def test_sighup_is_ignored():
+    """logrotate's postrotate sends SIGHUP; the responder has nothing to reopen and keeps serving."""
+    import signal
+    d = H.Daemon().start()
+    work = H.make_workdir()
+    resp = X.Responder(work, d.sock)
+    ngx = X.Nginx(work, resp.sock)
+    try:
+        resp.start()
+        ngx.start()
+        for _ in range(3):
+            resp.proc.send_signal(signal.SIGHUP)
+        import time
+        time.sleep(0.3)
+        assert resp.proc.poll() is None, "the responder died of SIGHUP:\n" + resp.stderr()
+        r = X.http_request(ngx.port, body={"muc": "x@chat.example.org", "nickname": "n"}, headers=X.auth())
+        assert r.status == 404, r
+    finally:
+        ngx.stop()
+        resp.stop()
+        d.stop_clean()
+        shutil.rmtree(work, ignore_errors=True)
