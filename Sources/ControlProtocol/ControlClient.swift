@@ -140,8 +140,9 @@ public final class ControlClient {
         try decodeReply(try receiveFrame(), as: type)
     }
 
-    /// Reads one raw frame, without its terminator.
-    public func receiveFrame() throws(ControlClientError) -> [UInt8] {
+    /// Reads one raw frame, without its terminator. With `deadline`, the whole read ends by then however
+    /// the reply trickles in (the timeout alone bounds each wait, not their sum).
+    public func receiveFrame(before deadline: ContinuousClock.Instant? = nil) throws(ControlClientError) -> [UInt8] {
         var scanned = 0
         while true {
             if let end = buffer[scanned...].firstIndex(of: VarlinkFraming.terminator) {
@@ -151,7 +152,7 @@ public final class ControlClient {
             }
             scanned = buffer.count
             if buffer.count > maxReplySize { throw .protocolError("reply larger than \(maxReplySize) bytes") }
-            try readMore()
+            try readMore(before: deadline)
         }
     }
 
@@ -197,15 +198,22 @@ public final class ControlClient {
         }
     }
 
-    private func readMore() throws(ControlClientError) {
+    private func readMore(before deadline: ContinuousClock.Instant?) throws(ControlClientError) {
         while true {
+            var wait = receiveTimeout
+            if let deadline {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { throw .timedOut }
+                let milliseconds = Int32(clamping: Int64((left / .milliseconds(1)).rounded(.up)))
+                wait = wait < 0 ? milliseconds : min(wait, milliseconds)
+            }
             // Wait in `poll` for input only, not in a blocking `recv`: a thread asleep in `recv` on a Unix
             // socket is also woken each time the peer reads what this side sent (the kernel announces the
             // freed send space on the same wait queue), so every call cost the responder a wake-up and
             // roomd the cross-CPU interrupt that delivered it (roomd 23.4 -> 20.7 µs of CPU per kick,
             // Benchmarks/fcgi/README.md). `poll` only wakes for what it asked for.
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&descriptor, 1, receiveTimeout)
+            let ready = poll(&descriptor, 1, wait)
             if ready == 0 { throw .timedOut }
             if ready < 0 {
                 if errno == EINTR { continue }

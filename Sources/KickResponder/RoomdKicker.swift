@@ -28,6 +28,8 @@ public final class RoomdKicker: RoomKicker {
         // (a call can sit in roomd's queue while roomd is stopped). It leaves a margin before our own
         // timeout for a reply that is already on its way.
         let deadline = WallClock.milliseconds() + timeoutMilliseconds - min(timeoutMilliseconds / 4, 250)
+        // Our own deadline for the whole exchange: a reply that trickles in cannot stretch it.
+        let answerBy = ContinuousClock.now + timeout
         var writer = JSONWriter(capacity: 192)
         writer.beginObject()
         writer.field("method", Rooms.Method.kick.qualifiedName)
@@ -58,7 +60,7 @@ public final class RoomdKicker: RoomKicker {
                 connection = try currentConnection().client
                 try connection.sendFramed(call)
             }
-            return try parseReply(try connection.receiveFrame())
+            return try parseReply(try connection.receiveFrame(before: answerBy))
         } catch {
             throw map(error)
         }

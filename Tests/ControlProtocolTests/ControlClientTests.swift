@@ -76,6 +76,35 @@ import Testing
         }
     }
 
+    @Test func aTricklingReplyCannotStretchTheDeadline() throws {
+        let listener = try Listener()
+        try withExtendedLifetime(listener) {
+            let client = try ControlClient(socketPath: listener.path, timeout: .milliseconds(200))
+            let peer = listener.accept()
+            defer { close(peer) }
+            // One byte every 50 ms: each wait is short, but the whole reply would take 2.5 s.
+            let reply = "{\"parameters\":{\"kicked\":[]}}"
+            let done = DispatchGroup()
+            done.enter()
+            DispatchQueue.global().async {
+                for byte in reply {
+                    Self.write(peer, String(byte))
+                    usleep(50_000)
+                }
+                Self.write(peer, "\0")
+                done.leave()
+            }
+            let started = ContinuousClock.now
+            #expect(throws: ControlClientError.timedOut) {
+                try client.receiveFrame(before: started + .milliseconds(300))
+            }
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(290))
+            #expect(waited < .milliseconds(1500))
+            done.wait()
+        }
+    }
+
     @Test func aReplyInPiecesIsOneFrame() throws {
         let listener = try Listener()
         try withExtendedLifetime(listener) {
