@@ -19,14 +19,21 @@ public struct AccessPolicy: Sendable {
     public func level(for peer: PeerCredentials) -> Rooms.AccessLevel {
         if peer.uid == 0 || peer.uid == daemonUID { return .admin }
         guard adminGroup != nil || kickGroup != nil else { return .none }
-        let groups = Self.groups(uid: peer.uid, primary: peer.gid)
+        // The kernel's list cannot show membership of gid 0 (see PeerCredentials); a policy naming that
+        // group asks the database.
+        let groups: Set<UInt32>
+        if let kernel = peer.groups, adminGroup != 0, kickGroup != 0 {
+            groups = Set(kernel).union([peer.gid])
+        } else {
+            groups = Self.groups(uid: peer.uid, primary: peer.gid)
+        }
         if let adminGroup, groups.contains(adminGroup) { return .admin }
         if let kickGroup, groups.contains(kickGroup) { return .kick }
         return .none
     }
 
     /// The peer's primary gid (from the kernel) plus the supplementary groups its account has in the group
-    /// database, the same membership `id USER` shows.
+    /// database, the same membership `id USER` shows: only where the kernel did not give the groups.
     static func groups(uid: UInt32, primary: UInt32) -> Set<UInt32> {
         var result: Set<UInt32> = [primary]
         var entry = passwd()

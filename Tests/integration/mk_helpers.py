@@ -414,10 +414,14 @@ print(json.dumps(out))
 '''
 
 
-def run_peer(sock, calls, user="nobody", group="nogroup", clear_groups=True):
-    """Send calls as another uid/gid (setpriv) and return the replies."""
+def run_peer(sock, calls, user="nobody", group="nogroup", clear_groups=True, groups=None):
+    """Send calls as another uid/gid (setpriv) and return the replies. `groups`: the supplementary gids
+    the process gets (else none with clear_groups, or its account's with clear_groups=False)."""
     cmd = ["setpriv", "--reuid=%s" % user, "--regid=%s" % group]
-    cmd += ["--clear-groups"] if clear_groups else ["--init-groups"]
+    if groups is not None:
+        cmd += ["--groups=%s" % ",".join(str(g) for g in groups)]
+    else:
+        cmd += ["--clear-groups"] if clear_groups else ["--init-groups"]
     cmd += ["/usr/bin/python3", "-I", "-c", PEER_SCRIPT, sock, json.dumps(calls)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd="/")
     assert r.returncode == 0, "peer client failed: %s" % r.stderr

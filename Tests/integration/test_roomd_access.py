@@ -132,26 +132,33 @@ def test_kick_level_by_primary_gid(guarded):
         guarded.rooms().GetRoom(room="new@chat.example.org")
 
 
-def test_kick_level_by_supplementary_group_in_database(guarded):
-    try:
-        members = grp.getgrnam(KICK_GROUP).gr_mem
-    except KeyError:
-        pytest.skip("no group %s" % KICK_GROUP)
-    users = [u for u in members if u != "root"]
-    if not users:
-        pytest.skip("no non-root member of %s in the group database" % KICK_GROUP)
-    user = users[0]
-    pw = pwd.getpwnam(user)
-    assert pw.pw_gid != grp.getgrnam(KICK_GROUP).gr_gid
-    # kernel supplementary groups cleared: only the group database says `user` is in the group
+def test_kick_level_by_the_kernels_supplementary_groups_not_the_database(guarded):
+    """Levels follow the groups the kernel says the peer has (SO_PEERGROUPS). A process that dropped its
+    groups (a sandbox, setpriv --clear-groups) has none, whatever its account has in /etc/group; a
+    process given the group has it, whether or not its account is listed."""
+    kick_gid = need_group(KICK_GROUP)
+    members = [u for u in grp.getgrnam(KICK_GROUP).gr_mem if u != "root"]
+    if members:
+        user = members[0]
+        pw = pwd.getpwnam(user)
+        assert pw.pw_gid != kick_gid
+        replies = run_peer(guarded.sock, [call_for("ListRooms"), call_for("Kick")],
+                           user=user, group=str(pw.pw_gid), clear_groups=True)
+        assert_denied(replies[0], "ListRooms", "kick")
+        assert_denied(replies[1], "Kick", "kick")
+        replies = run_peer(guarded.sock, [call_for("ListRooms")], user=user, group=str(pw.pw_gid),
+                           clear_groups=False)
+        assert [x["room"] for x in H.assert_reply_ok(replies[0])["rooms"]] == [R]
+    # nobody is no member of the group in the database; given it as a supplementary group, it kicks.
+    assert "nobody" not in grp.getgrnam(KICK_GROUP).gr_mem
     replies = run_peer(guarded.sock, [call_for("ListRooms"), call_for("Kick"), call_for("Join")],
-                       user=user, group=str(pw.pw_gid), clear_groups=True)
+                       user="nobody", group="nogroup", groups=[kick_gid])
     p = H.assert_reply_ok(replies[0])
     assert [x["room"] for x in p["rooms"]] == [R]
     assert [k["nick"] for k in H.assert_reply_ok(replies[1])["kicked"]] == ["alice"]
     assert_denied(replies[2], "Join", "admin")
     recs = guarded.rooms().GetAudit().get("records", [])
-    assert recs[-1]["uid"] == pw.pw_uid
+    assert recs[-1]["uid"] == pwd.getpwnam("nobody").pw_uid
 
 
 def test_admin_level_by_primary_gid(guarded):
