@@ -71,6 +71,8 @@ final class ComponentConnection {
         }
         ClientBootstrap(group: eventLoop)
             .connectTimeout(min(.seconds(5), configuration.handshakeTimeout))
+            // NIO's defaults, stated because the send queue's documented bound adds to them.
+            .channelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .channelInitializer { channel in
                 // The channel is on this connection's event loop, so the handler is made where it will live.
                 channel.eventLoop.makeCompletedFuture {
@@ -87,14 +89,16 @@ final class ComponentConnection {
                         return
                     }
                     connection.channel = channel
-                    connection.outbound = ComponentOutbound(channel: channel, limit: connection.configuration.sendQueueLimit)
+                    connection.outbound = ComponentOutbound(
+                        channel: channel, limit: connection.configuration.sendQueueLimit)
                     channel.closeFuture.whenComplete { _ in loopBound.value.connectionClosed(attempt: thisAttempt) }
                     if connection.expiredAttempt == thisAttempt { connection.handshakeTimedOut(attempt: thisAttempt) }
                 case .failure(let error):
                     guard thisAttempt == connection.attempt else { return }
                     connection.handshakeDeadline?.cancel()
                     connection.logger.warning(
-                        "cannot connect to the XMPP server at \(connection.configuration.host):\(connection.configuration.port): \(error)")
+                        "cannot connect to the XMPP server at \(connection.configuration.host):\(connection.configuration.port): \(error)"
+                    )
                     connection.scheduleReconnect()
                 }
             }
@@ -107,7 +111,8 @@ final class ComponentConnection {
             return
         }
         logger.warning(
-            "no handshake from the XMPP server within \(Self.seconds(configuration.handshakeTimeout)); closing the connection")
+            "no handshake from the XMPP server within \(Self.seconds(configuration.handshakeTimeout)); closing the connection"
+        )
         channel.close(promise: nil)
     }
 
@@ -159,7 +164,9 @@ final class ComponentConnection {
         livenessCheck?.cancel()
         let thisAttempt = attempt
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
-        livenessCheck = eventLoop.scheduleTask(deadline: deadline) { loopBound.value.checkLiveness(attempt: thisAttempt) }
+        livenessCheck = eventLoop.scheduleTask(deadline: deadline) {
+            loopBound.value.checkLiveness(attempt: thisAttempt)
+        }
     }
 
     private func checkLiveness(attempt: Int) {
@@ -251,12 +258,15 @@ final class ComponentConnection {
 
     /// A stanza too deep to read: its sender gets an error, the stream goes on.
     func refused(_ header: XMLElement) {
+        guard isReady else { return }
         logger.notice("refused a stanza nested too deep", metadata: ["from": "\(header["from"] ?? "?")"])
         roomService.send(mucService.refusal(of: header), via: self)
     }
 
     func received(_ stanza: XMLElement) {
-        guard !isKeepalive(stanza) else { return }
+        // Stanzas parsed from the same read as the one that dropped the stream arrive after its occupants
+        // left: a join among them would bring back an occupant nobody can reach.
+        guard isReady, !isKeepalive(stanza) else { return }
         roomService.handleStanza(stanza, from: self)
     }
 

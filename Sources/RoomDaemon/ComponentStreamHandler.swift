@@ -54,7 +54,8 @@ final class ComponentStreamHandler: ChannelInboundHandler {
                     context.close(promise: nil)
                     return
                 }
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: connection.handshake(streamID: id))), promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(ByteBuffer(string: connection.handshake(streamID: id))), promise: nil)
             case .element(let element):
                 if element.name == "error" && element.namespace == Namespace.streams {
                     connection.streamError(element)

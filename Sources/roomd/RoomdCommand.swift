@@ -133,7 +133,9 @@ struct RoomdCommand: ParsableCommand {
                 defaultSecret = lines[0]
             } else {
                 for line in lines {
-                    guard let equals = line.firstIndex(of: "=") else { fail("--xmpp-secret-file: expected DOMAIN=SECRET lines", 78) }
+                    guard let equals = line.firstIndex(of: "=") else {
+                        fail("--xmpp-secret-file: expected DOMAIN=SECRET lines", 78)
+                    }
                     secrets[line[..<equals].lowercased()] = String(line[line.index(after: equals)...])
                 }
             }
