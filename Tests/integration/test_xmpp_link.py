@@ -278,3 +278,24 @@ def test_occupants_of_a_lost_stream_leave_their_rooms(bins):
             d.stop_clean()
         p.cleanup()
         shutil.rmtree(d.workdir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- where the secret goes
+
+@pytest.mark.parametrize("host,warned", [("192.0.2.7", True), ("xmpp.example.org", True), ("127.0.0.1", False),
+                                         ("localhost", False)])
+def test_non_loopback_component_link_is_warned_about(bins, host, warned):
+    d = XH.ComponentRoomd(9, "link-secret-1234")
+    d.extra_args = [a.replace("=127.0.0.1:9", "=%s:9" % host) for a in d.extra_args]
+    try:
+        d.start()
+        time.sleep(0.3)
+        log = d.current_log()
+        assert ("not loopback" in log) == warned, log
+        if warned:
+            assert "XEP-0114 has no encryption" in log and "%s:9" % host in log, log
+        assert "link-secret-1234" not in log
+    finally:
+        if d.running:
+            d.stop_clean()
+        shutil.rmtree(d.workdir, ignore_errors=True)
