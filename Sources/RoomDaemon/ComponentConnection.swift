@@ -31,7 +31,7 @@ final class ComponentConnection {
     /// The attempt whose handshake deadline passed before its connection was even made.
     private var expiredAttempt = 0
     private var livenessCheck: Scheduled<Void>?
-    private var lastRead = NIODeadline.now()
+    private var lastRead = NIODeadline.uptimeNanoseconds(0)
     private var pendingPing: (id: String, deadline: NIODeadline)?
     private var pingCount = 0
     static let pingPrefix = "roomd-ping-"
@@ -88,10 +88,7 @@ final class ComponentConnection {
                         channel.close(promise: nil)
                         return
                     }
-                    connection.channel = channel
-                    connection.outbound = ComponentOutbound(
-                        channel: channel, limit: connection.configuration.sendQueueLimit)
-                    channel.closeFuture.whenComplete { _ in loopBound.value.connectionClosed(attempt: thisAttempt) }
+                    connection.adopt(channel)
                     if connection.expiredAttempt == thisAttempt { connection.handshakeTimedOut(attempt: thisAttempt) }
                 case .failure(let error):
                     guard thisAttempt == connection.attempt else { return }
@@ -102,6 +99,16 @@ final class ComponentConnection {
                     connection.scheduleReconnect()
                 }
             }
+    }
+
+    /// Makes a connected channel, whose pipeline has a `ComponentStreamHandler` for this connection, the
+    /// stream of the current attempt.
+    func adopt(_ channel: any Channel) {
+        let thisAttempt = attempt
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        self.channel = channel
+        outbound = ComponentOutbound(channel: channel, limit: configuration.sendQueueLimit)
+        channel.closeFuture.whenComplete { _ in loopBound.value.connectionClosed(attempt: thisAttempt) }
     }
 
     private func handshakeTimedOut(attempt: Int) {
@@ -171,7 +178,7 @@ final class ComponentConnection {
 
     private func checkLiveness(attempt: Int) {
         guard attempt == self.attempt, isReady else { return }
-        let now = NIODeadline.now()
+        let now = eventLoop.now
         if let pendingPing {
             guard now >= pendingPing.deadline else { return scheduleLivenessCheck(at: pendingPing.deadline) }
             drop(
@@ -224,13 +231,13 @@ final class ComponentConnection {
         backoff = .milliseconds(500)
         handshakeDeadline?.cancel()
         handshakeDeadline = nil
-        lastRead = .now()
+        lastRead = eventLoop.now
         scheduleLivenessCheck(at: lastRead + configuration.pingAfter)
         logger.notice("component authenticated; serving \(configuration.domain)")
     }
 
     func bytesRead() {
-        lastRead = .now()
+        lastRead = eventLoop.now
     }
 
     func writabilityChanged(isWritable: Bool) {
