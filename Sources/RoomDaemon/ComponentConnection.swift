@@ -131,7 +131,16 @@ final class ComponentConnection {
         outbound = nil
         cancelTimers()
         // Shutting down ends the process, and with it every occupant: nothing to leave, nothing to commit.
-        if !stopped { roomService.componentStreamLost(self) }
+        // Otherwise the leaves wait for the current call to return: a stream dropped at its queue's bound
+        // is closed from inside the room service, in the middle of sending a batch's presences.
+        if !stopped {
+            let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+            eventLoop.execute {
+                let connection = loopBound.value
+                guard !connection.stopped else { return }
+                connection.roomService.componentStreamLost(connection)
+            }
+        }
         scheduleReconnect()
     }
 
