@@ -547,6 +547,18 @@ public final class MUCComponentService {
         return stanzas
     }
 
+    /// Forgets every session that joined over XMPP and returns them, room by room: when the stream they came
+    /// through ends, none of them can be reached, nor leave by itself.
+    public func takeXMPPSessions() -> [(room: RoomAddress, session: JID)] {
+        var taken: [(room: RoomAddress, session: JID)] = []
+        for (room, sessions) in xmppSessions {
+            for session in sessions { taken.append((room, session)) }
+        }
+        xmppSessions.removeAll()
+        presenceDetails.removeAll()
+        return taken.sorted { ($0.room.description, $0.session.description) < ($1.room.description, $1.session.description) }
+    }
+
     private func forget(_ session: JID, in room: RoomAddress) {
         xmppSessions[room]?.remove(session)
         presenceDetails[room]?[session] = nil

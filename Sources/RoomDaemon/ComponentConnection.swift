@@ -4,24 +4,12 @@ import NIOCore
 import NIOPosix
 import XMLStream
 
-/// Where and how roomd attaches to an XMPP server as the component for one MUC domain (XEP-0114).
-public struct ComponentConfiguration: Sendable {
-    public var domain: String
-    public var host: String
-    public var port: Int
-    /// Read from a file or the environment by the executable, never from the command line.
-    public var secret: String
-
-    public init(domain: String, host: String, port: Int, secret: String) {
-        self.domain = domain.lowercased()
-        self.host = host
-        self.port = port
-        self.secret = secret
-    }
-}
-
 /// One component stream to the XMPP server: connects, authenticates with the handshake, hands stanzas to the
 /// room service, and reconnects with exponential backoff whenever the stream ends.
+///
+/// The stream is watched both ways: output goes through a bounded queue (a server that does not read is
+/// dropped, not buffered for), and read silence is answered with a ping that must come back (a server that
+/// does not answer is dropped, not waited for). Whatever ends a stream, its XMPP occupants leave the rooms.
 ///
 /// Lives on the room service's event loop, like everything that touches the rooms.
 final class ComponentConnection {
@@ -31,10 +19,22 @@ final class ComponentConnection {
     private let logger: Logger
     private unowned let roomService: RoomService
     private var channel: (any Channel)?
+    private var outbound: ComponentOutbound?
     private(set) var isReady = false
     private var stopped = false
     private var backoff: TimeAmount = .milliseconds(500)
     static let maxBackoff: TimeAmount = .seconds(30)
+
+    /// Counts connection attempts, so that a timer set for an earlier stream does nothing to a later one.
+    private var attempt = 0
+    private var handshakeDeadline: Scheduled<Void>?
+    /// The attempt whose handshake deadline passed before its connection was even made.
+    private var expiredAttempt = 0
+    private var livenessCheck: Scheduled<Void>?
+    private var lastRead = NIODeadline.uptimeNanoseconds(0)
+    private var pendingPing: (id: String, deadline: NIODeadline)?
+    private var pingCount = 0
+    static let pingPrefix = "roomd-ping-"
 
     init(configuration: ComponentConfiguration, roomService: RoomService, logger: Logger) {
         self.configuration = configuration
@@ -54,6 +54,7 @@ final class ComponentConnection {
     func stop() {
         eventLoop.assertInEventLoop()
         stopped = true
+        cancelTimers()
         if let channel, isReady {
             channel.writeAndFlush(ByteBuffer(string: "</stream:stream>"), promise: nil)
         }
@@ -62,9 +63,16 @@ final class ComponentConnection {
 
     private func connect() {
         guard !stopped else { return }
+        attempt += 1
+        let thisAttempt = attempt
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        handshakeDeadline = eventLoop.scheduleTask(in: configuration.handshakeTimeout) {
+            loopBound.value.handshakeTimedOut(attempt: thisAttempt)
+        }
         ClientBootstrap(group: eventLoop)
-            .connectTimeout(.seconds(5))
+            .connectTimeout(min(.seconds(5), configuration.handshakeTimeout))
+            // NIO's defaults, stated because the send queue's documented bound adds to them.
+            .channelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .channelInitializer { channel in
                 // The channel is on this connection's event loop, so the handler is made where it will live.
                 channel.eventLoop.makeCompletedFuture {
@@ -76,21 +84,72 @@ final class ComponentConnection {
                 let connection = loopBound.value
                 switch result {
                 case .success(let channel):
-                    connection.channel = channel
-                    channel.closeFuture.whenComplete { _ in loopBound.value.connectionClosed() }
+                    guard thisAttempt == connection.attempt, !connection.stopped else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    connection.adopt(channel)
+                    if connection.expiredAttempt == thisAttempt { connection.handshakeTimedOut(attempt: thisAttempt) }
                 case .failure(let error):
+                    guard thisAttempt == connection.attempt else { return }
+                    connection.handshakeDeadline?.cancel()
                     connection.logger.warning(
-                        "cannot connect to the XMPP server at \(connection.configuration.host):\(connection.configuration.port): \(error)")
+                        "cannot connect to the XMPP server at \(connection.configuration.host):\(connection.configuration.port): \(error)"
+                    )
                     connection.scheduleReconnect()
                 }
             }
     }
 
-    private func connectionClosed() {
+    /// Makes a connected channel, whose pipeline has a `ComponentStreamHandler` for this connection, the
+    /// stream of the current attempt.
+    func adopt(_ channel: any Channel) {
+        let thisAttempt = attempt
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        self.channel = channel
+        outbound = ComponentOutbound(channel: channel, limit: configuration.sendQueueLimit)
+        channel.closeFuture.whenComplete { _ in loopBound.value.connectionClosed(attempt: thisAttempt) }
+    }
+
+    private func handshakeTimedOut(attempt: Int) {
+        guard attempt == self.attempt, !isReady else { return }
+        guard let channel else {
+            expiredAttempt = attempt
+            return
+        }
+        logger.warning(
+            "no handshake from the XMPP server within \(Self.seconds(configuration.handshakeTimeout)); closing the connection"
+        )
+        channel.close(promise: nil)
+    }
+
+    private func connectionClosed(attempt: Int) {
+        guard attempt == self.attempt else { return }
         if isReady { logger.warning("component stream closed") }
         isReady = false
         channel = nil
+        outbound = nil
+        cancelTimers()
+        // Shutting down ends the process, and with it every occupant: nothing to leave, nothing to commit.
+        // Otherwise the leaves wait for the current call to return: a stream dropped at its queue's bound
+        // is closed from inside the room service, in the middle of sending a batch's presences.
+        if !stopped {
+            let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+            eventLoop.execute {
+                let connection = loopBound.value
+                guard !connection.stopped else { return }
+                connection.roomService.componentStreamLost(connection)
+            }
+        }
         scheduleReconnect()
+    }
+
+    private func cancelTimers() {
+        handshakeDeadline?.cancel()
+        handshakeDeadline = nil
+        livenessCheck?.cancel()
+        livenessCheck = nil
+        pendingPing = nil
     }
 
     private func scheduleReconnect() {
@@ -100,6 +159,69 @@ final class ComponentConnection {
         logger.info("reconnecting in \(delay.nanoseconds / 1_000_000) ms")
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         eventLoop.scheduleTask(in: delay) { loopBound.value.connect() }
+    }
+
+    /// Closes the stream for a reason of roomd's; reconnection and the occupants' leaving follow from the close.
+    private func drop(_ reason: String) {
+        guard let channel else { return }
+        logger.warning("dropping the component stream: \(reason)")
+        isReady = false
+        channel.close(promise: nil)
+    }
+
+    private static func seconds(_ amount: TimeAmount) -> String {
+        let milliseconds = amount.nanoseconds / 1_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+    }
+
+    // MARK: Liveness
+
+    private func scheduleLivenessCheck(at deadline: NIODeadline) {
+        livenessCheck?.cancel()
+        let thisAttempt = attempt
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        livenessCheck = eventLoop.scheduleTask(deadline: deadline) {
+            loopBound.value.checkLiveness(attempt: thisAttempt)
+        }
+    }
+
+    private func checkLiveness(attempt: Int) {
+        guard attempt == self.attempt, isReady else { return }
+        let now = eventLoop.now
+        if let pendingPing {
+            guard now >= pendingPing.deadline else { return scheduleLivenessCheck(at: pendingPing.deadline) }
+            drop(
+                "the XMPP server did not answer a keepalive ping within \(Self.seconds(configuration.pingTimeout))"
+                    + " (nothing read for \(Self.seconds(now - lastRead)))")
+            return
+        }
+        let due = lastRead + configuration.pingAfter
+        guard now >= due else { return scheduleLivenessCheck(at: due) }
+        pingCount += 1
+        let id = "\(Self.pingPrefix)\(pingCount)"
+        let deadline = now + configuration.pingTimeout
+        pendingPing = (id, deadline)
+        let domain = XMLEscaping.attribute(configuration.domain)
+        logger.debug("sending a keepalive ping", metadata: ["id": "\(id)"])
+        // To our own domain: the server routes it back to this stream, so its return shows the server reads
+        // what roomd writes and still routes, which an answer from the server alone would not.
+        let ping = "<iq type='get' id='\(id)' from='\(domain)' to='\(domain)'><ping xmlns='urn:xmpp:ping'/></iq>"
+        guard writeRaw(ping) else { return }
+        outbound?.flush()
+        scheduleLivenessCheck(at: deadline)
+    }
+
+    /// Our own ping, routed back, or the server's answer to it: either way, it did not reach the rooms.
+    private func isKeepalive(_ stanza: XMLElement) -> Bool {
+        guard stanza.name == "iq", let id = stanza["id"], id.hasPrefix(Self.pingPrefix),
+            stanza["from"]?.lowercased() == configuration.domain
+        else { return false }
+        if id == pendingPing?.id {
+            logger.debug("keepalive ping answered", metadata: ["id": "\(id)", "type": "\(stanza["type"] ?? "")"])
+            pendingPing = nil
+            scheduleLivenessCheck(at: lastRead + configuration.pingAfter)
+        }
+        return true
     }
 
     // MARK: Called by the stream handler
@@ -116,7 +238,19 @@ final class ComponentConnection {
     func authenticated() {
         isReady = true
         backoff = .milliseconds(500)
+        handshakeDeadline?.cancel()
+        handshakeDeadline = nil
+        lastRead = eventLoop.now
+        scheduleLivenessCheck(at: lastRead + configuration.pingAfter)
         logger.notice("component authenticated; serving \(configuration.domain)")
+    }
+
+    func bytesRead() {
+        lastRead = eventLoop.now
+    }
+
+    func writabilityChanged(isWritable: Bool) {
+        if isWritable { outbound?.drain() }
     }
 
     func streamError(_ element: XMLElement) {
@@ -140,11 +274,15 @@ final class ComponentConnection {
 
     /// A stanza too deep to read: its sender gets an error, the stream goes on.
     func refused(_ header: XMLElement) {
+        guard isReady else { return }
         logger.notice("refused a stanza nested too deep", metadata: ["from": "\(header["from"] ?? "?")"])
         roomService.send(mucService.refusal(of: header), via: self)
     }
 
     func received(_ stanza: XMLElement) {
+        // Stanzas parsed from the same read as the one that dropped the stream arrive after its occupants
+        // left: a join among them would bring back an occupant nobody can reach.
+        guard isReady, !isKeepalive(stanza) else { return }
         roomService.handleStanza(stanza, from: self)
     }
 
@@ -152,91 +290,27 @@ final class ComponentConnection {
         roomService.endOfBatch()
     }
 
-    /// Queues stanzas on the stream; the room service flushes after committing.
+    /// Queues stanzas on the stream; the room service flushes after committing. Past the queue's bound the
+    /// stream is dropped and the stanzas are lost with it.
     func write(_ stanzas: [XMLElement]) -> Bool {
-        guard isReady, let channel, !stanzas.isEmpty else { return false }
+        guard isReady, !stanzas.isEmpty else { return false }
         var text = ""
         for stanza in stanzas { text += stanza.serialized(parentNamespace: Namespace.component) }
-        channel.write(ByteBuffer(string: text), promise: nil)
+        return writeRaw(text)
+    }
+
+    private func writeRaw(_ text: String) -> Bool {
+        guard isReady, let outbound else { return false }
+        guard outbound.enqueue(ByteBuffer(string: text)) else {
+            drop(
+                "the XMPP server does not read it: \(outbound.queuedBytes) bytes wait to be sent and the queue"
+                    + " holds \(outbound.limit) (--xmpp-send-queue-kib)")
+            return false
+        }
         return true
     }
 
     func flush() {
-        channel?.flush()
-    }
-}
-
-/// Bytes to stanzas for one component stream: the header exchange, the handshake, then stanzas.
-final class ComponentStreamHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    private unowned let connection: ComponentConnection
-    private let parser = XMLStreamParser()
-    private var authenticated = false
-
-    init(connection: ComponentConnection) {
-        self.connection = connection
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: connection.streamHeader)), promise: nil)
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        let events: [XMLStreamEvent]
-        do {
-            events = try buffer.withUnsafeReadableBytes { raw in try parser.feed(raw) }
-        } catch {
-            let failure = error as? XMLStreamError ?? .notWellFormed("\(error)")
-            connection.closingWithError(failure)
-            let message =
-                "<stream:error><\(failure.condition) xmlns='\(Namespace.streamErrors)'/></stream:error></stream:stream>"
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: message))).whenComplete { _ in
-                channel.close(promise: nil)
-            }
-            return
-        }
-        for event in events {
-            switch event {
-            case .streamOpened(let attributes):
-                guard let id = attributes["id"] else {
-                    context.close(promise: nil)
-                    return
-                }
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: connection.handshake(streamID: id))), promise: nil)
-            case .element(let element):
-                if element.name == "error" && element.namespace == Namespace.streams {
-                    connection.streamError(element)
-                    context.close(promise: nil)
-                    return
-                }
-                if !authenticated {
-                    if element.name == "handshake" {
-                        authenticated = true
-                        connection.authenticated()
-                    }
-                    continue
-                }
-                connection.received(element)
-            case .refusedTooDeep(let header):
-                if authenticated { connection.refused(header) }
-            case .streamClosed:
-                context.close(promise: nil)
-                return
-            }
-        }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if authenticated { connection.endOfRead() }
-        context.fireChannelReadComplete()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        outbound?.flush()
     }
 }

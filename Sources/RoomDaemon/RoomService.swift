@@ -114,6 +114,32 @@ final class RoomService {
         send(outcome.after, via: component)
     }
 
+    /// A component stream ended, whatever the cause: the sessions that joined through it can no longer be
+    /// reached nor leave by themselves, so each leaves its room the way a leave from the control socket would
+    /// (committed, shown to watchers, and a temporary room left empty ends).
+    func componentStreamLost(_ component: ComponentConnection) {
+        let sessions = component.mucService.takeXMPPSessions()
+        guard !sessions.isEmpty else { return }
+        var events: [RoomEvent] = []
+        for (room, session) in sessions {
+            guard let nick = registry.rooms[room]?.occupant(withSession: session)?.nick else { continue }
+            do {
+                events += try registry.leave(room, nick: nick, session: session)
+            } catch {
+                logger.error("cannot remove \(session) from \(room): \(error)")
+            }
+        }
+        do {
+            try apply(events, uid: getuid())
+        } catch {
+            logger.error("cannot apply the leaves of a lost component stream: \(error)")
+        }
+        endOfBatch()
+        logger.notice(
+            "component stream lost: its XMPP occupants left their rooms",
+            metadata: ["component": "\(component.configuration.domain)", "sessions": "\(sessions.count)"])
+    }
+
     /// Queues stanzas on a component stream; `endOfBatch` flushes them after the commit.
     func send(_ stanzas: [XMLElement], via component: ComponentConnection) {
         if component.write(stanzas) { componentsToFlush[ObjectIdentifier(component)] = component }

@@ -48,6 +48,23 @@ struct RoomdCommand: ParsableCommand {
     @Option(help: "Seconds after which a control connection that sends nothing is closed (watchers excepted).")
     var controlIdleTimeout: Int = 300
 
+    @Option(help: "Seconds from connecting to the XMPP server to its <handshake/> before roomd tries again.")
+    var xmppHandshakeTimeout: Double = 10
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds without a byte from the XMPP server before roomd pings it (XEP-0199, routed back to itself).",
+            discussion: "A silent server is dropped after --xmpp-ping-after plus --xmpp-ping-timeout."))
+    var xmppPingAfter: Double = 60
+
+    @Option(help: "Seconds that ping may take to come back before the stream is dropped and reconnected.")
+    var xmppPingTimeout: Double = 30
+
+    @Option(
+        name: .customLong("xmpp-send-queue-kib"),
+        help: "KiB of output roomd keeps for an XMPP server that does not read before it drops the stream.")
+    var xmppSendQueueKiB: Int = 4096
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -75,6 +92,16 @@ struct RoomdCommand: ParsableCommand {
         configuration.components = componentConfigurations()
         guard controlIdleTimeout > 0 else { fail("--control-idle-timeout must be positive", 64) }
         configuration.controlIdleTimeout = .seconds(Int64(controlIdleTimeout))
+
+        for component in configuration.components where !component.isLoopback {
+            // The handshake is SHA-1(stream id + secret) in clear: whoever answers on that address can try to
+            // guess the secret offline, and reads every stanza.
+            let warning =
+                "the component link for \(component.domain) goes to \(component.host):\(component.port), not loopback:"
+                + " XEP-0114 has no encryption, so the handshake and every stanza cross the network in clear;"
+                + " keep it on loopback or a trusted network, with a long random secret (docs/deploy.md)"
+            logger.warning("\(warning)")
+        }
 
         let daemon: RoomDaemon
         do {
@@ -112,7 +139,9 @@ struct RoomdCommand: ParsableCommand {
                 defaultSecret = lines[0]
             } else {
                 for line in lines {
-                    guard let equals = line.firstIndex(of: "=") else { fail("--xmpp-secret-file: expected DOMAIN=SECRET lines", 78) }
+                    guard let equals = line.firstIndex(of: "=") else {
+                        fail("--xmpp-secret-file: expected DOMAIN=SECRET lines", 78)
+                    }
                     secrets[line[..<equals].lowercased()] = String(line[line.index(after: equals)...])
                 }
             }
@@ -126,8 +155,24 @@ struct RoomdCommand: ParsableCommand {
             guard let secret = secrets[domain] ?? defaultSecret, !secret.isEmpty else {
                 fail("no component secret for \(domain): use --xmpp-secret-file or ROOMD_XMPP_SECRET", 78)
             }
-            return ComponentConfiguration(domain: domain, host: host, port: port, secret: secret)
+            var configuration = ComponentConfiguration(domain: domain, host: host, port: port, secret: secret)
+            configuration.setTimeouts(
+                handshake: seconds(xmppHandshakeTimeout, "--xmpp-handshake-timeout"),
+                pingAfter: seconds(xmppPingAfter, "--xmpp-ping-after"),
+                pingTimeout: seconds(xmppPingTimeout, "--xmpp-ping-timeout"))
+            guard (16...(1024 * 1024)).contains(xmppSendQueueKiB) else {
+                fail("--xmpp-send-queue-kib must be between 16 and 1048576", 64)
+            }
+            configuration.sendQueueLimit = xmppSendQueueKiB * 1024
+            return configuration
         }
+    }
+
+    private func seconds(_ value: Double, _ option: String) -> Double {
+        guard value.isFinite, value >= 0.05, value <= 86_400 else {
+            fail("\(option) must be between 0.05 and 86400 seconds", 64)
+        }
+        return value
     }
 
     private func readSmallFile(_ path: String) throws -> String {

@@ -95,3 +95,19 @@ def test_ejabberd_client_disconnect_leaves_room(ejabberd, ej_roomd, ej_clients):
     assert [(x.get("from"), x.get("type")) for x in got["juliet"]] == [(w.occ("nurse"), "unavailable")], \
         "\n".join(show(x) for x in got["juliet"])
     assert set(w.occupants()) == {"romeo", "juliet"}
+
+
+def test_ejabberd_routes_the_keepalive_ping_back(ejabberd, bins):
+    """roomd's liveness ping goes from its domain to its domain: ejabberd must route it back, or roomd
+    would drop a healthy stream after --xmpp-ping-after + --xmpp-ping-timeout."""
+    d = XH.ComponentRoomd(ejabberd.component_port, ejabberd.secret,
+                          extra_args=["--xmpp-ping-after", "1", "--xmpp-ping-timeout", "1.5", "--log-level", "debug"])
+    try:
+        d.start_attached()
+        d.wait_log("keepalive ping answered", timeout=10, count=3)
+        assert "dropping the component stream" not in d.current_log()
+        assert d.count(XH.ComponentRoomd.AUTHENTICATED) == 1
+    finally:
+        rc = d.stop()
+        shutil.rmtree(d.workdir, ignore_errors=True)
+    assert rc == 0
