@@ -37,6 +37,9 @@ RUNIT_DIR = os.path.join(DEPLOY, "spawn-fcgi", "runit")
 
 WEB_USER = "www-data"
 WEB_GROUP = "www-data"
+# The users of the shipped units and run scripts (deploy/systemd/muc-kick.sysusers).
+ROOMD_USER = ROOMD_GROUP = "muc-kick"
+RESPONDER_USER = RESPONDER_GROUP = "muc-kick-fcgi"
 # A wrong Authorization value ("wrong:wrong").
 WRONG = "Basic d3Jvbmc6d3Jvbmc="
 
@@ -83,9 +86,20 @@ def ensure_apt(packages):
 def deploy_packages():
     ensure_apt(DEPLOY_APT_PACKAGES)
     for tool in ("apache2", "spawn-fcgi", "nginx", "setpriv", "systemd-analyze",
-                 "systemd-socket-activate"):
+                 "systemd-socket-activate", "systemd-sysusers"):
         assert shutil.which(tool) or os.path.exists("/usr/sbin/" + tool), "%s not found" % tool
+    ensure_service_users()
     return DEPLOY_APT_PACKAGES
+
+
+def ensure_service_users():
+    """The shipped users and groups on this machine, made by the shipped sysusers file (as an
+    operator installs them); applying it again changes nothing."""
+    r = subprocess.run(["systemd-sysusers", os.path.join(SYSTEMD_DIR, "muc-kick.sysusers")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, "systemd-sysusers: " + r.stdout + r.stderr
+    members = grp.getgrnam(ROOMD_GROUP).gr_mem
+    assert RESPONDER_USER in members and WEB_USER not in members, members
 
 
 # --------------------------------------------------------------------------- small things
@@ -250,8 +264,15 @@ class Backend:
         WORKDIR/muc-kick.toml    root:www-data 0640, the responder's configuration
     """
 
-    def __init__(self, workdir=None, threads=2, with_responder=True):
+    def __init__(self, workdir=None, threads=2, with_responder=True, responder_user=RESPONDER_USER):
+        """As shipped (responder_user=RESPONDER_USER): roomd as muc-kick with --kick-group muc-kick-fcgi,
+        the responder as muc-kick-fcgi. With responder_user=WEB_USER: the layout where the web server's
+        user runs the responder (mod_fcgid on shared hosting), roomd's socket and kick level given to
+        that user's group."""
         self.workdir = workdir or H.make_workdir()
+        shipped = responder_user == RESPONDER_USER
+        self.responder_user = responder_user
+        self.responder_group = RESPONDER_GROUP if shipped else WEB_GROUP
         self.run_dir = os.path.join(self.workdir, "run")
         self.roomd_sock = os.path.join(self.run_dir, "roomd.sock")
         self.fcgi_sock = os.path.join(self.run_dir, "fcgi.sock")
@@ -260,16 +281,16 @@ class Backend:
         self.roomd = RunitService(self.workdir, "roomd", {
             "SOCKET": self.roomd_sock, "STATE_DIR": os.path.join(self.workdir, "state"),
             "SERVICES": "chat.example.org other.example.org",
-            "RUN_USER": "nobody", "RUN_GROUP": WEB_GROUP, "KICK_GROUP": WEB_GROUP,
-            "ROOMD": H.roomd_bin()})
+            "RUN_USER": ROOMD_USER if shipped else "nobody", "RUN_GROUP": ROOMD_GROUP if shipped else WEB_GROUP,
+            "KICK_GROUP": self.responder_group, "ROOMD": H.roomd_bin()})
         self.responder = RunitService(self.workdir, "muc-kick-fcgi", {
             "SOCKET": self.fcgi_sock, "THREADS": threads, "RESPONDER": X.muc_bin(),
-            "RESPONDER_ARGS": "--config " + self.config})
+            "RUN_USER": responder_user, "RESPONDER_ARGS": "--config " + self.config})
         self.state = X.RoomState(RoomdAt(self.roomd_sock))
         self.seq = 0
 
     def start(self):
-        write(self.config, toml_config(X.SECRET, self.roomd_sock), mode=0o640, group=WEB_GROUP)
+        write(self.config, toml_config(X.SECRET, self.roomd_sock), mode=0o640, group=self.responder_group)
         try:
             self.roomd.start(lambda: can_connect_unix(self.roomd_sock))
             if self.with_responder:

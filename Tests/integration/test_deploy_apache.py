@@ -46,6 +46,18 @@ def backend(deploy_packages):
         b.cleanup()
 
 
+@pytest.fixture(scope="module")
+def fcgid_backend(deploy_packages):
+    """mod_fcgid starts the responder as Apache's own user (www-data), as on shared hosting: roomd's
+    socket and kick level go to that user's group."""
+    b = D.Backend(with_responder=False, responder_user=D.WEB_USER).start()
+    yield b
+    try:
+        b.stop()
+    finally:
+        b.cleanup()
+
+
 def post_via(apache):
     return lambda body, authorization: apache.post(body, authorization)
 
@@ -76,7 +88,7 @@ def proxy_vhost(backend, name, drop=None, socket_path=None):
 
 def test_proxy_fcgi_kick(backend, apaches):
     a = apaches("proxy", proxy_vhost(backend, "proxy"))
-    D.check_kick(backend, post_via(a), kicker_uid=D.uid_of(D.WEB_USER))
+    D.check_kick(backend, post_via(a), kicker_uid=D.uid_of(D.RESPONDER_USER))
 
 
 def test_proxy_fcgi_slow_unauthenticated_bodies_do_not_hold_the_workers(backend, apaches):
@@ -194,7 +206,8 @@ def fcgid_processes(path):
     return D.pids_of_exe(os.path.realpath(path))
 
 
-def test_fcgid_htaccess_kick(backend, apaches):
+def test_fcgid_htaccess_kick(fcgid_backend, apaches):
+    backend = fcgid_backend
     root = fcgid_docroot(backend, "htaccess")
     a = apaches("fcgid-htaccess", htaccess_vhost(root), docroot=root)
     D.check_kick(backend, post_via(a), kicker_uid=D.uid_of(D.WEB_USER))
@@ -237,7 +250,8 @@ def test_fcgid_htaccess_kick(backend, apaches):
         "muc_kick.fcgi still running after Apache stopped"
 
 
-def test_fcgid_htaccess_without_the_rewrite_env_the_header_does_not_arrive(backend, apaches):
+def test_fcgid_htaccess_without_the_rewrite_env_the_header_does_not_arrive(fcgid_backend, apaches):
+    backend = fcgid_backend
     """The .htaccess's E=HTTP_AUTHORIZATION flag is what hands the header over: without it, 401.
     (The rule stays, without the flag.)"""
     root = fcgid_docroot(backend, "htaccess-noauth")
@@ -253,7 +267,8 @@ def test_fcgid_htaccess_without_the_rewrite_env_the_header_does_not_arrive(backe
     assert set(backend.occupants(room)) == {D.ALICE[0], D.BOB[0]}
 
 
-def test_fcgid_htaccess_in_a_subdirectory(backend, apaches):
+def test_fcgid_htaccess_in_a_subdirectory(fcgid_backend, apaches):
+    backend = fcgid_backend
     """The .htaccess works from any directory: /api/muc_kick."""
     top = os.path.join(backend.workdir, "sub-docroot")
     os.makedirs(top, exist_ok=True)
@@ -264,7 +279,8 @@ def test_fcgid_htaccess_in_a_subdirectory(backend, apaches):
     D.check_kick(backend, lambda body, value: a.post(body, value, path="/api/muc_kick"))
 
 
-def test_fcgid_htaccess_with_a_wrapper_script(backend, apaches):
+def test_fcgid_htaccess_with_a_wrapper_script(fcgid_backend, apaches):
+    backend = fcgid_backend
     """deploy/apache/README.md: muc_kick.fcgi may be a shell script that execs the binary kept
     outside the web directory, with its configuration elsewhere too."""
     root = fcgid_docroot(backend, "wrapper")
@@ -298,7 +314,8 @@ def fcgid_vhost(backend, name, drop=None):
     return srv, "    Include \"%s\"" % path
 
 
-def test_fcgid_vhost_kick(backend, apaches):
+def test_fcgid_vhost_kick(fcgid_backend, apaches):
+    backend = fcgid_backend
     srv, vhost = fcgid_vhost(backend, "fcgid-vhost")
     a = apaches("fcgid-vhost", vhost)
     D.check_kick(backend, post_via(a), kicker_uid=D.uid_of(D.WEB_USER))
@@ -311,7 +328,8 @@ def test_fcgid_vhost_kick(backend, apaches):
     assert set(backend.occupants(room)) == {D.ALICE[0], D.BOB[0]}
 
 
-def test_fcgid_vhost_without_fcgidpassheader_the_header_does_not_arrive(backend, apaches):
+def test_fcgid_vhost_without_fcgidpassheader_the_header_does_not_arrive(fcgid_backend, apaches):
+    backend = fcgid_backend
     srv, vhost = fcgid_vhost(backend, "fcgid-vhost-noauth", drop=r"^FcgidPassHeader Authorization")
     a = apaches("fcgid-vhost-noauth", vhost)
     room = backend.room()

@@ -48,7 +48,7 @@ def post_via(port):
 
 def test_kick_through_nginx_and_spawn_fcgi(site):
     backend, ngx = site
-    D.check_kick(backend, post_via(ngx.port), kicker_uid=D.uid_of(D.WEB_USER))
+    D.check_kick(backend, post_via(ngx.port), kicker_uid=D.uid_of(D.RESPONDER_USER))
 
 
 def test_processes_users_sockets_as_documented(site):
@@ -57,8 +57,11 @@ def test_processes_users_sockets_as_documented(site):
     # spawn-fcgi -n replaced itself with the responder (runsv supervises the responder itself)
     assert os.readlink("/proc/%d/exe" % pid) == os.path.realpath(X.muc_bin())
     st = D.proc_status(pid)
-    assert st["Uid"][0] == str(D.uid_of(D.WEB_USER)), st
-    assert st["Gid"][0] == str(D.gid_of(D.WEB_GROUP)), st
+    # its own user, not the web server's; roomd's group (its socket) from the user database
+    assert st["Uid"][0] == str(D.uid_of(D.RESPONDER_USER)), st
+    assert st["Gid"][0] == str(D.gid_of(D.RESPONDER_GROUP)), st
+    assert str(D.gid_of(D.ROOMD_GROUP)) in st["Groups"], st
+    assert str(D.gid_of(D.WEB_GROUP)) not in st["Groups"], st
     # the listening socket is fd 0, as spawn-fcgi hands it over
     assert (D.fd_target(pid, 0) or "").startswith("socket:"), D.fd_target(pid, 0)
     assert "inherited socket (fd 0)" in backend.responder.log(), backend.responder.log()
@@ -69,11 +72,11 @@ def test_processes_users_sockets_as_documented(site):
 
     rs = os.stat(backend.roomd_sock)
     assert stat.S_IMODE(rs.st_mode) == 0o660, oct(rs.st_mode)
-    assert (rs.st_uid, rs.st_gid) == (D.uid_of("nobody"), D.gid_of(D.WEB_GROUP))
+    assert (rs.st_uid, rs.st_gid) == (D.uid_of(D.ROOMD_USER), D.gid_of(D.ROOMD_GROUP))
     rd = os.stat(backend.run_dir)
-    assert stat.S_IMODE(rd.st_mode) == 0o750, oct(rd.st_mode)
+    assert stat.S_IMODE(rd.st_mode) == 0o755, oct(rd.st_mode)
     st = D.proc_status(backend.roomd.pid)
-    assert st["Uid"][0] == str(D.uid_of("nobody")), st
+    assert st["Uid"][0] == str(D.uid_of(D.ROOMD_USER)), st
     # the database is roomd's alone (umask 077 in the run script)
     state = os.path.join(backend.workdir, "state")
     assert stat.S_IMODE(os.stat(state).st_mode) == 0o700

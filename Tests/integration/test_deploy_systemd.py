@@ -121,14 +121,19 @@ def test_units_agree_with_each_other_and_the_web_server_snippets():
     assert opts["--socket"] == "/run/%s/roomd.sock" % one(roomd, "Service", "RuntimeDirectory")
     assert opts["--state-dir"] == "/var/lib/%s" % one(roomd, "Service", "StateDirectory")
     assert one(roomd, "Service", "User") == "muc-kick"
-    assert one(roomd, "Service", "RuntimeDirectoryMode") == "0750"
-    # the responder's user may kick, and is in roomd's group (sysusers)
-    assert opts["--kick-group"] == one(svc, "Service", "User") == D.WEB_USER
+    assert one(roomd, "Service", "RuntimeDirectoryMode") == "0755"
+    # the responder has a user of its own, not the web server's; it may kick, and it alone is in
+    # roomd's group (sysusers): the web server's user reaches only the FastCGI socket
+    assert one(svc, "Service", "User") == D.RESPONDER_USER != D.WEB_USER
+    assert opts["--kick-group"] == one(svc, "Service", "Group") == D.RESPONDER_GROUP
+    assert one(svc, "Service", "SupplementaryGroups") == one(roomd, "Service", "Group")
     sysusers = D.read(os.path.join(D.SYSTEMD_DIR, "muc-kick.sysusers"))
     assert re.search(r"^u muc-kick ", sysusers, re.M)
-    assert re.search(r"^m %s %s$" % (D.WEB_USER, one(roomd, "Service", "Group")), sysusers, re.M)
+    assert re.search(r"^u %s " % D.RESPONDER_USER, sysusers, re.M)
+    members = re.findall(r"^m (\S+) (\S+)$", sysusers, re.M)
+    assert members == [(D.RESPONDER_USER, one(roomd, "Service", "Group"))], members
     tmpfiles = D.read(os.path.join(D.SYSTEMD_DIR, "muc-kick.tmpfiles"))
-    assert re.search(r"^d /run/muc-kick 0750 muc-kick muc-kick", tmpfiles, re.M)
+    assert re.search(r"^d /run/muc-kick 0755 muc-kick muc-kick", tmpfiles, re.M)
     # the responder: no --listen (it takes systemd's socket), a configuration file
     fargv = shlex.split(one(svc, "Service", "ExecStart"))
     assert fargv[0] == "/usr/local/bin/muc-kick-fcgi" and "--listen" not in fargv
@@ -147,7 +152,7 @@ def test_socket_activation_runs_the_units_responder(deploy_packages, tmp_path):
     work = backend.workdir
     sock = os.path.join(backend.run_dir, "activated.sock")
     conf = os.path.join(work, "etc-muc-kick.toml")
-    D.write(conf, D.toml_config(X.SECRET, backend.roomd_sock), mode=0o640, group=D.WEB_GROUP)
+    D.write(conf, D.toml_config(X.SECRET, backend.roomd_sock), mode=0o640, group=D.RESPONDER_GROUP)
 
     argv = shlex.split(one(svc, "Service", "ExecStart"))
     assert argv[0] == "/usr/local/bin/muc-kick-fcgi"
@@ -157,10 +162,11 @@ def test_socket_activation_runs_the_units_responder(deploy_packages, tmp_path):
     user, group = one(svc, "Service", "User"), one(svc, "Service", "Group")
 
     # systemd-socket-activate plays the socket unit (it passes fd 3 + LISTEN_FDS/LISTEN_PID and
-    # execs); setpriv plays User=/Group= (same pid, so LISTEN_PID still matches); unshare --net
+    # execs); setpriv plays User=/Group=/SupplementaryGroups= (same pid, so LISTEN_PID still matches); unshare --net
     # plays PrivateNetwork=yes (the responder reaches roomd through a path in the file system).
     cmd = ["unshare", "--net", "--", "systemd-socket-activate", "-l", sock, "--",
-           "setpriv", "--reuid=" + user, "--regid=" + group, "--init-groups", "--"] + argv
+           "setpriv", "--reuid=" + user, "--regid=" + group,
+           "--groups=%d" % D.gid_of(one(svc, "Service", "SupplementaryGroups")), "--"] + argv
     errp = os.path.join(work, "activated.log")
     errf = open(errp, "wb")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=errf, stderr=errf,
@@ -205,7 +211,8 @@ def test_socket_activation_runs_the_units_responder(deploy_packages, tmp_path):
 
 def test_sysusers_and_tmpfiles_files_apply(deploy_packages, tmp_path):
     """muc-kick.sysusers and muc-kick.tmpfiles, applied to a copy of this machine's user database
-    (--root): user and group muc-kick, www-data a member, /run/muc-kick muc-kick:muc-kick 0750."""
+    (--root): users and groups muc-kick and muc-kick-fcgi, the responder's user (alone) in group
+    muc-kick, /run/muc-kick muc-kick:muc-kick 0755."""
     root = tmp_path / "root"
     (root / "etc").mkdir(parents=True)
     (root / "run").mkdir()
@@ -222,11 +229,13 @@ def test_sysusers_and_tmpfiles_files_apply(deploy_packages, tmp_path):
     grp_ = [l.split(":") for l in group.splitlines() if l.startswith("muc-kick:")]
     assert user and grp_, passwd + group
     assert user[0][5] == "/var/lib/muc-kick" and user[0][6].endswith("nologin"), user
-    assert D.WEB_USER in grp_[0][3].split(","), grp_
+    assert grp_[0][3].split(",") == [D.RESPONDER_USER], grp_
+    responder = [l.split(":") for l in passwd.splitlines() if l.startswith(D.RESPONDER_USER + ":")]
+    assert responder and responder[0][6].endswith("nologin"), responder
     r = subprocess.run(["systemd-tmpfiles", "--root=%s" % root, "--create",
                         os.path.join(D.SYSTEMD_DIR, "muc-kick.tmpfiles")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     st = os.stat(root / "run" / "muc-kick")
-    assert stat.S_IMODE(st.st_mode) == 0o750, oct(st.st_mode)
+    assert stat.S_IMODE(st.st_mode) == 0o755, oct(st.st_mode)
     assert (st.st_uid, st.st_gid) == (int(user[0][2]), int(grp_[0][2]))
