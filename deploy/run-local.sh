@@ -3,7 +3,8 @@
 # room and occupant, then prints a curl command that kicks. Installs or upgrades what it needs (Debian
 # packages) and builds first. Everything runs from a private directory (mode 0700, refused if another
 # user owns it or it is a symlink): $MUC_KICK_LOCAL_DIR, else $XDG_RUNTIME_DIR/muc-kick-local, else
-# /tmp/muc-kick-local-$UID.
+# /tmp/muc-kick-local-$UID. Run as root, roomd and the responder run as `nobody` (the directory is
+# then nobody's), nginx's workers as root so that they reach the responder's 0660 socket.
 #
 #   deploy/run-local.sh          start (restarts a previous local run)
 #   deploy/run-local.sh stop     stop it
@@ -26,7 +27,9 @@ private_dir() {
     if [ ! -e "$dir" ]; then
         mkdir -m 700 "$dir"
     fi
-    if [ ! -d "$dir" ] || [ "$(stat -c %u "$dir")" != "$uid" ]; then
+    owner=$(stat -c %u "$dir")
+    # As root the directory is handed to nobody, who runs the daemons.
+    if [ ! -d "$dir" ] || { [ "$owner" != "$uid" ] && ! { [ "$uid" = 0 ] && [ "$owner" = "$(id -u nobody)" ]; }; }; then
         echo "error: $dir is not a directory owned by uid $uid; remove it or set MUC_KICK_LOCAL_DIR" >&2
         exit 73
     fi
@@ -70,6 +73,11 @@ fi
 
 private_dir
 deploy/install-deps.sh local
+# The daemons need no privilege: as root, they run as nobody.
+run_as=()
+if [ "$uid" = 0 ]; then
+    run_as=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+fi
 
 echo "== building (release)"
 for product in roomd roomctl muc-kick-fcgi; do
@@ -85,8 +93,9 @@ stop
 secret=${MUC_KICK_LOCAL_SECRET:-"Basic $(printf 'operator:%s' "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" | base64 -w0)"}
 mkdir -p "$dir/state"
 rm -f "$dir/roomd.sock" "$dir/fcgi.sock"
+if [ "$uid" = 0 ]; then chown -R nobody:nogroup "$dir"; fi
 
-"$bin/roomd" --socket "$dir/roomd.sock" --state-dir "$dir/state" --service chat.example.org \
+"${run_as[@]}" "$bin/roomd" --socket "$dir/roomd.sock" --state-dir "$dir/state" --service chat.example.org \
     >/dev/null 2>>"$dir/roomd.log" &
 echo $! >"$dir/roomd.pid"
 wait_ready roomd $! "$dir/roomd.log" '[ -S "$dir/roomd.sock" ]'
@@ -100,7 +109,8 @@ roomctl join lobby@chat.example.org Bob bob@example.org/phone >/dev/null 2>"$dir
 
 printf 'http_muc_kick_authorization_header = "%s"\nroomd_socket = "%s"\n' "$secret" "$dir/roomd.sock" \
     >"$dir/muc-kick.toml"
-"$bin/muc-kick-fcgi" --config "$dir/muc-kick.toml" --listen "unix:$dir/fcgi.sock" --socket-mode 0660 \
+if [ "$uid" = 0 ]; then chown nobody:nogroup "$dir/muc-kick.toml"; fi
+"${run_as[@]}" "$bin/muc-kick-fcgi" --config "$dir/muc-kick.toml" --listen "unix:$dir/fcgi.sock" --socket-mode 0660 \
     >/dev/null 2>>"$dir/muc-kick-fcgi.log" &
 echo $! >"$dir/muc-kick-fcgi.pid"
 wait_ready muc-kick-fcgi $! "$dir/muc-kick-fcgi.log" '[ -S "$dir/fcgi.sock" ]'
