@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "roomd",
             dependencies: [
-                "RoomDaemon",
+                "RoomDaemon", "CBuildInfo", "CSQLite", "CExpat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "roomctl",
             dependencies: [
-                "ControlProtocol", "MUCCore",
+                "ControlProtocol", "MUCCore", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +63,8 @@ let package = Package(
         // imports all of Foundation (ICU), which doubles the responder's resident memory.
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        // What C libraries a portable (static) build carries, for each executable's --version.
+        .target(name: "CBuildInfo"),
         // libfcgi transport: listening socket, worker threads, FastCGI/CGI requests, the roomd client.
         .target(
             name: "KickResponder",
@@ -74,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "muc-kick-fcgi",
             dependencies: [
-                "KickResponder", "KickAPI",
+                "KickResponder", "KickAPI", "CBuildInfo", "COpenSSLCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

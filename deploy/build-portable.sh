@@ -48,6 +48,11 @@ case $out in /*) ;; *) out="$(pwd)/$out" ;; esac
 # PKG_CONFIG_PATH, whose `-L` is that directory and whose libraries are the static ones (with their
 # private dependencies): there `-lfcgi` finds only libfcgi.a. The Swift sources and Package.swift
 # need no change. A library without a static archive stays dynamic and is reported below.
+# A static binary keeps the libraries it was built with: never build it from stale ones.
+deploy/check-build-deps.sh --strict >&2 || {
+    echo "build-portable.sh: upgrade the libraries above first (deploy/install-deps.sh build)" >&2
+    exit 1
+}
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 static_dir="$SCRATCH/static-libs"
 rm -rf "$static_dir"
@@ -84,7 +89,23 @@ for pc in $(grep -o 'pkgConfig: *"[^"]*"' Package.swift | cut -d'"' -f2 | sort -
 done
 export PKG_CONFIG_PATH="$static_dir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 
-flags=(-c release --static-swift-stdlib --scratch-path "$SCRATCH" -Xlinker -s)
+# What is linked in, by Debian package and version, for each binary's --version: a static binary does
+# not get the distribution's security updates, so an operator must be able to see what it carries.
+embedded=""
+for archive in "$static_dir"/lib*.a; do
+    [ -e "$archive" ] || continue
+    package=$(dpkg -S "$(readlink -f "$archive")" 2>/dev/null | head -n 1 | cut -d: -f1) || package=""
+    if [ -n "$package" ]; then
+        entry="$package $(dpkg-query -W -f='${Version}' "$package")"
+    else
+        entry="$(basename "$archive") (not from a Debian package)"
+    fi
+    case ", $embedded, " in *", $entry, "*) ;; *) embedded="${embedded:+$embedded, }$entry" ;; esac
+done
+echo "== linked in: ${embedded:-nothing}" >&2
+
+flags=(-c release --static-swift-stdlib --scratch-path "$SCRATCH" -Xlinker -s
+    -Xcc "-DMUCKICK_STATIC_LIBRARIES=\"$embedded\"")
 for product in "${products[@]}"; do
     echo "== $SWIFT build ${flags[*]} --product $product" >&2
     "$SWIFT" build "${flags[@]}" --product "$product" >&2

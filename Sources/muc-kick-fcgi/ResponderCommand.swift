@@ -1,4 +1,6 @@
 import ArgumentParser
+import CBuildInfo
+import COpenSSLCrypto
 import KickAPI
 import KickResponder
 
@@ -17,7 +19,11 @@ struct ResponderCommand: ParsableCommand {
             answered as plain CGI. Configuration: --config, else $MUC_KICK_CONFIG, else muc-kick.toml next \
             to the executable, else /etc/muc-kick/muc-kick.toml; MUC_KICK_* environment variables override \
             the file. Exit status 78 (EX_CONFIG) when the configuration is unusable.
-            """)
+            """,
+        version: [
+            "muc-kick-fcgi (muc-kick)", String(cString: muckick_c_libraries_line()),
+            String(cString: OpenSSL_version(OPENSSL_VERSION)),
+        ].joined(separator: "\n"))
 
     @Option(help: "Configuration file (TOML).")
     var config: String?

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBuildInfo
 import ControlProtocol
 import FoundationEssentials
 
@@ -16,6 +17,7 @@ struct RoomctlCommand: ParsableCommand {
             occupant...), 69 the daemon cannot be reached, 75 it did not answer in time, 76 it answered \
             something unexpected, 77 permission denied.
             """,
+        version: "roomctl (muc-kick)\n" + String(cString: muckick_c_libraries_line()),
         subcommands: [
             Services.self, ListRooms.self, ShowRoom.self, Create.self, Destroy.self, Join.self, Leave.self, Kick.self,
             Ban.self, SetAffiliation.self, Audit.self, Watch.self,

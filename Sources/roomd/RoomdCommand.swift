@@ -1,4 +1,7 @@
 import ArgumentParser
+import CBuildInfo
+import CExpat
+import CSQLite
 import Dispatch
 import Logging
 import RoomDaemon
@@ -12,7 +15,11 @@ struct RoomdCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roomd",
         abstract: "The muc-kick room daemon: owns MUC rooms and serves the varlink control socket.",
-        discussion: "Logs go to standard error. SIGTERM or SIGINT stops it cleanly (exit 0).")
+        discussion: "Logs go to standard error. SIGTERM or SIGINT stops it cleanly (exit 0).",
+        version: [
+            "roomd (muc-kick)", String(cString: muckick_c_libraries_line()),
+            "SQLite \(String(cString: sqlite3_libversion())), \(String(cString: XML_ExpatVersion()))",
+        ].joined(separator: "\n"))
 
     @Option(help: "Path of the control socket.")
     var socket = "/run/muc-kick/roomd.sock"

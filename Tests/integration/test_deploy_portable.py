@@ -213,3 +213,26 @@ def test_portable_responder_as_cgi_with_an_empty_environment(dist):
         rcs = host.stop()
         shutil.rmtree(host.dir, ignore_errors=True)
     assert rcs == {"roomd": 0}, rcs
+
+
+def installed_version(package):
+    return subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_version_lists_the_libraries_linked_in(dist):
+    """A static binary is not patched by apt: --version names each Debian package it carries, at the
+    version installed when it was built; an ordinary build says its libraries are the system's."""
+    path, _ = dist
+    expected = {"muc-kick-fcgi": ["libfcgi-dev", "libssl-dev"], "roomd": ["libsqlite3-dev", "libexpat1-dev"],
+                "roomctl": []}
+    for name, packages in expected.items():
+        r = subprocess.run(EMPTY_ENV + [os.path.join(path, name), "--version"], capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode == 0, r
+        assert "C libraries linked in (rebuild to update them" in r.stdout, r.stdout
+        for package in packages:
+            assert "%s %s" % (package, installed_version(package)) in r.stdout, r.stdout
+        ordinary = subprocess.run([os.path.join(H.bin_dir(), name), "--version"], capture_output=True,
+                                  text=True, timeout=30)
+        assert "the system's shared libraries" in ordinary.stdout, ordinary.stdout
