@@ -435,6 +435,15 @@ def chmod_socket_world(d):
     os.chmod(d.sock, 0o666)
 
 
+def rss_kib(pid):
+    """A process's resident memory, KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
 def socket_mode(path):
     st = os.stat(path)
     return stat.S_ISSOCK(st.st_mode), stat.S_IMODE(st.st_mode)

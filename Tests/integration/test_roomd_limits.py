@@ -9,14 +9,6 @@ import mk_helpers as H
 from mk_helpers import ROOMS, SERVICE, assert_reply_ok
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for %d" % pid)
-
-
 def test_unread_pipelined_calls_do_not_grow_roomd(daemon_factory):
     """GetInterfaceDescription needs no access level and answers ~5 KB per ~100-byte call. A client that
     sends 100,000 of them and reads nothing makes roomd stop reading once its replies fill the socket
@@ -25,7 +17,7 @@ def test_unread_pipelined_calls_do_not_grow_roomd(daemon_factory):
     call = (json.dumps({"method": SERVICE + ".GetInterfaceDescription", "parameters": {"interface": ROOMS}})
             + "\0").encode()
     calls = 100_000
-    before = rss_kib(d.proc.pid)
+    before = H.rss_kib(d.proc.pid)
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     c.connect(d.sock)
     c.setblocking(False)
@@ -44,7 +36,7 @@ def test_unread_pipelined_calls_do_not_grow_roomd(daemon_factory):
                 break
             time.sleep(0.01)
     time.sleep(0.5)
-    grown_mib = (rss_kib(d.proc.pid) - before) / 1024
+    grown_mib = (H.rss_kib(d.proc.pid) - before) / 1024
     accepted = sent // len(call)
     # The connection's write buffer stops reads at 4 MiB (its high water mark); one read's worth of
     # calls can add up to ~5 MiB of replies on top. Unbounded, 100,000 replies would be ~500 MB.

@@ -29,14 +29,6 @@ from xmpp_helpers import MUC, setup_room
 NS_COMPONENT = "jabber:component:accept"
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for %d" % pid)
-
-
 def events_until(watch, pred, timeout):
     """Watch events (dicts) until the list of them satisfies `pred` or `timeout` passes; returns them."""
     out = []
@@ -136,7 +128,7 @@ def test_server_that_stops_reading_bounds_memory_and_drops_the_stream(bins):
             except Exception:
                 pass
             time.sleep(0.1)
-        baseline = rss_kib(d.proc.pid)
+        baseline = H.rss_kib(d.proc.pid)
         r = d.raw(timeout=20)
         peak = baseline
         # each join is rendered for the 60 XMPP occupants: ~17 KB of presences, ~70 MB in all
@@ -144,10 +136,10 @@ def test_server_that_stops_reading_bounds_memory_and_drops_the_stream(bins):
             reply = r.rooms("Join", room=room, nick="c%d" % i, jid="c%d@example.org/x" % i)
             assert "error" not in reply, reply
             if i % 100 == 0:
-                peak = max(peak, rss_kib(d.proc.pid))
+                peak = max(peak, H.rss_kib(d.proc.pid))
                 info = d.raw(timeout=5).call("org.varlink.service.GetInfo")
                 assert info["parameters"]["product"] == "roomd", info
-        peak = max(peak, rss_kib(d.proc.pid))
+        peak = max(peak, H.rss_kib(d.proc.pid))
         growth_mib = (peak - baseline) / 1024
         print("roomd RSS: baseline %.1f MiB, peak %.1f MiB, growth %.1f MiB" % (
             baseline / 1024, peak / 1024, growth_mib))
@@ -184,10 +176,7 @@ def test_keepalive_ping_comes_back_through_prosody(bins):
     p = _own_prosody()
     d = XH.ComponentRoomd(p.component_port, p.secret, extra_args=FAST)
     try:
-        d.start_attached()
-        d.wait_log("keepalive ping answered", timeout=10, count=3)
-        assert "dropping the component stream" not in d.current_log()
-        assert d.count(XH.ComponentRoomd.AUTHENTICATED) == 1
+        XH.check_keepalive_pings_come_back(d)
     finally:
         if d.running:
             d.stop_clean()

@@ -326,6 +326,15 @@ class ComponentRoomd(H.Daemon):
         return self
 
 
+def check_keepalive_pings_come_back(d):
+    """roomd (started with a short --xmpp-ping-after and debug logs) sees three of its liveness pings
+    come back through the server, and keeps its one stream."""
+    d.start_attached()
+    d.wait_log("keepalive ping answered", timeout=10, count=3)
+    assert "dropping the component stream" not in d.current_log()
+    assert d.count(ComponentRoomd.AUTHENTICATED) == 1
+
+
 def attached_roomd(server):
     """Fixture body: a roomd attached as the component of `server` (Prosody or Ejabberd), stopped
     cleanly afterwards (a roomd a test has stopped already is left as it is), its directory removed."""
