@@ -42,6 +42,23 @@ struct ResponderCommand: ParsableCommand {
             """)
     var hashAuthorization = false
 
+    @Option(
+        name: .customLong("check-config"),
+        help: ArgumentHelp(
+            """
+            Check a configuration file as the responder would start with it (MUC_KICK_* environment \
+            variables included) and exit: 0 if it would start, 78 (EX_CONFIG) with the reason if not.
+            """,
+            valueName: "file"))
+    var checkConfig: String?
+
+    @Flag(
+        help: """
+            With --check-config: print what the file holds as JSON on standard output, secrets included \
+            (nothing when the file is not TOML the responder reads).
+            """)
+    var json = false
+
     func run() throws {
         if hashAuthorization {
             guard let value = Self.readLine(from: 0), !value.isEmpty else {
@@ -53,6 +70,9 @@ struct ResponderCommand: ParsableCommand {
         let environment = Self.environment()
         // The secret is in our memory now; /proc/PID/environ must not show it to the processes of our user.
         Self.scrubEnvironment("MUC_KICK_AUTHORIZATION")
+        if let path = checkConfig {
+            check(path, environment)
+        }
         let settings: ResponderSettings
         do {
             settings = try ResponderSettings.load(file: try configurationText(environment), environment: environment)
@@ -84,6 +104,22 @@ struct ResponderCommand: ParsableCommand {
                 + "\(settings.authorization.count) Authorization value(s)")
         server.run()
         note("stopped")
+    }
+
+    func check(_ path: String, _ environment: [String: String]) -> Never {
+        guard let text = readConfiguration(path) else { fail("cannot read the configuration file \(path)", 66) }
+        do throws(SettingsError) {
+            let document = try TOMLDocument(parsing: text)
+            if json {
+                var bytes = document.typedJSON + [0x0A]
+                _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
+            }
+            let settings = try ResponderSettings.load(file: text, environment: environment)
+            note("\(path): ok; \(settings.authorization.count) Authorization value(s); roomd at \(settings.roomdSocket)")
+            Glibc.exit(0)
+        } catch {
+            fail("\(path): \(error)", 78)
+        }
     }
 
     /// What the benchmark in Benchmarks/fcgi measured best behind nginx (see its README).
