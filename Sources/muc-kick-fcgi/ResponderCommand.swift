@@ -115,7 +115,8 @@ struct ResponderCommand: ParsableCommand {
                 _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
             }
             let settings = try ResponderSettings.load(file: text, environment: environment)
-            note("\(path): ok; \(settings.authorization.count) Authorization value(s); roomd at \(settings.roomdSocket)")
+            note(
+                "\(path): ok; \(settings.authorization.count) Authorization value(s); roomd at \(settings.roomdSocket)")
             Glibc.exit(0)
         } catch {
             fail("\(path): \(error)", 78)
