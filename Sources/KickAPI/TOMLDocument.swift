@@ -40,13 +40,14 @@ public struct TOMLDocument: Sendable, Equatable {
         var parser = TOMLParser(text)
         try parser.parse()
         tables = parser.definedTables.union(parser.implicitTables)
+        let tableNames = Set(tables.map { $0.joined(separator: ".") })
         // Sorted by line so that a clash below is reported at the later of the two keys.
         for (path, value) in parser.values.sorted(by: { parser.valueLines[$0.key]! < parser.valueLines[$1.key]! }) {
             let line = parser.valueLines[path]!
             let key = path.joined(separator: ".")
             // `"a.b" = 1` and `[a] b = 2` are different TOML keys with one joined name; refused rather than
             // letting one hide the other.
-            guard values[key] == nil, !tables.contains(where: { $0.joined(separator: ".") == key }) else {
+            guard values[key] == nil, !tableNames.contains(key) else {
                 throw .syntax(
                     line: line,
                     reason: "'\(TOMLParser.spelling(path))' names the same setting as another key or table "
