@@ -151,7 +151,23 @@ struct ResponderCommand: ParsableCommand {
         if fstat(fd, &status) == 0, status.st_mode & S_IROTH != 0 {
             note("warning: \(path) is readable by every user and holds the Authorization secret; chmod o-r it")
         }
-        return Self.read(fd)
+        guard let bytes = Self.readBytes(fd) else { return nil }
+        // Unreadable and not text are different faults: this one is the file's content, so EX_CONFIG.
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let error = SettingsError.syntax(line: Self.lineOfFirstInvalidUTF8(bytes), reason: "not UTF-8 text")
+            fail("\(path): \(error)", 78)
+        }
+        return text
+    }
+
+    static func lineOfFirstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var line = 1
+        while case .scalarValue(let scalar) = decoder.decode(&iterator) {
+            if scalar == "\n" { line += 1 }
+        }
+        return line
     }
 
     /// One line of a file descriptor, without its line break.
@@ -180,6 +196,10 @@ struct ResponderCommand: ParsableCommand {
     }
 
     static func read(_ fd: Int32) -> String? {
+        readBytes(fd).flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    static func readBytes(_ fd: Int32) -> [UInt8]? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
@@ -189,7 +209,7 @@ struct ResponderCommand: ParsableCommand {
             bytes += chunk[..<count]
             if bytes.count > 1024 * 1024 { return nil }
         }
-        return String(validating: bytes, as: UTF8.self)
+        return bytes
     }
 
     static func executableDirectory() -> String? {
