@@ -73,6 +73,8 @@ struct ResponderCommand: ParsableCommand {
         if let path = checkConfig {
             check(path, environment)
         }
+        // Else a typo'd command line would start serving instead of printing.
+        guard !json else { fail("--json goes with --check-config FILE", 64) }
         let settings: ResponderSettings
         do {
             settings = try ResponderSettings.load(file: try configurationText(environment), environment: environment)

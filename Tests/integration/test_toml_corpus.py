@@ -177,3 +177,9 @@ def test_check_config_refuses_an_unknown_setting_with_exit_78(tmp_path):
     proc = subprocess.run([fcgi_bin(), "--check-config", str(path)], capture_output=True, timeout=30, env=env)
     assert proc.returncode == 78
     assert b"invalid setting 'roomd_sockett': unknown setting (line 2)" in proc.stderr
+
+
+def test_json_without_check_config_is_a_usage_error():
+    proc = subprocess.run([fcgi_bin(), "--json"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 64
+    assert b"--json goes with --check-config" in proc.stderr
