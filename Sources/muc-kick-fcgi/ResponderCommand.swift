@@ -48,6 +48,23 @@ struct ResponderCommand: ParsableCommand {
             """)
     var hashAuthorization = false
 
+    @Option(
+        name: .customLong("check-config"),
+        help: ArgumentHelp(
+            """
+            Check a configuration file as the responder would start with it (MUC_KICK_* environment \
+            variables included) and exit: 0 if it would start, 78 (EX_CONFIG) with the reason if not.
+            """,
+            valueName: "file"))
+    var checkConfig: String?
+
+    @Flag(
+        help: """
+            With --check-config: print what the file holds as JSON on standard output, secrets included \
+            (nothing when the file is not TOML the responder reads).
+            """)
+    var json = false
+
     func run() throws {
         if hashAuthorization {
             guard let value = Self.readLine(from: 0), !value.isEmpty else {
@@ -59,6 +76,11 @@ struct ResponderCommand: ParsableCommand {
         let environment = Self.environment()
         // The secret is in our memory now; /proc/PID/environ must not show it to the processes of our user.
         Self.scrubEnvironment("MUC_KICK_AUTHORIZATION")
+        if let path = checkConfig {
+            check(path, environment)
+        }
+        // Else a typo'd command line would start serving instead of printing.
+        guard !json else { fail("--json goes with --check-config FILE", 64) }
         let settings: ResponderSettings
         do {
             settings = try ResponderSettings.load(file: try configurationText(environment), environment: environment)
@@ -92,6 +114,23 @@ struct ResponderCommand: ParsableCommand {
         note("stopped")
     }
 
+    func check(_ path: String, _ environment: [String: String]) -> Never {
+        guard let text = readConfiguration(path) else { fail("cannot read the configuration file \(path)", 66) }
+        do throws(SettingsError) {
+            let document = try TOMLDocument(parsing: text)
+            if json {
+                var bytes = document.typedJSON + [0x0A]
+                _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
+            }
+            let settings = try ResponderSettings.load(file: text, environment: environment)
+            note(
+                "\(path): ok; \(settings.authorization.count) Authorization value(s); roomd at \(settings.roomdSocket)")
+            Glibc.exit(0)
+        } catch {
+            fail("\(path): \(error)", 78)
+        }
+    }
+
     /// What the benchmark in Benchmarks/fcgi measured best behind nginx (see its README).
     static let defaultThreads = 16
 
@@ -120,7 +159,23 @@ struct ResponderCommand: ParsableCommand {
         if fstat(fd, &status) == 0, status.st_mode & S_IROTH != 0 {
             note("warning: \(path) is readable by every user and holds the Authorization secret; chmod o-r it")
         }
-        return Self.read(fd)
+        guard let bytes = Self.readBytes(fd) else { return nil }
+        // Unreadable and not text are different faults: this one is the file's content, so EX_CONFIG.
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let error = SettingsError.syntax(line: Self.lineOfFirstInvalidUTF8(bytes), reason: "not UTF-8 text")
+            fail("\(path): \(error)", 78)
+        }
+        return text
+    }
+
+    static func lineOfFirstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var line = 1
+        while case .scalarValue(let scalar) = decoder.decode(&iterator) {
+            if scalar == "\n" { line += 1 }
+        }
+        return line
     }
 
     /// One line of a file descriptor, without its line break.
@@ -149,6 +204,10 @@ struct ResponderCommand: ParsableCommand {
     }
 
     static func read(_ fd: Int32) -> String? {
+        readBytes(fd).flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    static func readBytes(_ fd: Int32) -> [UInt8]? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
@@ -158,7 +217,7 @@ struct ResponderCommand: ParsableCommand {
             bytes += chunk[..<count]
             if bytes.count > 1024 * 1024 { return nil }
         }
-        return String(validating: bytes, as: UTF8.self)
+        return bytes
     }
 
     static func executableDirectory() -> String? {

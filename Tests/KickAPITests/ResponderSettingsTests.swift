@@ -85,7 +85,7 @@ import Testing
             b = [1, 2.5, true, 'lit\\eral']
             [section]
             c = -3
-            "quoted key" = false\r
+            "quoted key" = false\r\n
             """)
         #expect(document.values["a"] == .string("tab\tquote\"uni\u{e9}"))
         #expect(document.values["b"] == .array([.integer(1), .float(2.5), .bool(true), .string("lit\\eral")]))
