@@ -79,10 +79,11 @@ import Testing
     @Test func aTricklingReplyCannotStretchTheDeadline() throws {
         let listener = try Listener()
         try withExtendedLifetime(listener) {
-            let client = try ControlClient(socketPath: listener.path, timeout: .milliseconds(200))
+            // Each wait may last 2 s, far longer than the gaps between bytes: only the deadline can end it.
+            let client = try ControlClient(socketPath: listener.path, timeout: .seconds(2))
             let peer = listener.accept()
             defer { close(peer) }
-            // One byte every 50 ms: each wait is short, but the whole reply would take 2.5 s.
+            // One byte every 50 ms: each wait is short, but the whole reply would take 1.5 s.
             let reply = "{\"parameters\":{\"kicked\":[]}}"
             let done = DispatchGroup()
             done.enter()
