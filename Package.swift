@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "roomd", targets: ["roomd"]),
         .executable(name: "roomctl", targets: ["roomctl"]),
         .executable(name: "muc-kick-fcgi", targets: ["muc-kick-fcgi"]),
+        // For the packages under Tests/Fuzz and Benchmarks/xml, which depend on this one by path.
+        .library(name: "XMLStream", targets: ["XMLStream"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -69,6 +69,13 @@ public final class XMLStreamParser {
     /// Feeds bytes; returns the events they completed. After an error, every call throws it again.
     public func feed(_ bytes: UnsafeRawBufferPointer) throws(XMLStreamError) -> [XMLStreamEvent] {
         if let failure { throw failure }
+        // XML has no NUL character; expat, though, reads a stream whose first bytes have one as UTF-16,
+        // whatever encoding it was told, and would find in it stanzas the server never saw.
+        if bytes.contains(0) {
+            let failure = XMLStreamError.notWellFormed("NUL byte")
+            self.failure = failure
+            throw failure
+        }
         fedBytes += bytes.count
         scanner.scan(bytes)
         var status = XML_Parse(

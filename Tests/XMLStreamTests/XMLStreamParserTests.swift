@@ -222,5 +222,20 @@ import CExpat
         // Every byte inside the tag leaves the scanner inside it: the one forced pass is the final `>`'s.
         #expect(parser.forcedPasses - forcedBefore <= (muckick_expat_has_reparse_deferral() != 0 ? 1 : 0))
     }
-}
 
+    @Test func aNULByteEndsTheStreamBeforeExpatCanTakeItForUTF16() throws {
+        // Found by the fuzzer: expat parsed this as UTF-16LE `<s/>` although it was told UTF-8.
+        #expect(throws: XMLStreamError.notWellFormed("NUL byte")) { try XMLStreamParser().feed(Array("<\0s\0/\0>\0".utf8)) }
+        for split in 0...7 {
+            let input: [UInt8] = [0x6F, 0x00, 0xC5, 0x00, 0x3F, 0x74, 0x72]
+            let parser = XMLStreamParser()
+            #expect(throws: XMLStreamError.self) {
+                _ = try parser.feed(Array(input[..<split]))
+                _ = try parser.feed(Array(input[split...]))
+            }
+        }
+        let parser = XMLStreamParser()
+        _ = try parser.feed(Array(header.utf8))
+        #expect(throws: XMLStreamError.notWellFormed("NUL byte")) { try parser.feed(Array("<message><body>a\0</body></message>".utf8)) }
+    }
+}
