@@ -30,7 +30,7 @@ public final class XMLStreamParser {
     private var stanzaTooDeep = false
     private var scanner = XMLLexicalScanner()
     private let hasReparseDeferral: Bool
-    /// How many times pending bytes were pushed past the deferral: at most two per `feed`.
+    /// How many times pending bytes were pushed past the deferral: at most one per `feed`.
     private(set) var forcedPasses = 0
 
     static let separator: XML_Char = 0x01  // between namespace URI and local name
@@ -70,44 +70,45 @@ public final class XMLStreamParser {
     public func feed(_ bytes: UnsafeRawBufferPointer) throws(XMLStreamError) -> [XMLStreamEvent] {
         if let failure { throw failure }
         // XML has no NUL character; expat, though, reads a stream whose first bytes have one as UTF-16,
-        // whatever encoding it was told, and would find in it stanzas the server never saw.
-        if bytes.contains(0) {
-            let failure = XMLStreamError.notWellFormed("NUL byte")
-            self.failure = failure
-            throw failure
+        // whatever encoding it was told, and would find in it stanzas the server never saw. What comes before
+        // the NUL is parsed in full first, so that the stream fails the same way however the reads fall.
+        if let nul = bytes.firstIndex(of: 0) {
+            try parse(UnsafeRawBufferPointer(rebasing: bytes[..<nul]), completely: true)
+            throw record(.notWellFormed("NUL byte"))
         }
+        try parse(bytes, completely: false)
+        if fedBytes - stanzaStartByte > maxStanzaBytes {
+            throw record(.policyViolation("stanza larger than \(maxStanzaBytes) bytes"))
+        }
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+
+    /// Hands bytes to expat, then the bytes it holds back too where they are complete tokens, or where
+    /// `completely` (the stream ends after them), or where they would exceed the limit otherwise.
+    private func parse(_ bytes: UnsafeRawBufferPointer, completely: Bool) throws(XMLStreamError) {
         fedBytes += bytes.count
         scanner.scan(bytes)
         var status = XML_Parse(
             parser, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), 0)
-        var forced = false
-        if status != XML_STATUS_ERROR, failure == nil, hasReparseDeferral, !bytes.isEmpty,
-            scanner.isBetweenTokens
-        {
-            status = parsePending()
-            forced = true
-        }
-        // Deferral may be holding back stanzas that did end: only what is still unparsed after a forced pass
-        // is one stanza. Such a pass comes at most once per limit's worth of bytes that then parse for good.
-        if status != XML_STATUS_ERROR, failure == nil, hasReparseDeferral, !forced,
-            fedBytes - stanzaStartByte > maxStanzaBytes
+        // Deferral may also be holding back stanzas that did end: only what is still unparsed after a forced
+        // pass is one stanza. Such a pass comes at most once per limit's worth of bytes that then parse for
+        // good, or ends the stream.
+        if status != XML_STATUS_ERROR, failure == nil, hasReparseDeferral, fedBytes > 0,
+            completely || scanner.isBetweenTokens || fedBytes - stanzaStartByte > maxStanzaBytes
         {
             status = parsePending()
         }
         if let failure { throw failure }
         if status == XML_STATUS_ERROR {
             let message = XML_ErrorString(XML_GetErrorCode(parser)).map { String(cString: $0) } ?? "parse error"
-            let failure = XMLStreamError.notWellFormed(message)
-            self.failure = failure
-            throw failure
+            throw record(.notWellFormed(message))
         }
-        if fedBytes - stanzaStartByte > maxStanzaBytes {
-            let failure = XMLStreamError.policyViolation("stanza larger than \(maxStanzaBytes) bytes")
-            self.failure = failure
-            throw failure
-        }
-        defer { events.removeAll(keepingCapacity: true) }
-        return events
+    }
+
+    private func record(_ error: XMLStreamError) -> XMLStreamError {
+        failure = error
+        return error
     }
 
     public func feed(_ bytes: [UInt8]) throws(XMLStreamError) -> [XMLStreamEvent] {
