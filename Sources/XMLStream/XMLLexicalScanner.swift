@@ -37,16 +37,21 @@ struct XMLLexicalScanner {
     var isBetweenTokens: Bool { state == .text }
 
     mutating func scan(_ bytes: UnsafeRawBufferPointer) {
+        defer { offset += bytes.count }
         var state = self.state
-        for (index, byte) in bytes.enumerated() {
+        var index = 0
+        let count = bytes.count
+        while index < count {
             switch state {
             case .text:
-                if byte == UInt8(ascii: "<") {
-                    state = .tagOpen
-                } else if byte == UInt8(ascii: "&") {
-                    state = .reference
+                // Character data is most of a stream: skip it without leaving the loop.
+                while index < count, bytes[index] != UInt8(ascii: "<"), bytes[index] != UInt8(ascii: "&") {
+                    index += 1
                 }
+                guard index < count else { break }
+                state = bytes[index] == UInt8(ascii: "<") ? .tagOpen : .reference
             case .tagOpen:
+                let byte = bytes[index]
                 if byte == UInt8(ascii: "!") {
                     state = .markupDeclaration(matched: 0)
                 } else if byte == UInt8(ascii: "?") {
@@ -57,17 +62,20 @@ struct XMLLexicalScanner {
                     state = .tag
                 }
             case .tag:
+                let byte = bytes[index]
                 if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
                     state = .quoted(byte)
                 } else if byte == UInt8(ascii: ">") {
                     state = .text
                 }
             case .quoted(let quote):
-                if byte == quote { state = .tag }
+                while index < count, bytes[index] != quote { index += 1 }
+                guard index < count else { break }
+                state = .tag
             case .reference:
-                if byte == UInt8(ascii: ";") { state = .text }
+                if bytes[index] == UInt8(ascii: ";") { state = .text }
             case .markupDeclaration(let matched):
-                if byte != Self.cdataOpening[matched] {
+                if bytes[index] != Self.cdataOpening[matched] {
                     state = .restricted
                 } else if matched + 1 == Self.cdataOpening.count {
                     state = .cdata(brackets: 0)
@@ -75,6 +83,7 @@ struct XMLLexicalScanner {
                     state = .markupDeclaration(matched: matched + 1)
                 }
             case .cdata(let brackets):
+                let byte = bytes[index]
                 if byte == UInt8(ascii: "]") {
                     state = .cdata(brackets: min(brackets + 1, 2))
                 } else if byte == UInt8(ascii: ">"), brackets == 2 {
@@ -83,6 +92,7 @@ struct XMLLexicalScanner {
                     state = .cdata(brackets: 0)
                 }
             case .xmlDeclaration(let question):
+                let byte = bytes[index]
                 if byte == UInt8(ascii: ">"), question {
                     state = .text
                 } else {
@@ -90,11 +100,10 @@ struct XMLLexicalScanner {
                 }
             case .restricted:
                 self.state = .restricted
-                offset += bytes.count
                 return
             }
+            index += 1
         }
         self.state = state
-        offset += bytes.count
     }
 }

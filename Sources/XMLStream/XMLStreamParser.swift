@@ -19,6 +19,8 @@ public final class XMLStreamParser {
     /// Character data of the innermost open element since its last child, joined once: expat reports text
     /// in many pieces (one per line, one per reference), and joining them one by one would be quadratic.
     private var pendingText: [UInt8] = []
+    /// Whether character data belongs to an element being kept: inside a stanza, not skipped, no failure.
+    private var collectsText = false
     private var events: [XMLStreamEvent] = []
     private var failure: XMLStreamError?
     /// Where the current stanza began: just past the stream header, the previous stanza or whitespace
@@ -50,7 +52,10 @@ public final class XMLStreamParser {
                 XMLStreamParser.from(data).endElement()
             })
         XML_SetCharacterDataHandler(parser) { data, text, length in
-            XMLStreamParser.from(data).characters(text!, Int(length))
+            // Called once per line and once per reference: no reference counting on this path.
+            Unmanaged<XMLStreamParser>.fromOpaque(data!)._withUnsafeGuaranteedRef {
+                $0.characters(text!, Int(length))
+            }
         }
         XML_SetStartDoctypeDeclHandler(parser) { data, _, _, _, _ in
             XMLStreamParser.from(data).restrict()
@@ -127,6 +132,7 @@ public final class XMLStreamParser {
 
     private func fail(_ error: XMLStreamError) {
         if failure == nil { failure = error }
+        collectsText = false
         XML_StopParser(parser, 0)
     }
 
@@ -177,20 +183,24 @@ public final class XMLStreamParser {
         if skippedDepth > 0 || stack.count >= maxDepth {
             skippedDepth += 1
             stanzaTooDeep = true
+            collectsText = false
             return
         }
         flushText()
         stack.append(XMLElement(name, namespace: namespace, attributes: plain, namespacedAttributes: namespaced))
+        collectsText = true
     }
 
     private func endElement() {
         guard failure == nil else { return }
         if skippedDepth > 0 {
             skippedDepth -= 1
+            collectsText = skippedDepth == 0
             return
         }
         flushText()
         guard let element = stack.popLast() else { return }
+        collectsText = stack.count > 1 && skippedDepth == 0
         if stack.isEmpty {
             events.append(.streamClosed)
         } else if stack.count == 1 {
@@ -209,16 +219,16 @@ public final class XMLStreamParser {
     }
 
     private func characters(_ text: UnsafePointer<XML_Char>, _ length: Int) {
-        guard failure == nil else { return }
-        guard stack.count > 1 else {
-            // Whitespace between stanzas belongs to no stanza.
-            markStanzaBoundary()
+        if collectsText {
+            if length == 1 {
+                pendingText.append(UInt8(bitPattern: text.pointee))
+            } else {
+                pendingText.append(contentsOf: UnsafeRawBufferPointer(start: text, count: length))
+            }
             return
         }
-        guard skippedDepth == 0 else { return }
-        text.withMemoryRebound(to: UInt8.self, capacity: length) {
-            pendingText.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
-        }
+        // Whitespace between stanzas belongs to no stanza.
+        if failure == nil, stack.count <= 1 { markStanzaBoundary() }
     }
 
     private func flushText() {
