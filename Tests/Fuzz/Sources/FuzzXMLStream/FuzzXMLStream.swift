@@ -25,8 +25,12 @@ public func fuzzXMLStream(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         check(a.condition == b.condition, "whole run failed with \(a), split run with \(b)")
     case (.failure, .success):
         break  // the split run may still be holding back the bytes that fail
-    case (.success, .failure(let error)):
-        check(false, "only the split run failed: \(error)")
+    case (.success(let all), .failure(let error)):
+        // Outside the stream's root element expat judges a name that ends a read as junk at once, while the
+        // same name followed by a partial character waits for more bytes: which run fails first there is
+        // expat's business (the stream is over, or never began). Inside it, both must agree.
+        let outsideRoot = all.last == .streamClosed || !all.contains { if case .streamOpened = $0 { true } else { false } }
+        check(outsideRoot, "only the split run failed: \(error)")
     }
     return 0
 }
