@@ -18,7 +18,13 @@ public final class XMLStreamParser {
     private var stack: [XMLElement] = []
     /// Character data of the innermost open element since its last child, joined once: expat reports text
     /// in many pieces (one per line, one per reference), and joining them one by one would be quadratic.
-    private var pendingText: [UInt8] = []
+    /// Behind a pointer: the character data handler runs once per line, and a stored property of a class
+    /// would cost a dynamic exclusivity check on each append.
+    private let pendingText: UnsafeMutablePointer<[UInt8]> = {
+        let pointer = UnsafeMutablePointer<[UInt8]>.allocate(capacity: 1)
+        pointer.initialize(to: [])
+        return pointer
+    }()
     /// Whether character data belongs to an element being kept: inside a stanza, not skipped, no failure.
     private var collectsText = false
     private var events: [XMLStreamEvent] = []
@@ -65,7 +71,11 @@ public final class XMLStreamParser {
         XML_SetEntityDeclHandler(parser) { data, _, _, _, _, _, _, _, _ in XMLStreamParser.from(data).restrict() }
     }
 
-    deinit { XML_ParserFree(parser) }
+    deinit {
+        XML_ParserFree(parser)
+        pendingText.deinitialize(count: 1)
+        pendingText.deallocate()
+    }
 
     private static func from(_ data: UnsafeMutableRawPointer?) -> XMLStreamParser {
         Unmanaged<XMLStreamParser>.fromOpaque(data!).takeUnretainedValue()
@@ -221,9 +231,9 @@ public final class XMLStreamParser {
     private func characters(_ text: UnsafePointer<XML_Char>, _ length: Int) {
         if collectsText {
             if length == 1 {
-                pendingText.append(UInt8(bitPattern: text.pointee))
+                pendingText.pointee.append(UInt8(bitPattern: text.pointee))
             } else {
-                pendingText.append(contentsOf: UnsafeRawBufferPointer(start: text, count: length))
+                pendingText.pointee.append(contentsOf: UnsafeRawBufferPointer(start: text, count: length))
             }
             return
         }
@@ -232,9 +242,9 @@ public final class XMLStreamParser {
     }
 
     private func flushText() {
-        guard !pendingText.isEmpty, stack.count > 1 else { return }
-        stack[stack.count - 1].append(text: String(decoding: pendingText, as: UTF8.self))
+        guard !pendingText.pointee.isEmpty, stack.count > 1 else { return }
+        stack[stack.count - 1].append(text: String(decoding: pendingText.pointee, as: UTF8.self))
         // A large buffer is not kept for the whole session because of one large stanza.
-        pendingText.removeAll(keepingCapacity: pendingText.capacity <= 64 * 1024)
+        pendingText.pointee.removeAll(keepingCapacity: pendingText.pointee.capacity <= 64 * 1024)
     }
 }
