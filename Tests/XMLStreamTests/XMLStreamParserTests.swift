@@ -1,12 +1,13 @@
-import Testing
-
 import CExpat
+import Testing
 
 @testable import XMLStream
 
 @Suite struct XMLStreamParserTests {
-    let header = "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='abc' from='chat.localhost'>"
-    let stanza = "<presence from='a@b/c' to='r@chat.localhost/nick' xml:lang='en'><x xmlns='http://jabber.org/protocol/muc'/><status>hi &amp; &lt;bye&gt;</status></presence>"
+    let header =
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='abc' from='chat.localhost'>"
+    let stanza =
+        "<presence from='a@b/c' to='r@chat.localhost/nick' xml:lang='en'><x xmlns='http://jabber.org/protocol/muc'/><status>hi &amp; &lt;bye&gt;</status></presence>"
 
     func feedAll(_ text: String, chunk: Int) throws -> [XMLStreamEvent] {
         let parser = XMLStreamParser()
@@ -51,7 +52,8 @@ import CExpat
             .adding(XMLElement("x", namespace: "http://jabber.org/protocol/muc#user"))
         #expect(
             element.serialized(parentNamespace: "jabber:component:accept")
-                == "<message to='a&apos;b@c'><body>1 &lt; 2 &amp; 3</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>")
+                == "<message to='a&apos;b@c'><body>1 &lt; 2 &amp; 3</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>"
+        )
         let reparsed = try feedAll(header + element.serialized(parentNamespace: "jabber:component:accept"), chunk: 5)
         #expect(reparsed.last == .element(element))
     }
@@ -71,10 +73,16 @@ import CExpat
     }
 
     @Test func tooDeepStanzaIsRefusedAloneAndTheStreamGoesOn() throws {
-        let deep = "<message from='a@b/c' id='x'>" + String(repeating: "<a>", count: 40) + String(repeating: "</a>", count: 40) + "</message>"
+        let deep =
+            "<message from='a@b/c' id='x'>" + String(repeating: "<a>", count: 40) + String(repeating: "</a>", count: 40)
+            + "</message>"
         let events = try feedAll(header + deep + stanza, chunk: 7)
         #expect(events.count == 3)
-        #expect(events[1] == .refusedTooDeep(XMLElement("message", namespace: "jabber:component:accept", attributes: ["from": "a@b/c", "id": "x"])))
+        #expect(
+            events[1]
+                == .refusedTooDeep(
+                    XMLElement(
+                        "message", namespace: "jabber:component:accept", attributes: ["from": "a@b/c", "id": "x"])))
         guard case .element(let next) = events[2] else {
             Issue.record("the stream did not go on")
             return
@@ -110,7 +118,10 @@ import CExpat
             let message = try #require(try parseOne(stanza))
             #expect(message["from"] == "real@y")
             #expect(message.attributes == ["from": "real@y"])
-            #expect(message.namespacedAttributes == [XMLAttribute(namespace: "urn:any", localName: "from", value: "owner@x")])
+            #expect(
+                message.namespacedAttributes == [
+                    XMLAttribute(namespace: "urn:any", localName: "from", value: "owner@x")
+                ])
         }
         let unstamped = try #require(try parseOne("<message p:from='owner@x' xmlns:p='urn:any'/>"))
         #expect(unstamped["from"] == nil)
@@ -128,9 +139,11 @@ import CExpat
     }
 
     @Test func aPrefixedXmlnsAttributeDoesNotMoveAReflectedStanza() throws {
-        let message = try #require(try parseOne("<message p:xmlns='urn:evil' xmlns:p='urn:any' to='r@c'><body>x</body></message>"))
+        let message = try #require(
+            try parseOne("<message p:xmlns='urn:evil' xmlns:p='urn:any' to='r@c'><body>x</body></message>"))
         #expect(message.attributes == ["to": "r@c"])
-        #expect(message.namespacedAttributes == [XMLAttribute(namespace: "urn:any", localName: "xmlns", value: "urn:evil")])
+        #expect(
+            message.namespacedAttributes == [XMLAttribute(namespace: "urn:any", localName: "xmlns", value: "urn:evil")])
         let written = message.serialized(parentNamespace: "jabber:component:accept")
         #expect(!written.contains(" xmlns='urn:evil'"))
         let reparsed = try #require(try parseOne(written))
@@ -148,8 +161,12 @@ import CExpat
     }
 
     @Test func textAroundChildrenStaysInPlace() throws {
-        let body = try #require(try parseOne("<message><body>a\nb<br/>c&amp;<![CDATA[<d>]]>e</body></message>")?.child("body"))
-        #expect(body.children == [.text("a\nb"), .element(XMLElement("br", namespace: "jabber:component:accept")), .text("c&<d>e")])
+        let body = try #require(
+            try parseOne("<message><body>a\nb<br/>c&amp;<![CDATA[<d>]]>e</body></message>")?.child("body"))
+        #expect(
+            body.children == [
+                .text("a\nb"), .element(XMLElement("br", namespace: "jabber:component:accept")), .text("c&<d>e"),
+            ])
     }
 
     @Test func anUnfinishedStartTagCountsAgainstTheLimit() throws {
@@ -177,7 +194,8 @@ import CExpat
         let parser = XMLStreamParser(maxStanzaBytes: 4096)
         _ = try parser.feed(Array(header.utf8))
         let message = "<message><body>" + String(repeating: "x", count: 3000) + "</body></message>"
-        let stream = Array((String(repeating: message, count: 10) + String(repeating: " \n", count: 10_000) + message).utf8)
+        let stream = Array(
+            (String(repeating: message, count: 10) + String(repeating: " \n", count: 10_000) + message).utf8)
         var received = 0
         for start in stride(from: 0, to: stream.count, by: 1000) {
             received += stanzas(try parser.feed(Array(stream[start..<min(start + 1000, stream.count)]))).count
@@ -225,7 +243,9 @@ import CExpat
 
     @Test func aNULByteEndsTheStreamBeforeExpatCanTakeItForUTF16() throws {
         // Found by the fuzzer: expat parsed this as UTF-16LE `<s/>` although it was told UTF-8.
-        #expect(throws: XMLStreamError.notWellFormed("NUL byte")) { try XMLStreamParser().feed(Array("<\0s\0/\0>\0".utf8)) }
+        #expect(throws: XMLStreamError.notWellFormed("NUL byte")) {
+            try XMLStreamParser().feed(Array("<\0s\0/\0>\0".utf8))
+        }
         for split in 0...7 {
             let input: [UInt8] = [0x6F, 0x00, 0xC5, 0x00, 0x3F, 0x74, 0x72]
             let parser = XMLStreamParser()
@@ -236,6 +256,8 @@ import CExpat
         }
         let parser = XMLStreamParser()
         _ = try parser.feed(Array(header.utf8))
-        #expect(throws: XMLStreamError.notWellFormed("NUL byte")) { try parser.feed(Array("<message><body>a\0</body></message>".utf8)) }
+        #expect(throws: XMLStreamError.notWellFormed("NUL byte")) {
+            try parser.feed(Array("<message><body>a\0</body></message>".utf8))
+        }
     }
 }

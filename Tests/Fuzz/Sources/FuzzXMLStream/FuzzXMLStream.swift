@@ -29,7 +29,8 @@ public func fuzzXMLStream(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         // Outside the stream's root element expat judges a name that ends a read as junk at once, while the
         // same name followed by a partial character waits for more bytes: which run fails first there is
         // expat's business (the stream is over, or never began). Inside it, both must agree.
-        let outsideRoot = all.last == .streamClosed || !all.contains { if case .streamOpened = $0 { true } else { false } }
+        let outsideRoot =
+            all.last == .streamClosed || !all.contains { if case .streamOpened = $0 { true } else { false } }
         check(outsideRoot, "only the split run failed: \(error)")
     }
     return 0
