@@ -8,8 +8,10 @@ let package = Package(
         .executable(name: "roomd", targets: ["roomd"]),
         .executable(name: "roomctl", targets: ["roomctl"]),
         .executable(name: "muc-kick-fcgi", targets: ["muc-kick-fcgi"]),
-        // For the benchmark and fuzzing packages under Benchmarks/ and Tests/Fuzz/, which depend on this one.
+        // For the benchmark and fuzzing packages under Benchmarks/ and Tests/Fuzz/, which depend on this one
+        // by path.
         .library(name: "StrictJSON", targets: ["StrictJSON"]),
+        .library(name: "XMLStream", targets: ["XMLStream"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -89,7 +91,13 @@ let package = Package(
         .testTarget(name: "KickResponderTests", dependencies: ["KickResponder"]),
         .testTarget(
             name: "RoomDaemonTests",
-            dependencies: ["RoomDaemon", .product(name: "NIOTestUtils", package: "swift-nio")]
+            dependencies: [
+                "RoomDaemon", "MUCCore", "XMLStream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

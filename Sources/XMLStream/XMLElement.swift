@@ -1,22 +1,28 @@
 /// An XML element as XMPP uses it: a qualified name, attributes, children and text.
 ///
-/// Names are local names plus a namespace URI; attributes are keyed by their local name (XMPP stanzas use
-/// no prefixed attributes besides `xml:lang`, which is kept as `xml:lang`).
+/// Names are local names plus a namespace URI. `attributes` holds the attributes in no namespace, keyed by
+/// name, plus `xml:lang`: those are the only ones XMPP gives a meaning to (`from`, `to`, `type`...), and
+/// the only ones `subscript(_:)` reaches. Any other attribute in a namespace is in `namespacedAttributes`,
+/// so that `p:from` can never be taken for `from`.
 public struct XMLElement: Sendable, Equatable, CustomStringConvertible {
     public var name: String
     public var namespace: String
     public var attributes: [String: String]
+    public var namespacedAttributes: [XMLAttribute]
     public var children: [XMLNode]
 
     public init(
-        _ name: String, namespace: String = "", attributes: [String: String] = [:], children: [XMLNode] = []
+        _ name: String, namespace: String = "", attributes: [String: String] = [:],
+        namespacedAttributes: [XMLAttribute] = [], children: [XMLNode] = []
     ) {
         self.name = name
         self.namespace = namespace
         self.attributes = attributes
+        self.namespacedAttributes = namespacedAttributes
         self.children = children
     }
 
+    /// An attribute in no namespace, or `xml:lang`.
     public subscript(attribute: String) -> String? {
         get { attributes[attribute] }
         set { attributes[attribute] = newValue }
@@ -77,9 +83,10 @@ public struct XMLElement: Sendable, Equatable, CustomStringConvertible {
         if namespace != parentNamespace {
             out += " xmlns='" + XMLEscaping.attribute(namespace) + "'"
         }
-        for key in attributes.keys.sorted() {
+        for key in attributes.keys.sorted() where Self.isWritablePlainKey(key) {
             out += " " + key + "='" + XMLEscaping.attribute(attributes[key]!) + "'"
         }
+        writeNamespacedAttributes(to: &out)
         if children.isEmpty {
             out += "/>"
             return
@@ -93,35 +100,40 @@ public struct XMLElement: Sendable, Equatable, CustomStringConvertible {
         }
         out += "</" + name + ">"
     }
-}
 
-public enum XMLNode: Sendable, Equatable {
-    case element(XMLElement)
-    case text(String)
-}
+    /// A plain key is written as it is, so it must be one name in no namespace: a key such as `xmlns`,
+    /// `xmlns:p` or `p:from` would declare a namespace or claim one, and move the element (or the stanza
+    /// around it) somewhere else in the receiver's eyes. `xml:lang` needs no declaration.
+    static func isWritablePlainKey(_ key: String) -> Bool {
+        key == "xml:lang" || (key != "xmlns" && XMLName.isNCName(key))
+    }
 
-public enum XMLEscaping {
-    public static func text(_ value: String) -> String { escape(value, quotes: false) }
-
-    public static func attribute(_ value: String) -> String { escape(value, quotes: true) }
-
-    /// `&`, `<`, `>` always; both quotes too inside attribute values.
-    private static func escape(_ value: String, quotes: Bool) -> String {
-        func needsEscape(_ byte: UInt8) -> Bool {
-            byte == 0x26 || byte == 0x3C || byte == 0x3E || (quotes && (byte == 0x27 || byte == 0x22))
-        }
-        guard value.utf8.contains(where: needsEscape) else { return value }
-        var out = ""
-        for character in value {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "'" where quotes: out += "&apos;"
-            case "\"" where quotes: out += "&quot;"
-            default: out.append(character)
+    /// Each namespace gets a prefix declared on this very element, whatever the sender's prefixes were, so
+    /// that no prefix in scope outside can change what is written. Attributes that could not be read back as
+    /// written are left out: no namespace (those belong in `attributes`), the `xmlns` namespace
+    /// (declarations, not attributes), a local name that is not an NCName, a second one with the same name.
+    private func writeNamespacedAttributes(to out: inout String) {
+        guard !namespacedAttributes.isEmpty else { return }
+        var prefixes: [String: String] = [:]
+        var written: Set<XMLAttribute> = []
+        for attribute in namespacedAttributes {
+            guard !attribute.namespace.isEmpty, attribute.namespace != XMLNamespace.xmlns,
+                XMLName.isNCName(attribute.localName)
+            else { continue }
+            let key = XMLAttribute(namespace: attribute.namespace, localName: attribute.localName, value: "")
+            guard written.insert(key).inserted else { continue }
+            let prefix: String
+            if attribute.namespace == XMLNamespace.xml {
+                if attribute.localName == "lang", attributes["xml:lang"] != nil { continue }
+                prefix = "xml"
+            } else if let known = prefixes[attribute.namespace] {
+                prefix = known
+            } else {
+                prefix = "ns\(prefixes.count + 1)"
+                prefixes[attribute.namespace] = prefix
+                out += " xmlns:" + prefix + "='" + XMLEscaping.attribute(attribute.namespace) + "'"
             }
+            out += " " + prefix + ":" + attribute.localName + "='" + XMLEscaping.attribute(attribute.value) + "'"
         }
-        return out
     }
 }

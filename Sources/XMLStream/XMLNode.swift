@@ -1,0 +1,4 @@
+public enum XMLNode: Sendable, Equatable {
+    case element(XMLElement)
+    case text(String)
+}

@@ -1,0 +1,16 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// libFuzzer targets, apart from the root package so that its `swift build` needs no fuzzer runtime.
+// Build and run them with run.sh.
+let package = Package(
+    name: "muc-kick-fuzz",
+    dependencies: [.package(name: "muc-kick", path: "../..")],
+    targets: [
+        .target(name: "CFuzzEntry"),
+        .executableTarget(
+            name: "FuzzXMLStream",
+            dependencies: ["CFuzzEntry", .product(name: "XMLStream", package: "muc-kick")]
+        ),
+    ]
+)
