@@ -12,6 +12,7 @@ let package = Package(
         // by path.
         .library(name: "StrictJSON", targets: ["StrictJSON"]),
         .library(name: "XMLStream", targets: ["XMLStream"]),
+        .library(name: "KickAPI", targets: ["KickAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

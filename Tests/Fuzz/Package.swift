@@ -12,5 +12,13 @@ let package = Package(
             name: "FuzzXMLStream",
             dependencies: ["CFuzzEntry", .product(name: "XMLStream", package: "muc-kick")]
         ),
+        .executableTarget(
+            name: "FuzzJSON",
+            dependencies: ["CFuzzEntry", .product(name: "StrictJSON", package: "muc-kick")]
+        ),
+        .executableTarget(
+            name: "FuzzTOML",
+            dependencies: ["CFuzzEntry", .product(name: "KickAPI", package: "muc-kick")]
+        ),
     ]
 )

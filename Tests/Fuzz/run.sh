@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a libFuzzer target and runs it for a bounded time on its committed seed corpus.
 #   Tests/Fuzz/run.sh TARGET SECONDS [libFuzzer options...]
-# TARGET: xmlstream. New inputs go to .build/corpus/TARGET (the seeds stay as committed), crashes to
+# TARGET: xmlstream, json or toml. New inputs go to .build/corpus/TARGET (the seeds stay as committed), crashes to
 # .build/artifacts/TARGET/. Exits non-zero if the target crashed; prints executions per second.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,7 +11,9 @@ seconds=${2:?usage: run.sh TARGET SECONDS [libFuzzer options...]}
 shift 2
 case "$target" in
     xmlstream) product=FuzzXMLStream ;;
-    *) echo "error: unknown target '$target' (known: xmlstream)" >&2; exit 2 ;;
+    json) product=FuzzJSON ;;
+    toml) product=FuzzTOML ;;
+    *) echo "error: unknown target '$target' (known: xmlstream, json, toml)" >&2; exit 2 ;;
 esac
 [ -d "corpus/$target" ] || { echo "error: no seed corpus corpus/$target" >&2; exit 2; }
 
