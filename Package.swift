@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "StrictJSON", targets: ["StrictJSON"]),
         .library(name: "XMLStream", targets: ["XMLStream"]),
         .library(name: "KickAPI", targets: ["KickAPI"]),
+        .library(name: "ControlFraming", targets: ["ControlFraming"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -26,6 +27,11 @@ let package = Package(
         .target(name: "StrictJSON"),
         // varlink framing and messages, the org.muckick.Rooms contract, a blocking client.
         .target(name: "ControlProtocol", dependencies: ["MUCCore", "StrictJSON"], exclude: ["org.muckick.Rooms.varlink"]),
+        // Splitting a control connection's bytes into varlink messages (NIO buffers, no I/O).
+        .target(
+            name: "ControlFraming",
+            dependencies: ["ControlProtocol", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
         // XMPP's XML streams over expat: incremental parsing into stanzas, serialisation, limits.
         .target(name: "XMLStream", dependencies: ["CExpat"]),
@@ -36,7 +42,7 @@ let package = Package(
         .target(
             name: "RoomDaemon",
             dependencies: [
-                "MUCCore", "ControlProtocol", "StrictJSON", "CSQLite", "MUCComponent", "XMLStream",
+                "MUCCore", "ControlProtocol", "ControlFraming", "StrictJSON", "CSQLite", "MUCComponent", "XMLStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -93,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "RoomDaemonTests",
             dependencies: [
-                "RoomDaemon", "MUCCore", "XMLStream",
+                "RoomDaemon", "ControlFraming", "MUCCore", "XMLStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

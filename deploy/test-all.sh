@@ -12,29 +12,40 @@ swift build --build-tests
 MUCKICK_BIN_DIR="$(swift build --show-bin-path)"
 export MUCKICK_BIN_DIR
 
-status=0
+passed=0
+failed=0
+# Runs one step; its outcome goes into the summary line at the end.
+step() {
+    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
 echo "== building XMLStream against an expat.h without XML_SetReparseDeferralEnabled (expat < 2.6.0)"
-Tests/build/expat-without-reparse-deferral.sh || status=1
+step Tests/build/expat-without-reparse-deferral.sh
 
 echo "== unit tests (swift test)"
-swift test --skip-build || status=1
+step swift test --skip-build
 
 echo "== integration tests (pytest: real daemons, real sockets)"
-python3 -m pytest -q Tests/integration || status=1
+step python3 -m pytest -q Tests/integration
 
 # Bounded fuzzing of the parsers that read hostile bytes (libFuzzer + AddressSanitizer, committed seed
 # corpora; MUC_KICK_FUZZ_SECONDS=0 skips). A crash fails the run and leaves its reproducer under
 # Tests/Fuzz/.build/artifacts/.
 fuzz_seconds=${MUC_KICK_FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" != 0 ]; then
-    for target in xmlstream json toml; do
+    for target in xmlstream json toml varlink; do
         echo "== fuzzing $target for $fuzz_seconds s"
-        Tests/Fuzz/run.sh "$target" "$fuzz_seconds" >"/tmp/muc-kick-fuzz-$target.log" 2>&1 || {
+        if Tests/Fuzz/run.sh "$target" "$fuzz_seconds" >"/tmp/muc-kick-fuzz-$target.log" 2>&1; then
+            passed=$((passed + 1))
+        else
             tail -n 60 "/tmp/muc-kick-fuzz-$target.log"
-            status=1
-        }
+            failed=$((failed + 1))
+        fi
         grep -- "^--- $target" "/tmp/muc-kick-fuzz-$target.log" || true
     done
 fi
 
-exit "$status"
+# One line for whoever reads the end of the log: each step above (the build check, the unit tests, the
+# integration tests, each fuzz target) counts once.
+echo "test-all: $passed passed, $failed failed"
+[ "$failed" = 0 ]

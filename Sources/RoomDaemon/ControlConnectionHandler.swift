@@ -1,3 +1,4 @@
+import ControlFraming
 import ControlProtocol
 import Logging
 import NIOCore

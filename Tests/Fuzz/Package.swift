@@ -17,6 +17,10 @@ let package = Package(
             dependencies: ["CFuzzEntry", .product(name: "StrictJSON", package: "muc-kick")]
         ),
         .executableTarget(
+            name: "FuzzVarlinkFraming",
+            dependencies: ["CFuzzEntry", .product(name: "ControlFraming", package: "muc-kick")]
+        ),
+        .executableTarget(
             name: "FuzzTOML",
             dependencies: ["CFuzzEntry", .product(name: "KickAPI", package: "muc-kick")]
         ),

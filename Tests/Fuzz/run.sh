@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a libFuzzer target and runs it for a bounded time on its committed seed corpus.
 #   Tests/Fuzz/run.sh TARGET SECONDS [libFuzzer options...]
-# TARGET: xmlstream, json or toml. New inputs go to .build/corpus/TARGET (the seeds stay as committed), crashes to
+# TARGET: xmlstream, json, toml or varlink. New inputs go to .build/corpus/TARGET (the seeds stay as committed), crashes to
 # .build/artifacts/TARGET/. Exits non-zero if the target crashed; prints executions per second.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,7 +13,8 @@ case "$target" in
     xmlstream) product=FuzzXMLStream ;;
     json) product=FuzzJSON ;;
     toml) product=FuzzTOML ;;
-    *) echo "error: unknown target '$target' (known: xmlstream, json, toml)" >&2; exit 2 ;;
+    varlink) product=FuzzVarlinkFraming ;;
+    *) echo "error: unknown target '$target' (known: xmlstream, json, toml, varlink)" >&2; exit 2 ;;
 esac
 [ -d "corpus/$target" ] || { echo "error: no seed corpus corpus/$target" >&2; exit 2; }
 

@@ -3,7 +3,7 @@ import NIOEmbedded
 import NIOTestUtils
 import Testing
 
-@testable import RoomDaemon
+@testable import ControlFraming
 
 extension VarlinkFrame: Equatable {
     public static func == (lhs: VarlinkFrame, rhs: VarlinkFrame) -> Bool {

@@ -16,3 +16,7 @@ int FuzzJSON_main(int argc, char **argv) {
 int FuzzTOML_main(int argc, char **argv) {
     return LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput);
 }
+
+int FuzzVarlinkFraming_main(int argc, char **argv) {
+    return LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput);
+}

@@ -2,7 +2,7 @@ import ControlProtocol
 import NIOCore
 
 /// One unit of input from a control connection.
-enum VarlinkFrame {
+public enum VarlinkFrame: Sendable {
     /// The bytes of one message, without its NUL terminator.
     case message(ByteBuffer)
     /// More than the limit arrived without a terminator; nothing after it can be framed.
@@ -10,20 +10,20 @@ enum VarlinkFrame {
 }
 
 /// Splits a byte stream into NUL-terminated varlink messages, however the bytes arrive.
-struct VarlinkFrameSplitter {
-    let maxMessageSize: Int
+public struct VarlinkFrameSplitter: Sendable {
+    public let maxMessageSize: Int
     /// Bytes at the front of the buffer already known to hold no terminator, so a large message arriving
     /// in small pieces is scanned once, not once per piece.
     private var scanned = 0
-    private(set) var overflowed = false
+    public private(set) var overflowed = false
 
-    init(maxMessageSize: Int = VarlinkFraming.maxRequestSize) {
+    public init(maxMessageSize: Int = VarlinkFraming.maxRequestSize) {
         self.maxMessageSize = maxMessageSize
     }
 
     /// The next complete frame in `buffer` (consumed from it), or nil when more bytes are needed. After
     /// `.tooLarge`, every later byte is discarded.
-    mutating func next(_ buffer: inout ByteBuffer) -> VarlinkFrame? {
+    public mutating func next(_ buffer: inout ByteBuffer) -> VarlinkFrame? {
         if overflowed {
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return nil
@@ -55,22 +55,22 @@ struct VarlinkFrameSplitter {
 /// The splitter as a SwiftNIO decoder, so `ByteToMessageDecoderVerifier` can check it against every split
 /// of the input. The server itself calls the splitter from its connection handler, which saves a pipeline
 /// hop per message.
-struct VarlinkFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = VarlinkFrame
+public struct VarlinkFrameDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = VarlinkFrame
     private var splitter: VarlinkFrameSplitter
 
-    init(maxMessageSize: Int = VarlinkFraming.maxRequestSize) {
+    public init(maxMessageSize: Int = VarlinkFraming.maxRequestSize) {
         splitter = VarlinkFrameSplitter(maxMessageSize: maxMessageSize)
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let frame = splitter.next(&buffer) else { return .needMoreData }
         context.fireChannelRead(wrapInboundOut(frame))
         if case .tooLarge = frame { return .needMoreData }
         return .continue
     }
 
-    mutating func decodeLast(
+    public mutating func decodeLast(
         context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
     ) throws -> DecodingState {
         // Complete messages still count; a half message from a client that went away is dropped.
