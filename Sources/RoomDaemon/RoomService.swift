@@ -166,6 +166,12 @@ final class RoomService {
         undo[room] = .some(registry.rooms[room])
     }
 
+    /// The room a call is about to change, once it can be undone.
+    private func changing(_ room: RoomAddress) -> RoomAddress {
+        willChange(room)
+        return room
+    }
+
     /// Whether replies given now rest on changes not committed yet.
     var holdsUncommittedChanges: Bool { batchChanged }
 
@@ -338,10 +344,6 @@ final class RoomService {
 
     /// `org.muckick.Rooms.Kick` -> `.kick`, in one hash lookup: splitting the name and matching the parts
     /// as strings cost several percent of a pipelined call.
-    private static let changingMethods: Set<Rooms.Method> = [
-        .createRoom, .destroyRoom, .join, .leave, .kick, .setAffiliation,
-    ]
-
     private static let roomsMethods: [String: Rooms.Method] = Dictionary(
         uniqueKeysWithValues: Rooms.Method.allCases.map { ($0.qualifiedName, $0) })
 
@@ -400,9 +402,6 @@ final class RoomService {
     {
         let uid = connection.peer.uid
         let parameters = try CallParameters(call.parameters)
-        if Self.changingMethods.contains(method) {
-            willChange(try Self.room(try parameters.string("room")))
-        }
         switch method {
         case .listServices:
             return JSONWriter.varlinkReply { $0.field("services", registry.services.sorted()) }
@@ -419,7 +418,7 @@ final class RoomService {
             return JSONWriter.varlinkReply { $0.field("room", Self.details(room)) }
 
         case .createRoom:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let configuration = RoomConfiguration(
                 name: try parameters.optionalText("name", as: .name), persistent: try parameters.optionalBool("persistent") ?? true)
             try apply(try registry.createRoom(address, configuration: configuration), uid: uid)
@@ -427,7 +426,7 @@ final class RoomService {
             return JSONWriter.varlinkReply { $0.field("room", summary) }
 
         case .destroyRoom:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let events = try registry.destroyRoom(address, reason: try parameters.optionalText("reason", as: .reason))
             try apply(events, uid: uid)
             var removed: [Rooms.Removed] = []
@@ -438,7 +437,7 @@ final class RoomService {
             }
 
         case .join:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let nick = try Self.nick(try parameters.string("nick"))
             let jid = try Self.jid(try parameters.string("jid"), field: "jid")
             var role: Role?
@@ -456,14 +455,14 @@ final class RoomService {
             return JSONWriter.varlinkReply { $0.field("occupant", Self.occupant(occupant)) }
 
         case .leave:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let nick = try Self.nick(try parameters.string("nick"))
             let jid = try parameters.optionalString("jid").map { text throws in try Self.jid(text, field: "jid") }
             try apply(try registry.leave(address, nick: nick, session: jid), uid: uid)
             return JSONWriter.varlinkReply { _ in }
 
         case .kick:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let target: KickTarget
             switch (try parameters.optionalString("nick"), try parameters.optionalString("jid")) {
             case (let nick?, nil): target = .nick(try Self.nick(nick))
@@ -498,7 +497,7 @@ final class RoomService {
             }
 
         case .setAffiliation:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let jid = try Self.jid(try parameters.string("jid"), field: "jid")
             guard let affiliation = Affiliation(rawValue: try parameters.string("affiliation")) else {
                 throw VarlinkServiceError.invalidParameter("affiliation")
