@@ -219,7 +219,7 @@ final class RoomService {
         let more = endOfBatch() && deleted == retention.batch
         if more {
             eventLoop.assumeIsolated().execute { self.pruneAudit() }
-        } else if retention.isEnabled {
+        } else {
             eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(retention.interval)) { self.pruneAudit() }
         }
     }

@@ -21,6 +21,8 @@ public enum SyncMode: String, Sendable, CaseIterable {
 final class RoomStore: @unchecked Sendable {
     private let database: SQLiteDatabase
     private var inTransaction = false
+    /// `totalChanges` when the open transaction began.
+    private var changesAtBegin = 0
     private let insertRoom: SQLiteStatement
     private let deleteRoom: SQLiteStatement
     private let deleteRoomAffiliations: SQLiteStatement
@@ -185,18 +187,20 @@ final class RoomStore: @unchecked Sendable {
         if !inTransaction {
             try begin.run()
             inTransaction = true
+            changesAtBegin = database.totalChanges
         }
         try body()
     }
 
-    /// Makes every write since the last commit durable; true when there was something to commit. When it
+    /// Makes every write since the last commit durable; true when a row changed, so that the disk really
+    /// took a write (a commit that changed nothing writes nothing, and succeeds on a full disk). When it
     /// throws, the transaction stays open: `rollback()` ends it.
     @discardableResult
     func commit() throws(SQLiteError) -> Bool {
         guard inTransaction else { return false }
         try commitStatement.run()
         inTransaction = false
-        return true
+        return database.totalChanges != changesAtBegin
     }
 
     /// Forgets every write since the last commit. After a failed write SQLite may have rolled the transaction

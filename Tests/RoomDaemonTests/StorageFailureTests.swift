@@ -98,6 +98,9 @@ final class StorageFixture {
         #expect(fixture.nicks() == ["alice", "bob", "carol"])
         #expect(try fixture.events() == [])
         #expect(fixture.rooms("GetAudit", ["room": StorageFixture.room]).contains("\"records\":[]"))
+        // A commit that wrote nothing (a pruning pass with nothing to delete) is no sign of recovery.
+        fixture.service.pruneAudit()
+        #expect(fixture.service.storageFailure != nil)
 
         try fixture.store.capSize(extraPages: nil)
         let retried = fixture.rooms("Kick", Self.kick("bob"))
