@@ -150,6 +150,9 @@ extension Rooms {
     error DeadlineExceeded (deadline: int)
     # A message exceeded the size limit; the connection is then closed.
     error MessageTooLarge (limit: int)
+    # roomd could not make the change durable (disk full, I/O error); nothing changed, nobody was told.
+    # Retry later: roomd keeps serving reads and tries writes again on every call.
+    error StorageUnavailable (reason: string)
 
     """#
 }

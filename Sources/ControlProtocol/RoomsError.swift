@@ -16,6 +16,7 @@ public enum RoomsError {
     public static let invalidMessage = Rooms.qualified("InvalidMessage")
     public static let messageTooLarge = Rooms.qualified("MessageTooLarge")
     public static let deadlineExceeded = Rooms.qualified("DeadlineExceeded")
+    public static let storageUnavailable = Rooms.qualified("StorageUnavailable")
 
     public static func reply(for error: MUCError) -> VarlinkErrorReply {
         switch error {
@@ -79,6 +80,10 @@ public enum RoomsError {
 
     public static func messageTooLarge(limit: Int) -> VarlinkErrorReply {
         VarlinkErrorReply(error: messageTooLarge, ["limit": .number(Double(limit))])
+    }
+
+    public static func storageUnavailable(reason: String) -> VarlinkErrorReply {
+        VarlinkErrorReply(error: storageUnavailable, ["reason": .string(reason)])
     }
 }
 

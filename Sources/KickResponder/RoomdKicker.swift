@@ -109,6 +109,11 @@ public final class RoomdKicker: RoomKicker {
                     affiliation: parameters?["affiliation"]?.stringValue ?? "")
             case RoomsError.deadlineExceeded:
                 return .timedOut
+            case RoomsError.storageUnavailable:
+                // Nothing was kicked and roomd stays up: the client may try again once the disk takes writes.
+                return .unavailable(
+                    "roomd cannot write its state database (StorageUnavailable): "
+                        + (parameters?["reason"]?.stringValue ?? "?"))
             case RoomsError.permissionDenied:
                 // A deployment problem, not the client's: the responder's user lacks roomd's kick level.
                 return .unavailable(

@@ -21,6 +21,8 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     private var replies: ByteBuffer
     /// Whether calls were handled since the replies were last handed to the service.
     private var processedCalls = false
+    /// Replies in `replies` given after their batch changed something: they stand only if it commits.
+    private var provisional: [(bytes: Range<Int>, batch: CommitBatch)] = []
 
     init(service: RoomService, logger: Logger) {
         self.service = service
@@ -109,7 +111,11 @@ final class ControlConnectionHandler: ChannelInboundHandler {
             processedCalls = true
             switch service.handle(frame: message, connection: connection) {
             case .reply(let reply):
+                let start = replies.writerIndex
                 replies.writeBytes(reply)
+                if service.holdsUncommittedChanges {
+                    provisional.append((start..<replies.writerIndex, service.batch))
+                }
             case .replyAndClose(let reply):
                 replyAndClose(reply, context: context)
             case .none:
@@ -121,6 +127,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     /// Sends the replies so far (after committing them) and a last one, then closes.
     private func replyAndClose(_ reply: [UInt8], context: ChannelHandlerContext) {
         service.endOfBatch()
+        settleReplies()
         replies.writeBytes(reply)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(replies)).whenComplete { _ in channel.close(promise: nil) }
@@ -136,6 +143,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     }
 
     func sendReplies(context: ChannelHandlerContext) {
+        settleReplies()
         guard replies.readableBytes > 0 else { return }
         guard context.channel.isActive else {
             replies.clear()
@@ -145,5 +153,26 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         // Usually the socket took the bytes during the flush and NIO let go of the buffer, so clearing
         // reuses its storage for the next replies; otherwise `clear` gives a new one.
         replies.clear()
+    }
+
+    /// Replaces each reply whose batch the disk refused with the refusal: the change it reported, or the state
+    /// it read, was undone.
+    private func settleReplies() {
+        defer { provisional.removeAll(keepingCapacity: true) }
+        guard provisional.contains(where: { $0.batch.failed }) else { return }
+        let refusal = service.storageUnavailable.framed()
+        var settled = ByteBufferAllocator().buffer(capacity: replies.readableBytes)
+        var cursor = replies.readerIndex
+        for (bytes, batch) in provisional {
+            settled.writeImmutableBuffer(replies.getSlice(at: cursor, length: bytes.lowerBound - cursor)!)
+            if batch.failed {
+                settled.writeBytes(refusal)
+            } else {
+                settled.writeImmutableBuffer(replies.getSlice(at: bytes.lowerBound, length: bytes.count)!)
+            }
+            cursor = bytes.upperBound
+        }
+        settled.writeImmutableBuffer(replies.getSlice(at: cursor, length: replies.writerIndex - cursor)!)
+        replies = settled
     }
 }

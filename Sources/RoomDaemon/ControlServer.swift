@@ -106,8 +106,10 @@ public final class RoomDaemon: Sendable {
             throw StartupError.cantCreate("cannot publish the socket at \(path): \(reason)")
         }
         let components = configuration.components
+        let retention = configuration.auditRetention
         try loop.submit {
             for component in components { service.value.addComponent(component) }
+            service.value.startPruningAudit(retention)
         }.wait()
         logger.info(
             "listening",

@@ -16,6 +16,7 @@ public struct RoomDaemonConfiguration: Sendable {
     /// A control connection that sends nothing this long is closed, unless it is watching (a watcher
     /// only reads). The responder reconnects on its next kick.
     public var controlIdleTimeout: TimeAmount = .minutes(5)
+    public var auditRetention = AuditRetention(maxAgeDays: 365, maxRows: 1_000_000)
 
     public init(
         socketPath: String, stateDirectory: String, services: [String], policy: AccessPolicy = AccessPolicy(),

@@ -26,6 +26,26 @@ final class RoomService {
     private(set) var components: [ComponentConnection] = []
     private var componentsToFlush: [ObjectIdentifier: ComponentConnection] = [:]
 
+    /// What each room touched by the current batch was before it, nil for a room the batch created: the
+    /// undo log of a commit that fails. Kept per room rather than as a copy of the whole registry, which
+    /// would cost a copy of every room per batch.
+    private var undo: [RoomAddress: Room?] = [:]
+    /// Whether the current batch changed (or may have changed) the rooms.
+    private var batchChanged = false
+    /// Replies and outputs of the current batch are held against this until it commits.
+    private(set) var batch = CommitBatch()
+    /// Watcher events and component stanzas of the current batch, sent only once it is committed: nobody
+    /// hears of a change the disk refused.
+    private var pendingEvents: [(watcher: ControlConnection, message: ByteBuffer)] = []
+    private var pendingStanzas: [(component: ComponentConnection, stanzas: [XMLElement])] = []
+    /// Stanzas queued before the batch's first change; they go out even if its commit fails.
+    private var stanzasBeforeChange = 0
+    /// Set while the batch holds changes that stand whether or not the disk takes them.
+    private var batchStands = false
+    /// Why the state database refused the last write, nil while it takes them.
+    private(set) var storageFailure: String?
+    private var auditRetention = AuditRetention(maxAgeDays: nil, maxRows: nil)
+
     static let version = "0.1.0"
     static let maxAuditLimit = 10_000
 
@@ -73,20 +93,135 @@ final class RoomService {
         for (handler, context) in waiting { handler.sendReplies(context: context) }
     }
 
-    /// Makes the batch durable, then lets the replies and the events it caused go out.
-    func endOfBatch() {
+    /// Makes the batch durable, then lets the replies and the events it caused go out. When the disk refuses
+    /// the commit, the batch is undone instead (`abandonBatch`) and false is returned; roomd stays up, and the
+    /// next batch tries the disk again.
+    @discardableResult
+    func endOfBatch() -> Bool {
         do {
-            try store.commit()
+            if try store.commit() { storageWorks() }
         } catch {
-            // Memory now holds changes the disk refused. Replies have not been sent, so nothing unsaved was
-            // acknowledged; stopping lets the supervisor restart roomd from what the disk holds.
-            logger.critical("cannot commit to the state database, stopping: \(error)")
-            exit(74)  // EX_IOERR
+            abandonBatch(error)
+            return false
         }
+        finishBatch()
+        return true
+    }
+
+    /// Undoes the current batch after the disk refused one of its writes or its commit: the store's
+    /// transaction, the rooms it changed, and what it would have told watchers and XMPP occupants. Replies
+    /// already given in it are refused by their connections (`CommitBatch.failed`).
+    private func abandonBatch(_ error: any Error) {
+        store.rollback()
+        storageFails(error)
+        if !batchStands {
+            for (address, before) in undo {
+                if let before {
+                    registry.restore(before)
+                } else {
+                    // Created in this batch: destroying it is the registry's only way to remove a room; its
+                    // events are dropped, as nobody was told of the room.
+                    _ = try? registry.destroyRoom(address, reason: nil)
+                }
+            }
+            pendingEvents.removeAll(keepingCapacity: true)
+            if !batchChanged { stanzasBeforeChange = pendingStanzas.count }
+            pendingStanzas.removeSubrange(stanzasBeforeChange...)
+            if batchChanged { batch.failed = true }
+        }
+        finishBatch()
+    }
+
+    /// Sends what the batch holds and starts the next one.
+    private func finishBatch() {
+        for (watcher, message) in pendingEvents where watchers[ObjectIdentifier(watcher)] != nil {
+            watcher.channel.write(message, promise: nil)
+            watchersToFlush[ObjectIdentifier(watcher)] = watcher
+        }
+        pendingEvents.removeAll(keepingCapacity: true)
+        for (component, stanzas) in pendingStanzas where component.write(stanzas) {
+            componentsToFlush[ObjectIdentifier(component)] = component
+        }
+        pendingStanzas.removeAll(keepingCapacity: true)
+        stanzasBeforeChange = 0
         for connection in watchersToFlush.values { connection.channel.flush() }
         watchersToFlush.removeAll(keepingCapacity: true)
         for component in componentsToFlush.values { component.flush() }
         componentsToFlush.removeAll(keepingCapacity: true)
+        if batchChanged {
+            undo.removeAll(keepingCapacity: true)
+            batchChanged = false
+            batch = CommitBatch()
+        }
+        batchStands = false
+    }
+
+    /// Called before a transition of `room` (nil: of no room known in advance) so that it can be undone.
+    private func willChange(_ room: RoomAddress?) {
+        if !batchChanged {
+            batchChanged = true
+            stanzasBeforeChange = pendingStanzas.count
+        }
+        guard let room, undo.index(forKey: room) == nil else { return }
+        undo[room] = .some(registry.rooms[room])
+    }
+
+    /// The room a call is about to change, once it can be undone.
+    private func changing(_ room: RoomAddress) -> RoomAddress {
+        willChange(room)
+        return room
+    }
+
+    /// Whether replies given now rest on changes not committed yet.
+    var holdsUncommittedChanges: Bool { batchChanged }
+
+    /// Logged on the change of state only: a full disk would otherwise log once per refused call.
+    private func storageFails(_ error: any Error) {
+        if storageFailure == nil {
+            logger.error(
+                "the state database refuses writes; calls that change state are refused (StorageUnavailable)",
+                metadata: ["error": "\(error)"])
+        }
+        storageFailure = "\(error)"
+    }
+
+    private func storageWorks() {
+        guard storageFailure != nil else { return }
+        storageFailure = nil
+        logger.notice("the state database takes writes again")
+    }
+
+    /// The refusal of a call whose change could not be made durable.
+    var storageUnavailable: VarlinkErrorReply {
+        RoomsError.storageUnavailable(reason: storageFailure ?? "the state database refused the write")
+    }
+
+    // MARK: Audit retention
+
+    func startPruningAudit(_ retention: AuditRetention) {
+        auditRetention = retention
+        guard retention.isEnabled else { return }
+        // Soon after the start, so that lowered limits apply at once.
+        eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { self.pruneAudit() }
+    }
+
+    /// One bounded step; the next follows on a later turn at once while there is more to delete, so a
+    /// backlog drains without any turn deleting more than `batch` rows.
+    func pruneAudit() {
+        let retention = auditRetention
+        let cutoff = retention.maxAge.map { WallClock.milliseconds() - $0 }
+        var deleted = 0
+        do {
+            deleted = try store.pruneAudit(maxRows: retention.maxRows, olderThan: cutoff, batch: retention.batch)
+        } catch {
+            abandonBatch(error)
+        }
+        let more = endOfBatch() && deleted == retention.batch
+        if more {
+            eventLoop.assumeIsolated().execute { self.pruneAudit() }
+        } else {
+            eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(retention.interval)) { self.pruneAudit() }
+        }
     }
 
     // MARK: XMPP
@@ -104,14 +239,20 @@ final class RoomService {
     /// A stanza from an XMPP server: the component's MUC logic decides, the same transitions as the control
     /// socket's happen, and every occupant on every transport hears of them.
     func handleStanza(_ stanza: XMLElement, from component: ComponentConnection) {
+        // Every change a stanza makes is to the room it is addressed to.
+        willChange(
+            stanza["to"].flatMap { try? JID(parsing: $0) }.flatMap { try? RoomAddress(parsing: $0.bare.description) })
         let outcome = component.mucService.handle(stanza, registry: &registry)
         send(outcome.before, via: component)
         do {
             try apply(outcome.events, uid: getuid())
+        } catch let error as VarlinkErrorReply where error.error == RoomsError.storageUnavailable {
+            return  // undone, and logged once by `storageFails`
         } catch {
             logger.error("cannot apply a stanza's events: \(error)")
         }
         send(outcome.after, via: component)
+        if storageFailure != nil { endOfBatch() }
     }
 
     /// A component stream ended, whatever the cause: the sessions that joined through it can no longer be
@@ -120,6 +261,11 @@ final class RoomService {
     func componentStreamLost(_ component: ComponentConnection) {
         let sessions = component.mucService.takeXMPPSessions()
         guard !sessions.isEmpty else { return }
+        // These leaves are facts, not requests: the sessions are gone whatever the disk says. What they write
+        // (only the removal of temporary rooms left empty, which a restart drops anyway) may fail without
+        // undoing them, so they go in a batch of their own.
+        endOfBatch()
+        batchStands = true
         var events: [RoomEvent] = []
         for (room, session) in sessions {
             guard let nick = registry.rooms[room]?.occupant(withSession: session)?.nick else { continue }
@@ -140,9 +286,10 @@ final class RoomService {
             metadata: ["component": "\(component.configuration.domain)", "sessions": "\(sessions.count)"])
     }
 
-    /// Queues stanzas on a component stream; `endOfBatch` flushes them after the commit.
+    /// Holds stanzas for a component stream until `endOfBatch` has committed what they tell of.
     func send(_ stanzas: [XMLElement], via component: ComponentConnection) {
-        if component.write(stanzas) { componentsToFlush[ObjectIdentifier(component)] = component }
+        guard !stanzas.isEmpty else { return }
+        pendingStanzas.append((component, stanzas))
     }
 
     // MARK: Calls
@@ -171,6 +318,16 @@ final class RoomService {
         case .success(let envelope): call = envelope
         case .failure(let error): return .reply(error.framed())
         }
+        let outcome = handle(call, connection: connection)
+        // While the disk refuses writes, each change is committed on its own, so that one refused write does
+        // not take down the other calls of its turn.
+        if storageFailure != nil && batchChanged && !endOfBatch() {
+            return call.oneway ? .none : .reply(storageUnavailable.framed())
+        }
+        return outcome
+    }
+
+    private func handle(_ call: CallEnvelope, connection: ControlConnection) -> Outcome {
         do {
             let reply = try dispatch(call, connection: connection)
             return call.oneway ? .none : .reply(reply)
@@ -261,7 +418,7 @@ final class RoomService {
             return JSONWriter.varlinkReply { $0.field("room", Self.details(room)) }
 
         case .createRoom:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let configuration = RoomConfiguration(
                 name: try parameters.optionalText("name", as: .name), persistent: try parameters.optionalBool("persistent") ?? true)
             try apply(try registry.createRoom(address, configuration: configuration), uid: uid)
@@ -269,7 +426,7 @@ final class RoomService {
             return JSONWriter.varlinkReply { $0.field("room", summary) }
 
         case .destroyRoom:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let events = try registry.destroyRoom(address, reason: try parameters.optionalText("reason", as: .reason))
             try apply(events, uid: uid)
             var removed: [Rooms.Removed] = []
@@ -280,7 +437,7 @@ final class RoomService {
             }
 
         case .join:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let nick = try Self.nick(try parameters.string("nick"))
             let jid = try Self.jid(try parameters.string("jid"), field: "jid")
             var role: Role?
@@ -298,14 +455,14 @@ final class RoomService {
             return JSONWriter.varlinkReply { $0.field("occupant", Self.occupant(occupant)) }
 
         case .leave:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let nick = try Self.nick(try parameters.string("nick"))
             let jid = try parameters.optionalString("jid").map { text throws in try Self.jid(text, field: "jid") }
             try apply(try registry.leave(address, nick: nick, session: jid), uid: uid)
             return JSONWriter.varlinkReply { _ in }
 
         case .kick:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let target: KickTarget
             switch (try parameters.optionalString("nick"), try parameters.optionalString("jid")) {
             case (let nick?, nil): target = .nick(try Self.nick(nick))
@@ -340,7 +497,7 @@ final class RoomService {
             }
 
         case .setAffiliation:
-            let address = try Self.room(try parameters.string("room"))
+            let address = changing(try Self.room(try parameters.string("room")))
             let jid = try Self.jid(try parameters.string("jid"), field: "jid")
             guard let affiliation = Affiliation(rawValue: try parameters.string("affiliation")) else {
                 throw VarlinkServiceError.invalidParameter("affiliation")
@@ -384,8 +541,9 @@ final class RoomService {
         do {
             for event in events { try store.record(event, uid: uid, now: now) }
         } catch {
-            logger.critical("cannot write to the state database, stopping: \(error)")
-            exit(74)  // EX_IOERR; see endOfBatch
+            // SQLite may have rolled back the whole transaction: the batch so far is lost with it.
+            abandonBatch(error)
+            throw storageUnavailable
         }
         for component in components {
             send(component.mucService.render(events, registry: registry), via: component)
@@ -410,8 +568,7 @@ final class RoomService {
                     message = allocator.buffer(
                         bytes: JSONWriter.varlinkReply(continues: true) { $0.field("event", wire) })
                 }
-                watcher.channel.write(message!, promise: nil)
-                watchersToFlush[id] = watcher
+                pendingEvents.append((watcher, message!))
             }
         }
     }

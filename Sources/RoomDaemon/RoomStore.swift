@@ -21,14 +21,18 @@ public enum SyncMode: String, Sendable, CaseIterable {
 final class RoomStore: @unchecked Sendable {
     private let database: SQLiteDatabase
     private var inTransaction = false
+    /// `totalChanges` when the open transaction began.
+    private var changesAtBegin = 0
     private let insertRoom: SQLiteStatement
     private let deleteRoom: SQLiteStatement
     private let deleteRoomAffiliations: SQLiteStatement
     private let upsertAffiliation: SQLiteStatement
     private let deleteAffiliation: SQLiteStatement
     private let insertAudit: SQLiteStatement
+    private let pruneAuditStatement: SQLiteStatement
     private let begin: SQLiteStatement
     private let commitStatement: SQLiteStatement
+    private let rollbackStatement: SQLiteStatement
 
     static let schema = """
         CREATE TABLE IF NOT EXISTS rooms (
@@ -55,10 +59,10 @@ final class RoomStore: @unchecked Sendable {
             actor TEXT,
             uid INTEGER NOT NULL
         );
-        -- No index by room: maintaining it doubled the pages every kick's commit writes (measured: 116k ->
-        -- 154k pipelined calls/s without it). Reading a room's audit scans from the newest record instead.
-        DROP INDEX IF EXISTS audit_by_room;
-        PRAGMA user_version = 1;
+        -- GetAudit {room} runs on the event loop: without this index a quiet room's records meant a scan of
+        -- the whole table. It costs one more page per audit commit (Benchmarks/roomd/README.md).
+        CREATE INDEX IF NOT EXISTS audit_by_room ON audit (room, id);
+        PRAGMA user_version = 2;
         """
 
     /// A checkpoint stalls the event loop (~3 ms of fdatasync here); SQLite's default of 1000 pages did
@@ -87,8 +91,17 @@ final class RoomStore: @unchecked Sendable {
         deleteAffiliation = try database.prepare("DELETE FROM affiliations WHERE room = ? AND jid = ?")
         insertAudit = try database.prepare(
             "INSERT INTO audit (time, action, room, nick, jids, reason, actor, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        // Only among the oldest `?3` rows, so that a step costs the same however large the table is; ids
+        // grow with time, so the rows past the limits are the oldest ones.
+        pruneAuditStatement = try database.prepare(
+            """
+            DELETE FROM audit WHERE id IN (
+                SELECT id FROM (SELECT id, time FROM audit ORDER BY id LIMIT ?3)
+                WHERE id <= (SELECT max(id) FROM audit) - ?1 OR time < ?2)
+            """)
         begin = try database.prepare("BEGIN IMMEDIATE")
         commitStatement = try database.prepare("COMMIT")
+        rollbackStatement = try database.prepare("ROLLBACK")
     }
 
     /// Reads every room back. Temporary rooms are empty after a restart, and an empty temporary room is
@@ -174,15 +187,52 @@ final class RoomStore: @unchecked Sendable {
         if !inTransaction {
             try begin.run()
             inTransaction = true
+            changesAtBegin = database.totalChanges
         }
         try body()
     }
 
-    /// Makes every write since the last commit durable.
-    func commit() throws(SQLiteError) {
-        guard inTransaction else { return }
+    /// Makes every write since the last commit durable; true when a row changed, so that the disk really
+    /// took a write (a commit that changed nothing writes nothing, and succeeds on a full disk). When it
+    /// throws, the transaction stays open: `rollback()` ends it.
+    @discardableResult
+    func commit() throws(SQLiteError) -> Bool {
+        guard inTransaction else { return false }
         try commitStatement.run()
         inTransaction = false
+        return database.totalChanges != changesAtBegin
+    }
+
+    /// Forgets every write since the last commit. After a failed write SQLite may have rolled the transaction
+    /// back by itself, so a ROLLBACK that finds none is not an error.
+    func rollback() {
+        guard inTransaction else { return }
+        inTransaction = false
+        try? rollbackStatement.run()
+    }
+
+    /// Deletes at most `batch` of the oldest audit records among those past the limits: beyond the newest
+    /// `maxRows`, or older than `olderThan` (ms since the epoch). Returns how many went.
+    func pruneAudit(maxRows: Int?, olderThan: Int64?, batch: Int) throws(SQLiteError) -> Int {
+        var deleted = 0
+        try write { () throws(SQLiteError) in
+            try pruneAuditStatement.run(
+                .integer(Int64(maxRows ?? Int(Int32.max))), .integer(olderThan ?? Int64.min), .integer(Int64(batch)))
+            deleted = database.changes
+        }
+        return deleted
+    }
+
+    /// Caps the database at its current size plus `extraPages` (nil: no cap), as a full disk or a quota
+    /// would: a write that needs more pages then fails with SQLITE_FULL. For tests of that failure.
+    func capSize(extraPages: Int?) throws(SQLiteError) {
+        guard let extraPages else {
+            try database.execute("PRAGMA max_page_count = 4294967294")
+            return
+        }
+        var pages: Int64 = 0
+        try? database.prepare("PRAGMA page_count").query([]) { pages = $0.integer(0) }
+        try database.execute("PRAGMA max_page_count = \(pages + Int64(extraPages))")
     }
 
     /// The newest `limit` audit records (of one room, or all), oldest first, as the protocol shows them.

@@ -42,6 +42,12 @@ final class SQLiteDatabase {
         return SQLiteStatement(statement: statement, database: self)
     }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Rows changed since the database was opened.
+    var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
+
     func error(_ code: Int32) -> SQLiteError {
         SQLiteError(code: code, message: String(cString: sqlite3_errmsg(handle)))
     }

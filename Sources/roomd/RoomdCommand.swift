@@ -5,6 +5,7 @@ import CSQLite
 import Dispatch
 import Logging
 import RoomDaemon
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +16,10 @@ struct RoomdCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roomd",
         abstract: "The muc-kick room daemon: owns MUC rooms and serves the varlink control socket.",
-        discussion: "Logs go to standard error. SIGTERM or SIGINT stops it cleanly (exit 0).",
+        discussion: """
+            Logs go to standard error. SIGTERM or SIGINT stops it cleanly (exit 0). SIGHUP is ignored: there is no
+            configuration to reload and no log file to reopen.
+            """,
         version: [
             "roomd (muc-kick)", String(cString: muckick_c_libraries_line()),
             "SQLite \(String(cString: sqlite3_libversion())), \(String(cString: XML_ExpatVersion()))",
@@ -72,6 +76,12 @@ struct RoomdCommand: ParsableCommand {
         help: "KiB of output roomd keeps for an XMPP server that does not read before it drops the stream.")
     var xmppSendQueueKiB: Int = 4096
 
+    @Option(help: "Days the audit log keeps a record (0: no age limit).")
+    var auditMaxAge: Int = 365
+
+    @Option(help: "Audit records kept at most, the newest (0: no limit).")
+    var auditMaxRows: Int = 1_000_000
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -99,6 +109,10 @@ struct RoomdCommand: ParsableCommand {
         configuration.components = componentConfigurations()
         guard controlIdleTimeout > 0 else { fail("--control-idle-timeout must be positive", 64) }
         configuration.controlIdleTimeout = .seconds(Int64(controlIdleTimeout))
+        guard auditMaxAge >= 0, auditMaxAge <= 100_000 else { fail("--audit-max-age must be 0 to 100000 days", 64) }
+        guard auditMaxRows >= 0 else { fail("--audit-max-rows must not be negative", 64) }
+        configuration.auditRetention = AuditRetention(
+            maxAgeDays: auditMaxAge == 0 ? nil : auditMaxAge, maxRows: auditMaxRows == 0 ? nil : auditMaxRows)
 
         for component in configuration.components where !component.isLoopback {
             // The handshake is SHA-1(stream id + secret) in clear: whoever answers on that address can try to
@@ -110,13 +124,16 @@ struct RoomdCommand: ParsableCommand {
             logger.warning("\(warning)")
         }
 
-        let daemon: RoomDaemon
-        do {
-            daemon = try RoomDaemon.start(configuration, logger: logger)
-        } catch let error as StartupError {
-            fail(error.message, error.exitCode)
-        }
+        // A terminal hang-up, or a supervisor's reload, would otherwise end roomd with a status systemd counts as
+        // clean, dropping every occupant.
+        signal(SIGHUP, SIG_IGN)
+        // Past a file-size limit (RLIMIT_FSIZE) the write must fail with EFBIG, which SQLite reports and roomd
+        // survives like a full disk, instead of the signal killing it.
+        signal(SIGXFSZ, SIG_IGN)
 
+        // Handlers first: the socket is published during the start, and a SIGTERM as soon as it answers
+        // must stop roomd cleanly, not kill it with the default action.
+        let started = Mutex<RoomDaemon?>(nil)
         let signalQueue = DispatchQueue(label: "roomd.signals")
         var sources: [any DispatchSourceSignal] = []
         for signalNumber in [SIGTERM, SIGINT] {
@@ -124,12 +141,20 @@ struct RoomdCommand: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
             source.setEventHandler {
                 logger.info("stopping on signal \(signalNumber)")
-                daemon.shutdown()
+                started.withLock { $0?.shutdown() }
                 Glibc.exit(0)
             }
             source.resume()
             sources.append(source)
         }
+
+        let daemon: RoomDaemon
+        do {
+            daemon = try RoomDaemon.start(configuration, logger: logger)
+        } catch let error as StartupError {
+            fail(error.message, error.exitCode)
+        }
+        started.withLock { $0 = daemon }
         try daemon.wait()
         withExtendedLifetime(sources) {}
     }

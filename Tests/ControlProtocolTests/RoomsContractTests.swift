@@ -41,7 +41,7 @@ import Testing
             RoomsError.serviceNotFound, RoomsError.roomNotFound, RoomsError.roomExists, RoomsError.occupantNotFound,
             RoomsError.nickConflict, RoomsError.alreadyJoined, RoomsError.banned, RoomsError.invalidAddress,
             RoomsError.notAllowed, RoomsError.permissionDenied, RoomsError.invalidMessage,
-            RoomsError.messageTooLarge, RoomsError.deadlineExceeded,
+            RoomsError.messageTooLarge, RoomsError.deadlineExceeded, RoomsError.storageUnavailable,
         ]
         for name in names {
             let member = try #require(name.split(separator: ".").last)

@@ -137,12 +137,27 @@ def test_units_agree_with_each_other_and_the_web_server_snippets():
     # the responder: no --listen (it takes systemd's socket), a configuration file
     fargv = shlex.split(one(svc, "Service", "ExecStart"))
     assert fargv[0] == "/usr/local/bin/muc-kick-fcgi" and "--listen" not in fargv
-    for u in (roomd, svc):
+    for u, restart in ((roomd, "always"), (svc, "on-failure")):
         s = u["Service"]
         for key, value in (("NoNewPrivileges", "true"), ("ProtectSystem", "strict"),
                            ("ProtectHome", "true"), ("PrivateTmp", "true"),
-                           ("PrivateDevices", "true"), ("Restart", "on-failure")):
+                           ("PrivateDevices", "true"), ("Restart", restart)):
             assert s.get(key) == [value], "%s=%r" % (key, s.get(key))
+
+
+def test_roomd_unit_never_ends_failed_after_transient_faults():
+    """A crash loop (or the OOM killer at MemoryMax=) must not leave roomd dead: restarts go on, spaced."""
+    roomd = unit("roomd.service")
+    s = roomd["Service"]
+    assert one(roomd, "Service", "Restart") == "always"
+    # no start rate limit: either off (0) or a burst that a restart every RestartSec= cannot reach
+    interval = one(roomd, "Unit", "StartLimitIntervalSec")
+    restart_sec = one(roomd, "Service", "RestartSec")
+    assert restart_sec.endswith("s") and float(restart_sec[:-1]) >= 1, restart_sec
+    if interval not in ("0", "infinity"):
+        burst = int(one(roomd, "Unit", "StartLimitBurst"))
+        assert float(interval.rstrip("s")) / float(restart_sec[:-1]) < burst, (interval, burst)
+    assert re.fullmatch(r"\d+[MG]", one(roomd, "Service", "MemoryMax")), s.get("MemoryMax")
 
 
 def test_socket_activation_runs_the_units_responder(deploy_packages, tmp_path):
