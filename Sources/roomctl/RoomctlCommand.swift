@@ -14,7 +14,8 @@ struct RoomctlCommand: ParsableCommand {
         abstract: "Operate the muc-kick room daemon over its control socket.",
         discussion: """
             Exit status: 0 on success, 64 usage error, 65 the daemon refused the request (no such room, \
-            occupant...), 69 the daemon cannot be reached, 75 it did not answer in time, 76 it answered \
+            occupant...), 69 the daemon cannot be reached, 75 it did not answer in time or cannot write to \
+            disk now, 76 it answered \
             something unexpected, 77 permission denied.
             """,
         version: "roomctl (muc-kick)\n" + String(cString: muckick_c_libraries_line()),
@@ -122,10 +123,12 @@ func fail(_ error: ControlClientError) -> Never {
     case .connectionClosed, .protocolError: code = 76
     case .remote(let reply):
         if reply.error == RoomsError.permissionDenied { code = 77 }
+        // The disk is full or failing: a temporary failure, worth trying again later (EX_TEMPFAIL).
+        else if reply.error == RoomsError.storageUnavailable { code = 75 }
         else if reply.error == RoomsError.messageTooLarge || reply.error == RoomsError.invalidMessage { code = 76 }
         else { code = 65 }
     }
-    writeStandardError("roomctl: \(error)\n")
+    writeStandardError("roomctl: \(TerminalText.escaped("\(error)", json: false))\n")
     exit(code)
 }
 
