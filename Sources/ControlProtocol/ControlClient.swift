@@ -53,8 +53,8 @@ public final class ControlClient {
     /// How long a receive waits for bytes, in milliseconds as `poll` takes it (-1: forever).
     private var receiveTimeout: Int32 = -1
     /// Bytes asked of each `recv`, into a temporary buffer: a Kick reply takes one read, large replies a
-    /// few more. A buffer kept per client costs resident memory in every responder thread (64 KiB each
-    /// measured +1 MiB with 16 threads), and one allocated per read showed in the responder's profile.
+    /// few more. A buffer kept per client costs resident memory in every responder thread, and one
+    /// allocated per read showed in the responder's profile (Benchmarks/fcgi/README.md).
     static let readSize = 4 * 1024
     // Lazy: only the generic `call` uses Foundation's coders. Creating them in every responder thread,
     // which only sends and receives raw frames, touched 320 KiB more of FoundationEssentials.
@@ -210,8 +210,8 @@ public final class ControlClient {
             // Wait in `poll` for input only, not in a blocking `recv`: a thread asleep in `recv` on a Unix
             // socket is also woken each time the peer reads what this side sent (the kernel announces the
             // freed send space on the same wait queue), so every call cost the responder a wake-up and
-            // roomd the cross-CPU interrupt that delivered it (roomd 23.4 -> 20.7 µs of CPU per kick,
-            // Benchmarks/fcgi/README.md). `poll` only wakes for what it asked for.
+            // roomd the cross-CPU interrupt that delivered it (Benchmarks/fcgi/README.md has the runs).
+            // `poll` only wakes for what it asked for.
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, wait)
             if ready == 0 { throw .timedOut }

@@ -8,11 +8,10 @@
 /// other events, roomd writes one reply of a batch and goes on with the next. Under the default policy
 /// the woken worker usually preempts that peer on the spot, and each preemption costs both a context
 /// switch and the peer's batch its momentum. SCHED_BATCH keeps the same fair share of CPU but never
-/// preempts on wake-up: the worker runs when the peer blocks or its slice ends. Measured behind nginx
-/// (Benchmarks/fcgi, 5 rounds): responder CPU per 401 26 -> 18 µs and per kick 36 -> 31 µs, 401s
-/// 0.97 -> 1.18 and kicks 0.85 -> 0.98 of the C reference; the price is the tail under saturation
-/// (p99 of 401s 6.2 -> 8.8 ms at 50 connections). An idle machine has an idle CPU for the worker, so
-/// nothing waits there.
+/// preempts on wake-up: the worker runs when the peer blocks or its slice ends. It saves responder CPU
+/// per request and raises throughput behind nginx, at the price of the tail under saturation
+/// (Benchmarks/fcgi/README.md has the runs). An idle machine has an idle CPU for the worker, so nothing
+/// waits there.
 enum BatchScheduling {
     /// SCHED_BATCH in <sched.h>, which the Glibc module does not import (it sits behind _GNU_SOURCE).
     static let policy: Int32 = 3

@@ -63,8 +63,7 @@ public final class FastCGIServer: Sendable {
         // libfcgi mallocs two 8 KiB stream buffers per request. A request that size first merges every
         // chunk waiting in glibc's fastbins (`malloc_consolidate`, under the arena lock), which showed in
         // the responder's profile; without fastbins there is nothing to merge, and small blocks still
-        // come from the per-thread tcache without a lock. QUICK A/B, 9 rounds: 401 path 0.91 -> 0.97 of
-        // the reference, responder CPU ~1.5 µs less per request, RSS unchanged.
+        // come from the per-thread tcache without a lock (Benchmarks/fcgi/README.md has the A/B runs).
         _ = glibcMallopt(1 /* M_MXFAST */, 0)
         FCGX_Init()
         let workers = (0..<threadCount).map { _ in startThread(joinable: true) { [self] in self.workerLoop() } }
@@ -145,8 +144,7 @@ public final class FastCGIServer: Sendable {
     /// mod_proxy_fcgi does, even on a Unix socket). On a Unix socket, reading the input to its end here
     /// leaves nothing unread, and the web server reads everything written before the close; marking the
     /// request detached (libfcgi reads the flag only to skip the wait) then saves a sleep and a wake-up
-    /// per request (Benchmarks/fcgi: kicks through roomd 0.56-0.66 -> 0.75-0.78 of the reference,
-    /// responder CPU per kick 47 -> 37 us). TCP, or more unread input than a request can carry, keep the
+    /// per request (Benchmarks/fcgi/README.md). TCP, or more unread input than a request can carry, keep the
     /// lingering close.
     ///
     /// A body left unread (the caller failed the Authorization check) is drained for at most

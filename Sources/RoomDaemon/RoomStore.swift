@@ -75,7 +75,7 @@ final class RoomStore: @unchecked Sendable {
         // calls of every transaction, and a second roomd on the same state directory fails to start
         // instead of interleaving writes.
         // Small pages: a kick's commit writes one audit page to the WAL, and 1 KiB of it is cheaper to
-        // write than 4 KiB (measured: Kick p50 36 -> 31 us with everything on one CPU). New databases only.
+        // write than 4 KiB (Benchmarks/roomd/README.md). New databases only.
         try database.execute("PRAGMA page_size = 1024")
         try database.execute("PRAGMA locking_mode = EXCLUSIVE")
         try database.execute("PRAGMA journal_mode = WAL")
