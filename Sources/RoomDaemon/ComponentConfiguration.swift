@@ -16,10 +16,12 @@ public struct ComponentConfiguration: Sendable {
     /// How long that ping may take to come back before the stream is dropped and reconnected. A silent
     /// server is noticed after at most `pingAfter + pingTimeout`.
     public var pingTimeout: TimeAmount = .seconds(30)
-    /// Bytes roomd keeps for a server that does not read, beyond what the channel itself holds (its high
-    /// water mark) and the kernel's socket buffer. At this bound the stream is dropped and reconnected:
-    /// presences to occupants of a server that stopped reading are worth less than roomd's memory.
-    public var sendQueueLimit: Int = 4 * 1024 * 1024
+    /// Unsent bytes (in the channel and queued) over which a server that takes nothing for `pingTimeout`
+    /// gets its stream dropped; twice this drops it at once. A large room's burst (one message reflected
+    /// to every occupant) passes through this one stream, so the bound leaves room for bursts while still
+    /// capping what a server that stopped reading costs: presences to its occupants are worth less than
+    /// roomd's memory.
+    public var sendQueueLimit: Int = 16 * 1024 * 1024
 
     public init(domain: String, host: String, port: Int, secret: String) {
         self.domain = domain.lowercased()

@@ -107,7 +107,10 @@ final class ComponentConnection {
         let thisAttempt = attempt
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         self.channel = channel
-        outbound = ComponentOutbound(channel: channel, limit: configuration.sendQueueLimit)
+        let outbound = ComponentOutbound(
+            channel: channel, limit: configuration.sendQueueLimit, grace: configuration.pingTimeout)
+        outbound.onStall = { reason in loopBound.value.drop("the XMPP server does not read it: \(reason)") }
+        self.outbound = outbound
         channel.closeFuture.whenComplete { _ in loopBound.value.connectionClosed(attempt: thisAttempt) }
     }
 
@@ -128,6 +131,7 @@ final class ComponentConnection {
         if isReady { logger.warning("component stream closed") }
         isReady = false
         channel = nil
+        outbound?.close()
         outbound = nil
         cancelTimers()
         // Shutting down ends the process, and with it every occupant: nothing to leave, nothing to commit.
@@ -303,8 +307,8 @@ final class ComponentConnection {
         guard isReady, let outbound else { return false }
         guard outbound.enqueue(ByteBuffer(string: text)) else {
             drop(
-                "the XMPP server does not read it: \(outbound.queuedBytes) bytes wait to be sent and the queue"
-                    + " holds \(outbound.limit) (--xmpp-send-queue-kib)")
+                "the XMPP server does not read it: \(outbound.unsentBytes) bytes wait to be sent, and this would"
+                    + " pass \(outbound.hardLimit) (twice --xmpp-send-queue-kib)")
             return false
         }
         return true

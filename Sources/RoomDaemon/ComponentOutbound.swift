@@ -1,32 +1,52 @@
 import NIOCore
 
 /// What waits to go out on one component stream, with a bound: written straight to the channel while it
-/// takes more (its writability), kept here while it does not, refused beyond `limit`.
+/// takes more (its writability), kept here while it does not.
 ///
-/// Without it, a server that stopped reading made roomd hold every presence it rendered for that server's
-/// occupants, however many kicks and joins came in through the control socket.
+/// The bound counts every byte not yet handed to the kernel, in the channel and here. A burst (one event
+/// loop turn renders a large room's presences) may pass `limit` for a moment while the server reads it:
+/// the stream is dropped only when the unsent bytes stay over `limit` for `grace` with no write making
+/// progress (a server that stopped reading), or at once past `hardLimit`, which bounds the memory
+/// whatever happens.
 final class ComponentOutbound {
     let limit: Int
+    let hardLimit: Int
+    let grace: TimeAmount
     private let channel: any Channel
     private var queue = CircularBuffer<ByteBuffer>()
     private(set) var queuedBytes = 0
+    /// Written to the channel, not yet taken by the kernel.
+    private(set) var bytesInChannel = 0
     private var unflushed = false
+    /// Since when the unsent bytes are over `limit` with no write completing.
+    private(set) var stalledSince: NIODeadline?
+    private var stallCheck: Scheduled<Void>?
+    /// Called on the channel's event loop when the stream must be dropped for not reading.
+    var onStall: ((String) -> Void)?
 
-    init(channel: any Channel, limit: Int) {
+    var unsentBytes: Int { queuedBytes + bytesInChannel }
+
+    init(channel: any Channel, limit: Int, hardLimit: Int? = nil, grace: TimeAmount = .seconds(30)) {
         self.channel = channel
         self.limit = limit
+        self.hardLimit = max(hardLimit ?? 2 * limit, limit)
+        self.grace = grace
     }
 
-    /// False when `buffer` would take the queue past its bound; the caller drops the stream.
+    /// False when `buffer` would take the unsent bytes past `hardLimit`; the caller drops the stream.
     func enqueue(_ buffer: ByteBuffer) -> Bool {
+        let size = buffer.readableBytes
+        guard unsentBytes + size <= hardLimit else { return false }
         if queue.isEmpty && channel.isWritable {
-            channel.write(buffer, promise: nil)
-            unflushed = true
-            return true
+            write(buffer)
+            // Start moving bytes now rather than at the end of the turn: the server can read a burst while
+            // the rest of it is rendered.
+            if !channel.isWritable { flush() }
+        } else {
+            queuedBytes += size
+            queue.append(buffer)
         }
-        guard queuedBytes + buffer.readableBytes <= limit else { return false }
-        queuedBytes += buffer.readableBytes
-        queue.append(buffer)
+        noteSize()
         return true
     }
 
@@ -40,9 +60,59 @@ final class ComponentOutbound {
     func drain() {
         while channel.isWritable, let next = queue.popFirst() {
             queuedBytes -= next.readableBytes
-            channel.write(next, promise: nil)
-            unflushed = true
+            write(next)
         }
         flush()
+    }
+
+    /// Stops the stall timer (the stream is closing).
+    func close() {
+        stallCheck?.cancel()
+        stallCheck = nil
+        onStall = nil
+    }
+
+    private func write(_ buffer: ByteBuffer) {
+        let size = buffer.readableBytes
+        bytesInChannel += size
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { [self] _ in
+            bytesInChannel -= size
+            progressed()
+        }
+        channel.write(buffer, promise: promise)
+        unflushed = true
+    }
+
+    /// A write completed: the server reads, so the stall clock starts again (or stops, under the bound).
+    private func progressed() {
+        if unsentBytes <= limit {
+            stalledSince = nil
+            stallCheck?.cancel()
+            stallCheck = nil
+        } else {
+            stalledSince = channel.eventLoop.now
+        }
+    }
+
+    private func noteSize() {
+        guard unsentBytes > limit, stalledSince == nil else { return }
+        stalledSince = channel.eventLoop.now
+        scheduleStallCheck()
+    }
+
+    private func scheduleStallCheck() {
+        guard stallCheck == nil, let since = stalledSince else { return }
+        stallCheck = channel.eventLoop.scheduleTask(deadline: since + grace) { [self] in
+            stallCheck = nil
+            guard let since = stalledSince else { return }
+            if channel.eventLoop.now - since >= grace {
+                onStall?(
+                    "\(unsentBytes) bytes wait to be sent, over the \(limit) of --xmpp-send-queue-kib, and nothing"
+                        + " was taken for \(grace.nanoseconds / 1_000_000_000) s")
+            } else {
+                scheduleStallCheck()
+            }
+        }
     }
 }

@@ -73,8 +73,10 @@ struct RoomdCommand: ParsableCommand {
 
     @Option(
         name: .customLong("xmpp-send-queue-kib"),
-        help: "KiB of output roomd keeps for an XMPP server that does not read before it drops the stream.")
-    var xmppSendQueueKiB: Int = 4096
+        help: ArgumentHelp(
+            "KiB of unsent output over which a stream whose server takes nothing for --xmpp-ping-timeout is dropped.",
+            discussion: "Twice as much is never held: past that the stream is dropped at once."))
+    var xmppSendQueueKiB: Int = 16384
 
     @Option(help: "Days the audit log keeps a record (0: no age limit).")
     var auditMaxAge: Int = 365

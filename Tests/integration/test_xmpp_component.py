@@ -651,6 +651,23 @@ def test_large_messages_reflected(prosody, xroomd, clients):
     room_still_works(w)
 
 
+def test_a_burst_of_large_messages_in_a_full_room_keeps_the_stream(prosody, xroomd, clients):
+    """One turn of roomd's loop can render megabytes for the one component stream (each message reflected
+    to every occupant): the server reads them as they come, and the stream must not be taken for one that
+    stopped reading."""
+    nicks = tuple(XH.USERS)
+    w = setup_room(xroomd, clients, nicks=nicks, owner=None)
+    sender, reader = w.cs[nicks[0]], w.cs[nicks[-1]]
+    pos = reader.mark()
+    mids = []
+    for k in range(6):  # 6 x 200 KB x 12 occupants: 14 MB, sent without waiting
+        mids.append(sender.groupchat(w.room, "%d" % k + "M" * 200000, mid="burst%d" % k))
+    for mid in mids:
+        reader.wait(lambda s, i=mid: is_message(s) and s.get("id") == i, pos, 30, what="message %s" % mid)
+    roomd_alive(xroomd)
+    stream_intact(xroomd, "a burst of large messages")
+
+
 def test_deeply_nested_client_stanza_keeps_component_stream(prosody, xroomd, clients):
     """Prosody forwards a client's well-formed message with 40 nested elements as it is. roomd's parser limit
     (depth 32) must not turn one user's stanza into a stream error for the whole MUC domain: at most that

@@ -115,7 +115,8 @@ def test_server_that_stops_reading_bounds_memory_and_drops_the_stream(bins):
     joins = ["<presence from='user%d@localhost/r' to='%s/u%d'><x xmlns='http://jabber.org/protocol/muc'/>"
              "</presence>" % (i, room, i) for i in range(n_xmpp)]
     server = DeafServer(joins)
-    d = XH.ComponentRoomd(server.port, "deaf-secret")
+    # The default bound, stated: at most twice --xmpp-send-queue-kib is held for a server that does not read.
+    d = XH.ComponentRoomd(server.port, "deaf-secret", extra_args=["--xmpp-send-queue-kib", "4096"])
     stack = None
     try:
         d.start_attached()
