@@ -17,8 +17,8 @@ struct FastCGIRequest {
         FCGX_GetParam(name, request.pointee.envp).map { String(cString: $0) }
     }
 
-    /// The request, with its body only when `authorized(Authorization)` accepts the caller; `bodyRead` is
-    /// false when a body was left unread.
+    /// The request, with its body only for a POST whose caller `authorized(Authorization)` accepts;
+    /// `bodyRead` is false when a body (if any) was left unread.
     func read(maxBodySize: Int, authorized: (String?) -> Bool) -> (request: KickRequest, bodyRead: Bool) {
         KickRequest.read(maxBodySize: maxBodySize, parameter: parameter, authorized: authorized) { buffer, count in
             Int(FCGX_GetStr(buffer, Int32(count), request.pointee.in))
@@ -93,8 +93,9 @@ extension KickRequest {
             method: parameter("REQUEST_METHOD") ?? "GET",
             authorization: parameter("HTTP_AUTHORIZATION") ?? parameter("REDIRECT_HTTP_AUTHORIZATION"),
             contentType: parameter("CONTENT_TYPE"))
-        guard kick.method == "POST" else { return (kick, true) }
-        guard authorized(kick.authorization) else { return (kick, false) }
+        // Only an authorized POST has a body worth reading; any other request's body (a PUT streamed by
+        // Apache, say) is left to the bounded drain, so no unauthenticated sender can hold a worker.
+        guard kick.method == "POST", authorized(kick.authorization) else { return (kick, false) }
         switch BodyReader.read(contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize, readChunk: readChunk)
         {
         case .read(let body): kick.body = body
