@@ -547,6 +547,25 @@ public final class MUCComponentService {
         return stanzas
     }
 
+    /// What this service keeps of one room beside the registry: its XMPP sessions, their presence
+    /// details and its subject. Saved before a change and put back when the change is undone (a commit
+    /// the disk refused), so that the XMPP side never disagrees with the registry.
+    public struct RoomState: Sendable {
+        fileprivate var sessions: Set<JID>?
+        fileprivate var details: [JID: [XMLElement]]?
+        fileprivate var subject: (text: String, by: String)?
+    }
+
+    public func state(of room: RoomAddress) -> RoomState {
+        RoomState(sessions: xmppSessions[room], details: presenceDetails[room], subject: subjects[room])
+    }
+
+    public func restore(_ state: RoomState, of room: RoomAddress) {
+        xmppSessions[room] = state.sessions
+        presenceDetails[room] = state.details
+        subjects[room] = state.subject
+    }
+
     /// Forgets every session that joined over XMPP and returns them, room by room: when the stream they came
     /// through ends, none of them can be reached, nor leave by itself.
     public func takeXMPPSessions() -> [(room: RoomAddress, session: JID)] {

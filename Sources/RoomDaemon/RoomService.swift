@@ -30,6 +30,9 @@ final class RoomService {
     /// undo log of a commit that fails. Kept per room rather than as a copy of the whole registry, which
     /// would cost a copy of every room per batch.
     private var undo: [RoomAddress: Room?] = [:]
+    /// The same for what each component service keeps of those rooms (its XMPP sessions, their presence
+    /// details, the subject), which rendering and stanzas change beside the registry.
+    private var componentUndo: [(room: RoomAddress, component: ComponentConnection, state: MUCComponentService.RoomState)] = []
     /// Whether the current batch changed (or may have changed) the rooms.
     private var batchChanged = false
     /// Replies and outputs of the current batch are held against this until it commits.
@@ -124,6 +127,7 @@ final class RoomService {
                     _ = try? registry.destroyRoom(address, reason: nil)
                 }
             }
+            for (room, component, state) in componentUndo { component.mucService.restore(state, of: room) }
             pendingEvents.removeAll(keepingCapacity: true)
             if !batchChanged { stanzasBeforeChange = pendingStanzas.count }
             pendingStanzas.removeSubrange(stanzasBeforeChange...)
@@ -150,6 +154,7 @@ final class RoomService {
         componentsToFlush.removeAll(keepingCapacity: true)
         if batchChanged {
             undo.removeAll(keepingCapacity: true)
+            componentUndo.removeAll(keepingCapacity: true)
             batchChanged = false
             batch = CommitBatch()
         }
@@ -164,6 +169,9 @@ final class RoomService {
         }
         guard let room, undo.index(forKey: room) == nil else { return }
         undo[room] = .some(registry.rooms[room])
+        for component in components where component.mucService.domain == room.service {
+            componentUndo.append((room, component, component.mucService.state(of: room)))
+        }
     }
 
     /// The room a call is about to change, once it can be undone.

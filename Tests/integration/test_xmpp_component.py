@@ -729,3 +729,33 @@ def test_reconnect_after_prosody_restart(prosody, xroomd, http_stack):
         cs.close()
         if not prosody.running:
             prosody.start()
+
+
+def test_a_kick_the_disk_refuses_leaves_the_xmpp_occupant_whole(prosody, xroomd, clients, http_stack):
+    """The commit of an HTTP kick fails (the WAL may not grow): 503, and the occupant is still a full XMPP
+    occupant afterwards (the room service's undo restores the XMPP side with the registry): it gets the
+    room's messages, and a kick once the disk is back sends it its 307."""
+    import os
+    import subprocess
+    s = http_stack()
+    w = setup_room(xroomd, clients)
+    n = w.cs["nurse"]
+    wal = os.path.join(xroomd.state_dir, "roomd.sqlite3-wal")
+    subprocess.run(["prlimit", "--pid", str(xroomd.proc.pid), "--fsize=%d:unlimited" % os.path.getsize(wal)],
+                   check=True)
+    pos = w.marks()
+    HH.assert_error(s.post({"nickname": "nurse", "muc": w.room}), 503)
+    time.sleep(0.3)
+    for nick, c in w.cs.items():
+        assert not [x for x in c.since(pos[nick]) if is_presence(x) and x.get("type") == "unavailable"], nick
+    assert set(w.occupants()) == {"romeo", "juliet", "nurse"}
+    subprocess.run(["prlimit", "--pid", str(xroomd.proc.pid), "--fsize=unlimited:unlimited"], check=True)
+    # nurse still hears the room
+    pos = n.mark()
+    mid = w.cs["juliet"].groupchat(w.room, "still with us?")
+    n.wait(lambda x: is_message(x) and x.get("id") == mid, pos, 6, what="the room's message")
+    # and a kick now reaches nurse as XEP-0045 says
+    pos = w.marks()
+    HH.assert_json(s.post({"nickname": "nurse", "muc": w.room, "reason": "now"}), 200)
+    got = w.received(pos)
+    check_kick_presences(w, got, "nurse", n.jid, "none", "now", None)
