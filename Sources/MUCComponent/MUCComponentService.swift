@@ -369,6 +369,22 @@ public final class MUCComponentService {
         let requester = room.occupant(withSession: from)
         let requesterAffiliation = room.affiliation(of: from)
         let actorNick = requester?.nick.description
+        // All or nothing (XEP-0045 §9-10 change lists): an item that fails undoes the items before it, so
+        // nothing half-applied stays in memory with no presence, no store write and no audit row.
+        do {
+            return try applyAdminItems(
+                items, stanza: stanza, room: room, requester: requester, requesterAffiliation: requesterAffiliation,
+                actorNick: actorNick, registry: &registry)
+        } catch {
+            registry.restore(room)
+            throw error
+        }
+    }
+
+    private func applyAdminItems(
+        _ items: [XMLElement], stanza: XMLElement, room: Room, requester: Occupant?, requesterAffiliation: Affiliation,
+        actorNick: String?, registry: inout RoomRegistry
+    ) throws -> StanzaOutcome {
         var events: [RoomEvent] = []
         for item in items {
             let reason = item.child("reason", namespace: Namespace.mucAdmin)?.text

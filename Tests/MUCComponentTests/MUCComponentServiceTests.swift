@@ -161,6 +161,25 @@ import XMLStream
         #expect(again[0].child("error")?.child("forbidden", namespace: Namespace.stanzaErrors) != nil)
     }
 
+    @Test mutating func aChangeListWithOneBadItemChangesNothing() throws {
+        threeInTheRoom()
+        let list = XMLElement(
+            "iq", namespace: Namespace.component,
+            attributes: ["from": Self.romeo, "to": "garden@chat.localhost", "type": "set", "id": "list1"]
+        ).adding(
+            XMLElement("query", namespace: Namespace.mucAdmin)
+                .adding(XMLElement("item", namespace: Namespace.mucAdmin, attributes: ["jid": "nurse@localhost", "affiliation": "outcast"]))
+                .adding(XMLElement("item", namespace: Namespace.mucAdmin, attributes: ["nick": "Juliet", "role": "none"]))
+                .adding(XMLElement("item", namespace: Namespace.mucAdmin, attributes: ["nick": "Juliet", "role": "moderator"])))
+        let out = send(list)
+        // Only the error goes out: no 301 for the nurse, no 307 for Juliet.
+        #expect(out.count == 1)
+        #expect(out[0]["type"] == "error" && out[0]["to"] == Self.romeo)
+        let room = try registry.room(try RoomAddress(parsing: "garden@chat.localhost"))
+        #expect(room.occupants.count == 3)
+        #expect(room.affiliation(of: try JID(parsing: Self.nurse)) == Affiliation.none)
+    }
+
     @Test mutating func nickChangeIs303ThenTheNewPresence() {
         threeInTheRoom()
         let out = send(presence(from: Self.juliet, to: "garden@chat.localhost/Jules"))
