@@ -36,14 +36,19 @@ if [ "${MUC_KICK_SKIP_INSTALL:-0}" != 1 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     # shellcheck disable=SC2086 # the list is words
-    apt-get install -y -qq -o Dpkg::Use-Pty=0 $packages >/tmp/muc-kick-apt.log 2>&1 || {
-        cat /tmp/muc-kick-apt.log >&2
+    apt_log=$(mktemp)
+    apt-get install -y -qq -o Dpkg::Use-Pty=0 $packages >"$apt_log" 2>&1 || {
+        cat "$apt_log" >&2
         echo "error: apt-get install failed (output above)" >&2
         exit 69
     }
+    rm -f "$apt_log"
     if [ "$task" = test ]; then
         echo "== installing or upgrading the Python test clients"
-        python3 -m pip install -q --disable-pip-version-check -r Tests/integration/requirements.txt
+        # A distribution's own python3 refuses pip installs outside a virtual environment (PEP 668); the
+        # tests run with that same python3, so the clients go where it looks.
+        PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check \
+            -r Tests/integration/requirements.txt
     fi
 fi
 deploy/check-build-deps.sh

@@ -33,16 +33,18 @@ step python3 -m pytest -q Tests/integration
 # Tests/Fuzz/.build/artifacts/.
 fuzz_seconds=${MUC_KICK_FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" != 0 ]; then
+    fuzz_log=$(mktemp)
     for target in xmlstream json toml varlink; do
         echo "== fuzzing $target for $fuzz_seconds s"
-        if Tests/Fuzz/run.sh "$target" "$fuzz_seconds" >"/tmp/muc-kick-fuzz-$target.log" 2>&1; then
+        if Tests/Fuzz/run.sh "$target" "$fuzz_seconds" >"$fuzz_log" 2>&1; then
             passed=$((passed + 1))
         else
-            tail -n 60 "/tmp/muc-kick-fuzz-$target.log"
+            tail -n 60 "$fuzz_log"
             failed=$((failed + 1))
         fi
-        grep -- "^--- $target" "/tmp/muc-kick-fuzz-$target.log" || true
+        grep -- "^--- $target" "$fuzz_log" || true
     done
+    rm -f "$fuzz_log"
 fi
 
 # One line for whoever reads the end of the log: each step above (the build check, the unit tests, the

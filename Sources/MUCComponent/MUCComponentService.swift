@@ -189,7 +189,16 @@ public final class MUCComponentService {
     /// but `xml:lang` is sent on.
     static func details(of stanza: XMLElement) -> [XMLElement] {
         stanza.elements.filter {
-            $0.namespace == Namespace.component && ["show", "status", "priority"].contains($0.name)
+            guard $0.namespace == Namespace.component else { return false }
+            switch $0.name {
+            // RFC 6121 §4.7.2: only these values, and a priority that fits a signed byte.
+            case "show": return ["away", "chat", "dnd", "xa"].contains($0.text)
+            case "priority": return Int8($0.text) != nil
+            // A status that the free-text rule refuses is not passed on (an unavailable presence cannot be
+            // refused, so it goes without it).
+            case "status": return (try? FreeText.check($0.text, as: .status)) != nil
+            default: return false
+            }
         }.map { element in
             var copy = XMLElement(element.name, namespace: Namespace.component).adding(text: element.text)
             if let lang = element["xml:lang"] { copy["xml:lang"] = lang }

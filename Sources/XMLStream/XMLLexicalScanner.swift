@@ -33,11 +33,18 @@ struct XMLLexicalScanner {
     private(set) var state: State = .text
     /// Bytes scanned so far: the XML declaration is one only as the stream's first bytes.
     private var offset = 0
+    /// Where the declaration's `?` stands when it opens the stream: after `<`, or after a UTF-8 byte order
+    /// mark and `<` (expat accepts both; taking the second for a processing instruction would stop the
+    /// forced passes for the whole stream).
+    private var declarationQuestionMark = 1
 
     var isBetweenTokens: Bool { state == .text }
 
     mutating func scan(_ bytes: UnsafeRawBufferPointer) {
         defer { offset += bytes.count }
+        if offset == 0, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            declarationQuestionMark = 4
+        }
         var state = self.state
         var index = 0
         let count = bytes.count
@@ -55,7 +62,7 @@ struct XMLLexicalScanner {
                 if byte == UInt8(ascii: "!") {
                     state = .markupDeclaration(matched: 0)
                 } else if byte == UInt8(ascii: "?") {
-                    state = offset + index == 1 ? .xmlDeclaration(question: false) : .restricted
+                    state = offset + index == declarationQuestionMark ? .xmlDeclaration(question: false) : .restricted
                 } else if byte == UInt8(ascii: ">") {
                     state = .text
                 } else {

@@ -310,3 +310,18 @@ import XMLStream
         #expect(ComponentHandshake.digest(streamID: "3BF96D32", secret: "secret") == "b09ea9b3b7f586be8a08d0a3dd7466f110aeb136")
     }
 }
+
+@Suite struct MUCComponentPresenceDetailsTests {
+    @Test func onlyValidShowPriorityAndAllowedStatusArePassedOn() {
+        var stanza = XMLElement("presence", namespace: Namespace.component)
+        stanza.append(XMLElement("show", namespace: Namespace.component).adding(text: "away"))
+        stanza.append(XMLElement("show", namespace: Namespace.component).adding(text: String(repeating: "x", count: 5000)))
+        stanza.append(XMLElement("priority", namespace: Namespace.component).adding(text: "5"))
+        stanza.append(XMLElement("priority", namespace: Namespace.component).adding(text: "99999"))
+        stanza.append(XMLElement("status", namespace: Namespace.component).adding(text: "gone"))
+        stanza.append(XMLElement("status", namespace: Namespace.component).adding(text: "\u{9B}2J"))
+        stanza.append(XMLElement("status", namespace: Namespace.component).adding(text: String(repeating: "s", count: 2000)))
+        let details = MUCComponentService.details(of: stanza)
+        #expect(details.map { "\($0.name)=\($0.text)" } == ["show=away", "priority=5", "status=gone"])
+    }
+}

@@ -22,6 +22,11 @@ import Testing
         #expect(state(after: ["<m><", "/m"]) == .tag)
     }
 
+    @Test func aByteOrderMarkBeforeTheDeclarationIsNoProcessingInstruction() {
+        #expect(state(after: ["\u{FEFF}<?xml version='1.0'?>", "<stream:stream>", "<a/>"]) == .text)
+        #expect(state(after: ["\u{FEFF}<a/><?xml version='1.0'?>"]) == .restricted)
+    }
+
     @Test(arguments: ["<!-- x -->", "<!DOCTYPE x>", "<a/><?pi x?>", " <?xml version='1.0'?>", "<![CDATX["])
     func restrictedMarkupIsSticky(markup: String) {
         #expect(state(after: [markup, "<a/>", "text"]) == .restricted)
