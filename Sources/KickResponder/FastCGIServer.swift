@@ -65,6 +65,19 @@ public final class FastCGIServer: Sendable {
         // the responder's profile; without fastbins there is nothing to merge, and small blocks still
         // come from the per-thread tcache without a lock (Benchmarks/fcgi/README.md has the A/B runs).
         _ = glibcMallopt(1 /* M_MXFAST */, 0)
+        // Our own SIGUSR1 handler, installed before libfcgi's (which takes the signal only where nobody has):
+        // it does nothing but interrupt `accept()` (no SA_RESTART), whatever the process inherited (an
+        // ignored SIGUSR1 would never wake a worker). Only the workers, while in `accept()`, take it: a
+        // SIGUSR1 from outside interrupts one accept, which libfcgi retries while no shutdown is pending.
+        var wake = sigaction()
+        wake.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&wake.sa_mask)
+        wake.sa_flags = 0
+        sigaction(SIGUSR1, &wake, nil)
+        var wakeOnly = sigset_t()
+        sigemptyset(&wakeOnly)
+        sigaddset(&wakeOnly, SIGUSR1)
+        pthread_sigmask(SIG_BLOCK, &wakeOnly, nil)
         FCGX_Init()
         let workers = (0..<threadCount).map { _ in startThread(joinable: true) { [self] in self.workerLoop() } }
 
@@ -209,6 +222,8 @@ func startThread(joinable: Bool = false, _ body: @escaping @Sendable () -> Void)
     sigemptyset(&termination)
     sigaddset(&termination, SIGTERM)
     sigaddset(&termination, SIGINT)
+    // SIGUSR1 wakes workers blocked in accept(); they unblock it there themselves, nobody else takes it.
+    sigaddset(&termination, SIGUSR1)
     pthread_sigmask(SIG_BLOCK, &termination, &previous)
     defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     var thread = pthread_t()

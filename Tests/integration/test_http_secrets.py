@@ -97,8 +97,10 @@ def test_a_private_config_gets_no_warning():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def test_sighup_is_ignored():
-    """logrotate's postrotate sends SIGHUP; the responder has nothing to reopen and keeps serving."""
+def test_sighup_and_a_stray_sigusr1_do_not_stop_the_responder():
+    """logrotate's postrotate sends SIGHUP; the responder has nothing to reopen and keeps serving. SIGUSR1
+    is what wakes its workers at shutdown: one from outside must not make them quit (libfcgi's own handler
+    would set its shutdown flag, and every worker would leave after its next request)."""
     import signal
     d = H.Daemon().start()
     work = H.make_workdir()
@@ -109,11 +111,15 @@ def test_sighup_is_ignored():
         ngx.start()
         for _ in range(3):
             resp.proc.send_signal(signal.SIGHUP)
+            resp.proc.send_signal(signal.SIGUSR1)
         import time
         time.sleep(0.3)
-        assert resp.proc.poll() is None, "the responder died of SIGHUP:\n" + resp.stderr()
-        r = X.http_request(ngx.port, body={"muc": "x@chat.example.org", "nickname": "n"}, headers=X.auth())
-        assert r.status == 404, r
+        assert resp.proc.poll() is None, "the responder died of SIGHUP or SIGUSR1:\n" + resp.stderr()
+        # More requests than it has threads: every worker is still there after answering one.
+        for _ in range(12):
+            r = X.http_request(ngx.port, body={"muc": "x@chat.example.org", "nickname": "n"}, headers=X.auth(),
+                               timeout=5)
+            assert r.status == 404, r
     finally:
         ngx.stop()
         resp.stop()
