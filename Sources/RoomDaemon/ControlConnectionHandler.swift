@@ -65,18 +65,53 @@ final class ControlConnectionHandler: ChannelInboundHandler {
             previous.writeBuffer(&input)
             input = previous
         }
-        while let frame = splitter.next(&input) {
+        consume(&input, context: context)
+    }
+
+    /// Frames and handles the calls in `input`; what is left (a message not complete yet, or calls held
+    /// back) waits in `pending`. Calls are held back once their replies pass `maxBufferedReplies`: one read
+    /// can carry thousands of small calls with large replies, more than the connection's high water mark
+    /// (which stops the next read, not this one) should let roomd buffer.
+    private func consume(_ input: inout ByteBuffer, context: ChannelHandlerContext) {
+        while !holdingBack, let frame = splitter.next(&input) {
             if connection == nil {
                 waiting.append(frame)
             } else {
                 process(frame, context: context)
             }
             if case .tooLarge = frame { return }
+            if replies.readableBytes >= Self.maxBufferedReplies {
+                holdingBack = true
+                // Nothing more is read meanwhile: `pending` holds at most what one read brought.
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            }
         }
         if input.readableBytes > 0 {
             input.discardReadBytes()
             pending = input
         }
+    }
+
+    /// The replies of one turn that make a connection's calls wait for the next.
+    static let maxBufferedReplies = 1 << 20
+    /// Calls wait in `pending` until the replies so far have been written.
+    private var holdingBack = false
+
+    /// Takes the calls held back once the connection can take their replies.
+    private func resume(context: ChannelHandlerContext) {
+        guard holdingBack, context.channel.isActive, context.channel.isWritable else { return }
+        holdingBack = false
+        if var input = pending {
+            pending = nil
+            consume(&input, context: context)
+            finishBatch(context: context)
+        }
+        if !holdingBack { context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in } }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resume(context: context)
+        context.fireChannelWritabilityChanged()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -153,6 +188,15 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         // Usually the socket took the bytes during the flush and NIO let go of the buffer, so clearing
         // reuses its storage for the next replies; otherwise `clear` gives a new one.
         replies.clear()
+        if holdingBack {
+            // The held-back calls go on in a later turn (after this one's commit), or when the connection
+            // is writable again.
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let (handler, context) = loopBound.value
+                handler.resume(context: context)
+            }
+        }
     }
 
     /// Replaces each reply whose batch the disk refused with the refusal: the change it reported, or the state
