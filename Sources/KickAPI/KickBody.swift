@@ -11,6 +11,8 @@ struct KickBody {
         case empty
         case invalidJSON
         case notAnObject
+        /// An object with more members than the parser takes (`JSONParser.defaultMaxMembers`).
+        case tooManyMembers
     }
 
     /// Parses strictly (RFC 8259: no trailing commas, no leading zeros, no raw control characters, no
@@ -21,7 +23,7 @@ struct KickBody {
         do {
             value = try JSONParser.parse(bytes)
         } catch {
-            throw .invalidJSON
+            throw error.isMemberLimit ? .tooManyMembers : .invalidJSON
         }
         guard case .object(let object) = value else { throw .notAnObject }
         return KickBody(

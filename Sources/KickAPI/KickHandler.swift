@@ -65,6 +65,8 @@ public struct KickHandler: Sendable {
             case .empty: return self.error(400, "Request body is empty: expected a JSON object")
             case .invalidJSON: return self.error(400, "Request body is not valid JSON")
             case .notAnObject: return self.error(400, "Request body is not a JSON object")
+            case .tooManyMembers:
+                return self.error(400, "Request body has an object of more than \(JSONParser.defaultMaxMembers) members")
             }
         }
 

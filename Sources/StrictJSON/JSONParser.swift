@@ -2,6 +2,8 @@
 public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
     public let reason: String
     public let offset: Int
+    /// The text may be valid JSON, but an object in it has more members than the parser takes.
+    public var isMemberLimit: Bool = false
     public var description: String { "\(reason) at byte \(offset)" }
 }
 
@@ -121,7 +123,11 @@ public struct JSONParser {
                 if keys.isEmpty { keys = Set(object.keys) }
                 guard keys.insert(key).inserted else { throw error("duplicate key '\(key)'") }
             }
-            guard object.count < maxMembers else { throw error("more than \(maxMembers) members in an object") }
+            guard object.count < maxMembers else {
+                var failure = error("more than \(maxMembers) members in an object")
+                failure.isMemberLimit = true
+                throw failure
+            }
             object.appendNew(key, value)
             skipWhitespace()
             switch peek {

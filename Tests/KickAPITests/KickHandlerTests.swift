@@ -304,3 +304,14 @@ let bobInLobby = #"{"nickname":"Bob","muc":"lobby@chat.example.org","reason":"sp
         #expect(try handler().respond(to: request, using: kicker).status == 401)
     }
 }
+
+@Suite struct KickHandlerMemberCapTests {
+    @Test func anObjectOverTheMemberCapIs400NamingTheCap() throws {
+        let kicker = RecordingKicker()
+        let body = "{" + (0..<300).map { #""k\#($0)":0"# }.joined(separator: ",") + "}"
+        let response = try handler().respond(to: post(body), using: kicker)
+        #expect(response.status == 400)
+        #expect(response.bodyText == #"{"error":"Request body has an object of more than 256 members"}"#)
+        #expect(kicker.commands.isEmpty)
+    }
+}

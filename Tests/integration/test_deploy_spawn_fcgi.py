@@ -75,6 +75,13 @@ def test_processes_users_sockets_as_documented(site):
     assert (rs.st_uid, rs.st_gid) == (D.uid_of(D.ROOMD_USER), D.gid_of(D.ROOMD_GROUP))
     rd = os.stat(backend.run_dir)
     assert stat.S_IMODE(rd.st_mode) == 0o755, oct(rd.st_mode)
+    # The web server's user (with its groups from the user database) reaches the FastCGI socket only.
+    probe = ("import socket, sys\nfor p in sys.argv[1:]:\n    s = socket.socket(socket.AF_UNIX)\n"
+             "    try:\n        s.connect(p); print('ok')\n    except OSError as e:\n        print(e.errno)\n")
+    r = subprocess.run(["setpriv", "--reuid=" + D.WEB_USER, "--regid=" + D.WEB_GROUP, "--init-groups", "--",
+                        "/usr/bin/python3", "-I", "-c", probe, backend.fcgi_sock, backend.roomd_sock],
+                       capture_output=True, text=True, timeout=30)
+    assert r.stdout.split() == ["ok", "13"], r  # 13: EACCES
     st = D.proc_status(backend.roomd.pid)
     assert st["Uid"][0] == str(D.uid_of(D.ROOMD_USER)), st
     # the database is roomd's alone (umask 077 in the run script)

@@ -1,5 +1,6 @@
 """The responder's handling of its secret: what it refuses, where the secret can and cannot be seen."""
 
+import json
 import os
 import shutil
 import stat
@@ -120,6 +121,39 @@ def test_sighup_and_a_stray_sigusr1_do_not_stop_the_responder():
             r = X.http_request(ngx.port, body={"muc": "x@chat.example.org", "nickname": "n"}, headers=X.auth(),
                                timeout=5)
             assert r.status == 404, r
+    finally:
+        ngx.stop()
+        resp.stop()
+        d.stop_clean()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_a_body_of_thousands_of_keys_is_refused_at_once():
+    """7,753 keys fit in a 64 KiB body; the duplicate-key check was quadratic. The member cap refuses such
+    a body with 400 before anything is kicked, and the responder answers a normal kick right after."""
+    import time
+    d = H.Daemon().start()
+    work = H.make_workdir()
+    resp = X.Responder(work, d.sock)
+    ngx = X.Nginx(work, resp.sock)
+    try:
+        resp.start()
+        ngx.start()
+        body = "{" + ",".join('"%s":0' % format(i, "x") for i in range(7753)) + "}"
+        assert len(body) <= 65536
+        started = time.monotonic()
+        r = X.http_request(ngx.port, body=body, headers=X.auth())
+        assert r.status == 400, r
+        assert json.loads(r.body) == {"error": "Request body has an object of more than 256 members"}, r.body
+        assert time.monotonic() - started < 5
+        r = X.http_request(ngx.port, body={"muc": "x@chat.example.org", "nickname": "n"}, headers=X.auth())
+        assert r.status == 404, r
+        # The same object as a varlink call: refused as an invalid message, and roomd answers the next call.
+        raw = d.raw()
+        raw.send(('{"method":"org.muckick.Rooms.ListRooms","parameters":%s}' % body).encode() + b"\0")
+        reply = raw.recv(timeout=10)
+        assert reply.get("error"), reply
+        assert "org.muckick.Rooms" in d.service().GetInfo()["interfaces"]
     finally:
         ngx.stop()
         resp.stop()

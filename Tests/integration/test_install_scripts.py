@@ -86,3 +86,22 @@ def test_missing_package_fails(tmp_path):
     r = run_check(tmp_path, installed, CURRENT)
     assert r.returncode == 1
     assert "MISSING: apt-get install libsqlite3-dev" in row(r.stdout, "libsqlite3-dev")
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to make a directory owned by another user")
+def test_run_local_refuses_a_directory_it_does_not_own(tmp_path):
+    """A directory another user made (or a symlink) at run-local's path could redirect what the script,
+    run as root, writes and kills: it is refused before anything is built or started."""
+    import pwd
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    nobody = pwd.getpwnam("nobody")
+    os.chown(planted, nobody.pw_uid, nobody.pw_gid)
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path)
+    for path in (planted, link):
+        r = subprocess.run([os.path.join(REPO, "deploy", "run-local.sh")], capture_output=True, text=True,
+                           timeout=60, env=dict(os.environ, MUC_KICK_LOCAL_DIR=str(path), MUC_KICK_SKIP_INSTALL="1"))
+        assert r.returncode == 73, r
+        assert "remove it or set MUC_KICK_LOCAL_DIR" in r.stderr, r.stderr
+        assert "building" not in r.stdout
