@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "muc-kick",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "roomd", targets: ["roomd"]),
         .executable(name: "roomctl", targets: ["roomctl"]),
@@ -59,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "roomctl",
             dependencies: [
-                "ControlProtocol", "MUCCore", "CBuildInfo",
+                "ControlProtocol", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,7 +78,6 @@ let package = Package(
             name: "KickResponder",
             dependencies: [
                 "KickAPI", "ControlProtocol", "MUCCore", "StrictJSON", "CFastCGI",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
