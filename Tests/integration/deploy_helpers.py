@@ -343,7 +343,7 @@ class NginxAs(X.Nginx):
 # --------------------------------------------------------------------------- Apache
 
 APACHE_MODULES = ["mpm_event", "authz_core", "mime", "alias", "rewrite", "headers", "setenvif",
-                  "env", "proxy", "proxy_fcgi", "fcgid"]
+                  "env", "proxy", "proxy_fcgi", "fcgid", "reqtimeout"]
 APACHE_MODULE_DIR = "/usr/lib/apache2/modules"
 
 
