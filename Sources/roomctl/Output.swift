@@ -35,13 +35,11 @@ enum TerminalText {
     /// In JSON output the encoder has already escaped C0 controls inside strings; the ones left are the
     /// layout's own line breaks and indentation, which stay.
     static func escaped(_ text: String, json: Bool) -> String {
-        let needsEscape = { (scalar: Unicode.Scalar) in
-            Self.needsEscape(scalar) && !(json && scalar.value < 0x20)
-        }
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        let escapes = { (scalar: Unicode.Scalar) in needsEscape(scalar) && !(json && scalar.value < 0x20) }
+        guard text.unicodeScalars.contains(where: escapes) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            guard needsEscape(scalar) else {
+            guard escapes(scalar) else {
                 out.append(scalar)
                 continue
             }

@@ -100,11 +100,23 @@ import Testing
         // Nobody reads the pipe: once its 64 KiB are full, the writing thread blocks in write(2).
         let writer = BatchedLineWriter(fd: ends[1], flushDelay: .milliseconds(1), limit: 1024, maxPending: 16 * 1024)
         let line = Array(String(repeating: "x", count: 99).utf8) + [0x0A]
-        let started = ContinuousClock.now
-        for _ in 0..<20_000 { writer.append(line) }  // 2 MB: far more than the pipe and the queue hold
-        let elapsed = ContinuousClock.now - started
-        // Every append returned, with the writing thread stuck: what matters is that this line is reached.
-        #expect(elapsed < .seconds(10))
+        // 2 MB, far more than the pipe and the queue hold, appended from a thread of their own: should an
+        // append block behind the stuck writing thread, the wait below runs out and the test fails, where
+        // appending here would hang the suite.
+        let done = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+        defer { done.deallocate() }
+        sem_init(done, 0, 0)
+        nonisolated(unsafe) let finished = done
+        startThread {
+            for _ in 0..<20_000 { writer.append(line) }
+            sem_post(finished)
+        }
+        var appendsDone = timespec()
+        clock_gettime(CLOCK_REALTIME, &appendsDone)
+        appendsDone.tv_sec += 10
+        var waited: Int32 = -1
+        repeat { waited = sem_timedwait(done, &appendsDone) } while waited != 0 && errno == EINTR
+        try #require(waited == 0, "appending blocked behind a descriptor that does not take the lines")
 
         // Once the reader drains the pipe, the count of dropped lines is written.
         var text: [UInt8] = []

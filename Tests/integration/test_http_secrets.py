@@ -3,8 +3,10 @@
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -102,60 +104,34 @@ def test_sighup_and_a_stray_sigusr1_do_not_stop_the_responder():
     """logrotate's postrotate sends SIGHUP; the responder has nothing to reopen and keeps serving. SIGUSR1
     is what wakes its workers at shutdown: one from outside must not make them quit (libfcgi's own handler
     would set its shutdown flag, and every worker would leave after its next request)."""
-    import signal
-    d = H.Daemon().start()
-    work = H.make_workdir()
-    resp = X.Responder(work, d.sock)
-    ngx = X.Nginx(work, resp.sock)
-    try:
-        resp.start()
-        ngx.start()
+    with X.stack() as st:
         for _ in range(3):
-            resp.proc.send_signal(signal.SIGHUP)
-            resp.proc.send_signal(signal.SIGUSR1)
-        import time
+            st.responder.proc.send_signal(signal.SIGHUP)
+            st.responder.proc.send_signal(signal.SIGUSR1)
         time.sleep(0.3)
-        assert resp.proc.poll() is None, "the responder died of SIGHUP or SIGUSR1:\n" + resp.stderr()
+        assert st.responder.proc.poll() is None, "the responder died of SIGHUP or SIGUSR1:\n" + st.responder.stderr()
         # More requests than it has threads: every worker is still there after answering one.
         for _ in range(12):
-            r = X.http_request(ngx.port, body={"muc": "x@chat.example.org", "nickname": "n"}, headers=X.auth(),
-                               timeout=5)
+            r = st.post({"muc": "x@chat.example.org", "nickname": "n"}, timeout=5)
             assert r.status == 404, r
-    finally:
-        ngx.stop()
-        resp.stop()
-        d.stop_clean()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def test_a_body_of_thousands_of_keys_is_refused_at_once():
     """7,753 keys fit in a 64 KiB body; the duplicate-key check was quadratic. The member cap refuses such
     a body with 400 before anything is kicked, and the responder answers a normal kick right after."""
-    import time
-    d = H.Daemon().start()
-    work = H.make_workdir()
-    resp = X.Responder(work, d.sock)
-    ngx = X.Nginx(work, resp.sock)
-    try:
-        resp.start()
-        ngx.start()
+    with X.stack() as st:
         body = "{" + ",".join('"%s":0' % format(i, "x") for i in range(7753)) + "}"
         assert len(body) <= 65536
         started = time.monotonic()
-        r = X.http_request(ngx.port, body=body, headers=X.auth())
+        r = st.post(body)
         assert r.status == 400, r
         assert json.loads(r.body) == {"error": "Request body has an object of more than 256 members"}, r.body
         assert time.monotonic() - started < 5
-        r = X.http_request(ngx.port, body={"muc": "x@chat.example.org", "nickname": "n"}, headers=X.auth())
+        r = st.post({"muc": "x@chat.example.org", "nickname": "n"})
         assert r.status == 404, r
         # The same object as a varlink call: refused as an invalid message, and roomd answers the next call.
-        raw = d.raw()
+        raw = st.daemon.raw()
         raw.send(('{"method":"org.muckick.Rooms.ListRooms","parameters":%s}' % body).encode() + b"\0")
         reply = raw.recv(timeout=10)
         assert reply.get("error"), reply
-        assert "org.muckick.Rooms" in d.service().GetInfo()["interfaces"]
-    finally:
-        ngx.stop()
-        resp.stop()
-        d.stop_clean()
-        shutil.rmtree(work, ignore_errors=True)
+        assert "org.muckick.Rooms" in st.daemon.service().GetInfo()["interfaces"]
