@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -12,12 +12,15 @@ let package = Package(
         .library(name: "StrictJSON", targets: ["StrictJSON"]),
         .library(name: "XMLStream", targets: ["XMLStream"]),
         .library(name: "KickAPI", targets: ["KickAPI"]),
+        .library(name: "ResponderConfiguration", targets: ["ResponderConfiguration"]),
         .library(name: "ControlFraming", targets: ["ControlFraming"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Without its default trait, which adds Foundation's URL (and with it Foundation) to HTTPTypes.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0", traits: []),
     ],
     targets: [
         // Pure core: JIDs, rooms, occupants and the transitions between room states. No I/O.
@@ -62,11 +65,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // The HTTP contract of POST /muc_kick: request in, response out; settings. No I/O.
+        // The HTTP contract of POST /muc_kick: request in, response out, and the policy it follows. No I/O.
         .target(
             name: "KickAPI",
-            dependencies: ["MUCCore", "StrictJSON", "COpenSSLCrypto"]
+            dependencies: [
+                "MUCCore", "StrictJSON", "COpenSSLCrypto", .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
+        // The responder's settings: its configuration file (a TOML subset) and environment. No I/O.
+        .target(name: "ResponderConfiguration", dependencies: ["KickAPI", "MUCCore", "StrictJSON"]),
         // SHA-256 for hashed Authorization values. OpenSSL's libcrypto rather than swift-crypto: swift-crypto
         // imports all of Foundation (ICU), which doubles the responder's resident memory.
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -77,13 +84,14 @@ let package = Package(
         .target(
             name: "KickResponder",
             dependencies: [
-                "KickAPI", "ControlProtocol", "MUCCore", "StrictJSON", "CFastCGI",
+                "KickAPI", "ResponderConfiguration", "ControlProtocol", "MUCCore", "StrictJSON", "CFastCGI",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .executableTarget(
             name: "muc-kick-fcgi",
             dependencies: [
-                "KickResponder", "KickAPI", "CBuildInfo", "COpenSSLCrypto",
+                "KickResponder", "KickAPI", "ResponderConfiguration", "CBuildInfo", "COpenSSLCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,7 +99,9 @@ let package = Package(
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream"]),
         .testTarget(name: "MUCComponentTests", dependencies: ["MUCComponent", "XMLStream", "MUCCore"]),
-        .testTarget(name: "KickAPITests", dependencies: ["KickAPI"]),
+        .testTarget(
+            name: "KickAPITests", dependencies: ["KickAPI", .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .testTarget(name: "ResponderConfigurationTests", dependencies: ["ResponderConfiguration", "KickAPI"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
         .testTarget(name: "KickResponderTests", dependencies: ["KickResponder"]),
         .testTarget(

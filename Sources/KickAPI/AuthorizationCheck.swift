@@ -15,7 +15,12 @@ public struct AuthorizationCheck: Sendable {
     /// The example value in Prosody's documentation and ours (`aladdin:opensesame`): anyone can send it.
     static let documentedExample = "Basic YWxhZGRpbjpvcGVuc2VzYW1l"
 
-    public init(values: [String]) throws(SettingsError) {
+    /// A configured value the check cannot use; `reason` says how to fix it.
+    public struct InvalidValue: Error, Equatable, Sendable {
+        public var reason: String
+    }
+
+    public init(values: [String]) throws(InvalidValue) {
         var digests: [[UInt8]] = []
         let example = Self.sha256(Array(Self.documentedExample.utf8))
         for value in values {
@@ -23,16 +28,15 @@ public struct AuthorizationCheck: Sendable {
             if value.hasPrefix("sha256:") {
                 let hex = value.dropFirst("sha256:".count)
                 guard let bytes = Self.bytes(fromHex: hex), bytes.count == 32 else {
-                    throw .invalid(key: "authorization", reason: "sha256: must be followed by 64 hex digits")
+                    throw InvalidValue(reason: "sha256: must be followed by 64 hex digits")
                 }
                 digest = bytes
             } else {
-                guard !value.isEmpty else { throw .invalid(key: "authorization", reason: "a value is empty") }
+                guard !value.isEmpty else { throw InvalidValue(reason: "a value is empty") }
                 digest = Self.sha256(Array(value.utf8))
             }
             guard digest != example else {
-                throw .invalid(
-                    key: "authorization",
+                throw InvalidValue(
                     reason: "is the documentation's example value, which anyone can send; make your own "
                         + "(e.g. \"Basic \" followed by base64 of user:long-random-password)")
             }

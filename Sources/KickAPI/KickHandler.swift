@@ -1,3 +1,4 @@
+import HTTPTypes
 import MUCCore
 import StrictJSON
 
@@ -7,54 +8,52 @@ import StrictJSON
 /// the order a client can act on: method, then credentials (before anything about the body is revealed),
 /// then size, type and content, then roomd.
 public struct KickHandler: Sendable {
-    public let settings: ResponderSettings
+    public let policy: KickPolicy
 
     public static let allow = "POST, OPTIONS"
 
-    public init(settings: ResponderSettings) {
-        self.settings = settings
+    public init(policy: KickPolicy) {
+        self.policy = policy
     }
 
     public func respond(to request: KickRequest, using kicker: some RoomKicker) -> KickResponse {
         var response = handle(request, using: kicker)
         // A browser may read the answer (not only send the kick) only with the origin on every response.
-        if let origin = settings.corsAllowOrigin, request.method != "OPTIONS" {
-            response.headers.append(("Access-Control-Allow-Origin", origin))
-            response.headers.append(("Vary", "Origin"))
+        if let origin = policy.corsAllowOrigin, request.method != .options {
+            response.headerFields[.accessControlAllowOrigin] = origin
+            response.headerFields.append(HTTPField(name: .vary, value: "Origin"))
         }
         return response
     }
 
     private func handle(_ request: KickRequest, using kicker: some RoomKicker) -> KickResponse {
         switch request.method {
-        case "OPTIONS":
-            var response = KickResponse(status: 204, headers: [("Allow", Self.allow)])
-            if let origin = settings.corsAllowOrigin {
-                response.headers += [
-                    ("Access-Control-Allow-Origin", origin),
-                    ("Access-Control-Allow-Methods", Self.allow),
-                    ("Access-Control-Allow-Headers", "Authorization, Content-Type"),
-                    ("Access-Control-Max-Age", "600"),
-                ]
+        case .options?:
+            var response = KickResponse(status: .noContent, headerFields: [.allow: Self.allow])
+            if let origin = policy.corsAllowOrigin {
+                response.headerFields[.accessControlAllowOrigin] = origin
+                response.headerFields[.accessControlAllowMethods] = Self.allow
+                response.headerFields[.accessControlAllowHeaders] = "Authorization, Content-Type"
+                response.headerFields[.accessControlMaxAge] = "600"
             }
             return response
-        case "POST":
+        case .post?:
             break
         default:
-            return error(405, "Method not allowed", extraHeaders: [("Allow", Self.allow)])
+            return error(.methodNotAllowed, "Method not allowed", extraFields: [.allow: Self.allow])
         }
 
-        guard settings.authorization.accepts(request.authorization) else {
-            return error(401, "Authorization failed", extraHeaders: [("WWW-Authenticate", #"Basic realm="muc_kick""#)])
+        guard policy.authorization.accepts(request.authorization) else {
+            return error(.unauthorized, "Authorization failed", extraFields: [.wwwAuthenticate: #"Basic realm="muc_kick""#])
         }
         if request.contentLengthInvalid {
-            return error(400, "Invalid Content-Length")
+            return error(.badRequest, "Invalid Content-Length")
         }
         if request.bodyTooLarge {
-            return error(413, "Request body too large (limit \(settings.maxBodySize) bytes)")
+            return error(.contentTooLarge, "Request body too large (limit \(policy.maxBodySize) bytes)")
         }
-        if settings.requireJSONContentType, !Self.isJSON(request.contentType) {
-            return error(415, "Content-Type must be application/json")
+        if policy.requireJSONContentType, !Self.isJSON(request.contentType) {
+            return error(.unsupportedMediaType, "Content-Type must be application/json")
         }
 
         let body: KickBody
@@ -62,28 +61,28 @@ public struct KickHandler: Sendable {
             body = try KickBody.parse(request.body)
         } catch {
             switch error {
-            case .empty: return self.error(400, "Request body is empty: expected a JSON object")
-            case .invalidJSON: return self.error(400, "Request body is not valid JSON")
-            case .notAnObject: return self.error(400, "Request body is not a JSON object")
+            case .empty: return self.error(.badRequest, "Request body is empty: expected a JSON object")
+            case .invalidJSON: return self.error(.badRequest, "Request body is not valid JSON")
+            case .notAnObject: return self.error(.badRequest, "Request body is not a JSON object")
             case .tooManyMembers:
-                return self.error(400, "Request body has an object of more than \(JSONParser.defaultMaxMembers) members")
+                return self.error(.badRequest, "Request body has an object of more than \(JSONParser.defaultMaxMembers) members")
             }
         }
 
         // Prosody's module answers a missing or null field with this exact text; clients may match it.
-        let missing = error(400, "Missing nickname and/or MUC")
+        let missing = error(.badRequest, "Missing nickname and/or MUC")
         guard let mucField = body.muc, mucField != .null else { return missing }
-        guard case .string(let mucText) = mucField else { return error(400, "Invalid MUC: expected a string") }
+        guard case .string(let mucText) = mucField else { return error(.badRequest, "Invalid MUC: expected a string") }
         let nicknameField = body.nickname == .null ? nil : body.nickname
         let jidField = body.jid == .null ? nil : body.jid
         if nicknameField == nil && jidField == nil { return missing }
-        if nicknameField != nil && jidField != nil { return error(400, "Give either nickname or jid, not both") }
+        if nicknameField != nil && jidField != nil { return error(.badRequest, "Give either nickname or jid, not both") }
 
         let room: RoomAddress
         do {
             room = try RoomAddress(parsing: mucText)
         } catch {
-            var response = self.error(400, "Invalid MUC address: \(error)")
+            var response = self.error(.badRequest, "Invalid MUC address: \(error)")
             response.logRoom = mucText
             return response
         }
@@ -91,20 +90,20 @@ public struct KickHandler: Sendable {
         let target: KickTarget
         var logNickname: String?
         if let nicknameField {
-            guard case .string(let text) = nicknameField else { return error(400, "Invalid nickname: expected a string") }
+            guard case .string(let text) = nicknameField else { return error(.badRequest, "Invalid nickname: expected a string") }
             logNickname = text
             do {
                 target = .nick(try Nickname(parsing: text))
             } catch {
-                return logged(self.error(400, "Invalid nickname: \(error)"), room, logNickname)
+                return logged(self.error(.badRequest, "Invalid nickname: \(error)"), room, logNickname)
             }
         } else {
-            guard case .string(let text)? = jidField else { return error(400, "Invalid jid: expected a string") }
+            guard case .string(let text)? = jidField else { return error(.badRequest, "Invalid jid: expected a string") }
             logNickname = "jid:" + text
             do {
                 target = .jid(try JID(parsing: text))
             } catch {
-                return logged(self.error(400, "Invalid jid: \(error)"), room, logNickname)
+                return logged(self.error(.badRequest, "Invalid jid: \(error)"), room, logNickname)
             }
         }
 
@@ -115,14 +114,14 @@ public struct KickHandler: Sendable {
             do {
                 try FreeText.check(text, as: .reason)
             } catch {
-                return logged(self.error(400, "Invalid reason: \(error.message)"), room, logNickname)
+                return logged(self.error(.badRequest, "Invalid reason: \(error.message)"), room, logNickname)
             }
             reason = text.isEmpty ? nil : text
-        case .other?: return logged(error(400, "Invalid reason: expected a string"), room, logNickname)
+        case .other?: return logged(error(.badRequest, "Invalid reason: expected a string"), room, logNickname)
         }
 
         let command = KickCommand(
-            room: room, target: target, reason: reason, protectPrivileged: settings.protectPrivileged)
+            room: room, target: target, reason: reason, protectPrivileged: policy.protectPrivileged)
         let response: KickResponse
         do {
             let kicked = try kicker.kick(command)
@@ -146,47 +145,47 @@ public struct KickHandler: Sendable {
         writer.field("nicknames", kicked.map(\.nickname))
         writer.endObject()
         writer.endObject()
-        return KickResponse(status: 200, headers: [("Content-Type", "application/json")], body: writer.bytes)
+        return KickResponse(status: .ok, headerFields: [.contentType: "application/json"], body: writer.bytes)
     }
 
     private func failure(_ failure: KickFailure, _ command: KickCommand) -> KickResponse {
         switch failure {
         case .serviceNotFound(let domain):
-            return error(404, "MUC not found: No such host: \(domain)")
+            return error(.notFound, "MUC not found: No such host: \(domain)")
         case .roomNotFound:
-            return error(404, "MUC not found: No MUC '\(command.room.node)' found for host: \(command.room.service)")
+            return error(.notFound, "MUC not found: No MUC '\(command.room.node)' found for host: \(command.room.service)")
         case .occupantNotFound:
             switch command.target {
-            case .nick(let nick): return error(404, "Nickname not found in MUC: \(nick)")
-            case .jid(let jid): return error(404, "No occupant with JID \(jid) in MUC")
+            case .nick(let nick): return error(.notFound, "Nickname not found in MUC: \(nick)")
+            case .jid(let jid): return error(.notFound, "No occupant with JID \(jid) in MUC")
             }
         case .notAllowed(let nickname, let affiliation):
-            return error(403, "Not allowed to kick \(nickname): occupant is \(affiliation)")
+            return error(.forbidden, "Not allowed to kick \(nickname): occupant is \(affiliation)")
         case .invalidAddress(let field, let reason):
-            return error(400, "Invalid \(field): \(reason)")
+            return error(.badRequest, "Invalid \(field): \(reason)")
         case .unavailable(let detail):
-            var response = error(503, "Room service unavailable", extraHeaders: [("Retry-After", "5")])
+            var response = error(.serviceUnavailable, "Room service unavailable", extraFields: [.retryAfter: "5"])
             response.logDetail = detail
             return response
         case .timedOut:
-            var response = error(504, "Room service did not answer in time")
-            response.logDetail = "no answer from roomd within \(settings.roomdTimeout)"
+            var response = error(.gatewayTimeout, "Room service did not answer in time")
+            response.logDetail = "no answer from roomd within \(policy.roomdTimeout)"
             return response
         case .unexpected(let detail):
-            var response = error(500, "Internal error")
+            var response = error(.internalServerError, "Internal error")
             response.logDetail = detail
             return response
         }
     }
 
-    private func error(_ status: Int, _ message: String, extraHeaders: [(name: String, value: String)] = [])
-        -> KickResponse
-    {
+    private func error(_ status: HTTPResponse.Status, _ message: String, extraFields: HTTPFields = [:]) -> KickResponse {
         var writer = JSONWriter(capacity: message.utf8.count + 16)
         writer.beginObject()
         writer.field("error", message)
         writer.endObject()
-        return KickResponse(status: status, headers: [("Content-Type", "application/json")] + extraHeaders, body: writer.bytes)
+        var fields: HTTPFields = [.contentType: "application/json"]
+        fields.append(contentsOf: extraFields)
+        return KickResponse(status: status, headerFields: fields, body: writer.bytes)
     }
 
     private func logged(_ response: KickResponse, _ room: RoomAddress, _ nickname: String?) -> KickResponse {

@@ -1,6 +1,13 @@
+import HTTPTypes
+
 /// What the responder needs from one HTTP request, already taken out of its transport.
+///
+/// The credential and the content type are the values the web server passed, not `HTTPField`s: an
+/// `HTTPField` legalises its value (control characters become spaces), and the credential must be
+/// compared exactly as it was sent.
 public struct KickRequest: Sendable, Equatable {
-    public var method: String
+    /// Nil when the transport passed something that is not an HTTP method token.
+    public var method: HTTPRequest.Method?
     /// `Authorization`, or `REDIRECT_HTTP_AUTHORIZATION` where Apache moved it after a rewrite.
     public var authorization: String?
     public var contentType: String?
@@ -12,7 +19,7 @@ public struct KickRequest: Sendable, Equatable {
     public var contentLengthInvalid: Bool
 
     public init(
-        method: String, authorization: String? = nil, contentType: String? = nil,
+        method: HTTPRequest.Method?, authorization: String? = nil, contentType: String? = nil,
         body: [UInt8] = [], bodyTooLarge: Bool = false, contentLengthInvalid: Bool = false
     ) {
         self.method = method

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import HTTPTypes
 import KickAPI
 
 /// One line per request on standard error: time, method, status, room, nickname, duration.
@@ -23,7 +24,7 @@ public struct AccessLog: Sendable {
         writer?.flush()
     }
 
-    public func record(method: String, response: KickResponse, startedAt: ContinuousClock.Instant) {
+    public func record(method: HTTPRequest.Method?, response: KickResponse, startedAt: ContinuousClock.Instant) {
         guard enabled else { return }
         let micros = Int(startedAt.duration(to: .now) / .microseconds(1))
         var wall = timespec()
@@ -45,9 +46,9 @@ public struct AccessLog: Sendable {
         line.append(UInt8(ascii: ":"))
         Self.number(Int(parts.tm_sec), 2, &line)
         line.append(contentsOf: "Z muc-kick-fcgi: ".utf8)
-        Self.clean(method, 16, &line)
+        Self.clean(method?.rawValue ?? "-", 16, &line)
         line.append(UInt8(ascii: " "))
-        Self.number(response.status, 3, &line)
+        Self.number(response.status.code, 3, &line)
         line.append(contentsOf: " room=".utf8)
         Self.clean(response.logRoom ?? "-", 128, &line)
         line.append(contentsOf: " nickname=".utf8)

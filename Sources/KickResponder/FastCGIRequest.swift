@@ -1,4 +1,5 @@
 import CFastCGI
+import HTTPTypes
 import KickAPI
 
 #if canImport(Glibc)
@@ -90,12 +91,12 @@ extension KickRequest {
         readChunk: (UnsafeMutablePointer<CChar>, Int) -> Int
     ) -> (request: KickRequest, bodyRead: Bool) {
         var kick = KickRequest(
-            method: parameter("REQUEST_METHOD") ?? "GET",
+            method: HTTPRequest.Method(parameter("REQUEST_METHOD") ?? "GET"),
             authorization: parameter("HTTP_AUTHORIZATION") ?? parameter("REDIRECT_HTTP_AUTHORIZATION"),
             contentType: parameter("CONTENT_TYPE"))
         // Only an authorized POST has a body worth reading; any other request's body (a PUT streamed by
         // Apache, say) is left to the bounded drain, so no unauthenticated sender can hold a worker.
-        guard kick.method == "POST", authorized(kick.authorization) else { return (kick, false) }
+        guard kick.method == .post, authorized(kick.authorization) else { return (kick, false) }
         switch BodyReader.read(contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize, readChunk: readChunk)
         {
         case .read(let body): kick.body = body

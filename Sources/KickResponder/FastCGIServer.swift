@@ -1,5 +1,6 @@
 import CFastCGI
 import KickAPI
+import ResponderConfiguration
 import Synchronization
 
 #if canImport(Glibc)
@@ -12,6 +13,7 @@ let shutdownRequested = Atomic<Bool>(false)
 /// listening socket (no lock around accept: Debian's libfcgi lets threads accept concurrently, and it
 /// measured faster), each with its own roomd connection.
 public final class FastCGIServer: Sendable {
+    let settings: ResponderSettings
     let handler: KickHandler
     let listenSocket: ListenSocket
     let threadCount: Int
@@ -19,8 +21,9 @@ public final class FastCGIServer: Sendable {
     /// Whether connections end with libfcgi's lingering close (see `finish`).
     let lingeringClose: Bool
 
-    public init(handler: KickHandler, listenSocket: ListenSocket, threads: Int, log: AccessLog) {
-        self.handler = handler
+    public init(settings: ResponderSettings, listenSocket: ListenSocket, threads: Int, log: AccessLog) {
+        self.settings = settings
+        self.handler = KickHandler(policy: settings.policy)
         self.listenSocket = listenSocket
         self.threadCount = max(1, threads)
         self.log = log
@@ -101,7 +104,7 @@ public final class FastCGIServer: Sendable {
     /// gives up once shutdown is pending. A signal that lands between libfcgi's pending check and its
     /// `accept()` is lost, so it is sent again until the worker has left its loop.
     private func stopWorkers(_ workers: [pthread_t]) {
-        let deadline = ContinuousClock.now + handler.settings.roomdTimeout + .seconds(5)
+        let deadline = ContinuousClock.now + settings.policy.roomdTimeout + .seconds(5)
         var running = workers
         while !running.isEmpty && ContinuousClock.now < deadline {
             for worker in running { pthread_kill(worker, SIGUSR1) }
@@ -118,14 +121,13 @@ public final class FastCGIServer: Sendable {
     }
 
     private func workerLoop() {
-        if handler.settings.batchScheduling { BatchScheduling.applyToCurrentThread() }
+        if settings.batchScheduling { BatchScheduling.applyToCurrentThread() }
         // libfcgi's streams point back into the request: it needs a stable address, not a Swift local.
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
         FCGX_InitRequest(request, listenSocket.fd, 0)
         let kicker = RoomdKicker(
-            socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
-            actor: handler.settings.kickActor)
+            socketPath: settings.roomdSocket, timeout: settings.policy.roomdTimeout, actor: settings.kickActor)
         // SIGUSR1 wakes an idle worker at shutdown (see `stopWorkers`); while a request is handled it stays
         // blocked, so the reads and writes of a request are never interrupted by it.
         var wake = sigset_t()
@@ -140,11 +142,11 @@ public final class FastCGIServer: Sendable {
             let fastCGIRequest = FastCGIRequest(request)
             // The body is read only for a caller that passed the Authorization check: an unauthenticated
             // client that sends its body slowly must not hold a worker (Apache streams bodies to us).
-            let (kickRequest, bodyRead) = fastCGIRequest.read(maxBodySize: handler.settings.maxBodySize) {
-                handler.settings.authorization.accepts($0)
+            let (kickRequest, bodyRead) = fastCGIRequest.read(maxBodySize: settings.policy.maxBodySize) {
+                settings.policy.authorization.accepts($0)
             }
             let response = handler.respond(to: kickRequest, using: kicker)
-            fastCGIRequest.write(response, head: kickRequest.method == "HEAD")
+            fastCGIRequest.write(response, head: kickRequest.method == .head)
             finish(fastCGIRequest, bodyRead: bodyRead)
             log.record(method: kickRequest.method, response: response, startedAt: started)
             if shutdownRequested.load(ordering: .sequentiallyConsistent) { break }
@@ -182,14 +184,13 @@ public final class FastCGIServer: Sendable {
     /// Answers the one request of a CGI invocation (fd 0 is not a socket): environment, stdin, stdout.
     public func serveCGI() {
         let started = ContinuousClock.now
-        let request = CGIRequest.read(maxBodySize: handler.settings.maxBodySize) {
-            handler.settings.authorization.accepts($0)
+        let request = CGIRequest.read(maxBodySize: settings.policy.maxBodySize) {
+            settings.policy.authorization.accepts($0)
         }
         let kicker = RoomdKicker(
-            socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
-            actor: handler.settings.kickActor)
+            socketPath: settings.roomdSocket, timeout: settings.policy.roomdTimeout, actor: settings.kickActor)
         let response = handler.respond(to: request, using: kicker)
-        FileOutput.writeAll(1, response.cgiBytes(includingBody: request.method != "HEAD"))
+        FileOutput.writeAll(1, response.cgiBytes(includingBody: request.method != .head))
         log.record(method: request.method, response: response, startedAt: started)
     }
 }

@@ -3,6 +3,7 @@ import CBuildInfo
 import COpenSSLCrypto
 import KickAPI
 import KickResponder
+import ResponderConfiguration
 
 #if canImport(Glibc)
     import Glibc
@@ -101,7 +102,7 @@ struct ResponderCommand: ParsableCommand {
         if case .inherited = listenSocket { isCGI = FastCGIServer.isCGI } else { isCGI = false }
         // A CGI invocation writes its one line and exits: nothing to batch.
         let server = FastCGIServer(
-            handler: KickHandler(settings: settings), listenSocket: listenSocket, threads: threadCount,
+            settings: settings, listenSocket: listenSocket, threads: threadCount,
             log: AccessLog(enabled: !noAccessLog, batched: !isCGI))
         if isCGI {
             server.serveCGI()
@@ -109,7 +110,7 @@ struct ResponderCommand: ParsableCommand {
         }
         note(
             "serving on \(listenSocket) with \(threadCount) threads; roomd at \(settings.roomdSocket); "
-                + "\(settings.authorization.count) Authorization value(s)")
+                + "\(settings.policy.authorization.count) Authorization value(s)")
         server.run()
         note("stopped")
     }
@@ -124,7 +125,7 @@ struct ResponderCommand: ParsableCommand {
             }
             let settings = try ResponderSettings.load(file: text, environment: environment)
             note(
-                "\(path): ok; \(settings.authorization.count) Authorization value(s); roomd at \(settings.roomdSocket)")
+                "\(path): ok; \(settings.policy.authorization.count) Authorization value(s); roomd at \(settings.roomdSocket)")
             Glibc.exit(0)
         } catch {
             fail("\(path): \(error)", 78)

@@ -22,7 +22,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzTOML",
-            dependencies: ["CFuzzEntry", .product(name: "KickAPI", package: "muc-kick")]
+            dependencies: ["CFuzzEntry", .product(name: "ResponderConfiguration", package: "muc-kick")]
         ),
     ]
 )

@@ -1,4 +1,4 @@
-import KickAPI
+import ResponderConfiguration
 
 /// libFuzzer's entry point: the input is a configuration file (an operator's, or one a shared-hosting
 /// neighbour could plant next to the binary).

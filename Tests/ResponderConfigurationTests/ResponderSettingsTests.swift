@@ -1,18 +1,19 @@
 import Testing
 
-@testable import KickAPI
+import KickAPI
+@testable import ResponderConfiguration
 
 @Suite struct ResponderSettingsTests {
     @Test func prosodysLinePastedUnchangedIsEnough() throws {
         let file = #"http_muc_kick_authorization_header = "Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5""#
         let settings = try ResponderSettings.load(file: file, environment: [:])
-        #expect(settings.authorization.accepts("Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5"))
-        #expect(!settings.authorization.accepts("Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ"))
+        #expect(settings.policy.authorization.accepts("Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5"))
+        #expect(!settings.policy.authorization.accepts("Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ"))
         #expect(settings.roomdSocket == "/run/muc-kick/roomd.sock")
-        #expect(settings.maxBodySize == 65536)
-        #expect(settings.roomdTimeout == .seconds(2))
-        #expect(!settings.protectPrivileged)
-        #expect(!settings.requireJSONContentType)
+        #expect(settings.policy.maxBodySize == 65536)
+        #expect(settings.policy.roomdTimeout == .seconds(2))
+        #expect(!settings.policy.protectPrivileged)
+        #expect(!settings.policy.requireJSONContentType)
         #expect(settings.batchScheduling)
     }
 
@@ -39,14 +40,14 @@ import Testing
             batch_scheduling = false
             """
         let settings = try ResponderSettings.load(file: file, environment: [:])
-        #expect(settings.authorization.accepts("Basic old"))
-        #expect(settings.authorization.accepts("Bearer new-token"))
-        #expect(!settings.authorization.accepts(hashed))
+        #expect(settings.policy.authorization.accepts("Basic old"))
+        #expect(settings.policy.authorization.accepts("Bearer new-token"))
+        #expect(!settings.policy.authorization.accepts(hashed))
         #expect(settings.roomdSocket == "/tmp/roomd.sock")
-        #expect(settings.maxBodySize == 1024)
-        #expect(settings.roomdTimeout == .milliseconds(500))
-        #expect(settings.protectPrivileged && settings.requireJSONContentType)
-        #expect(settings.corsAllowOrigin == "https://app.example.org")
+        #expect(settings.policy.maxBodySize == 1024)
+        #expect(settings.policy.roomdTimeout == .milliseconds(500))
+        #expect(settings.policy.protectPrivileged && settings.policy.requireJSONContentType)
+        #expect(settings.policy.corsAllowOrigin == "https://app.example.org")
         #expect(!settings.batchScheduling)
 
         let overridden = try ResponderSettings.load(
@@ -56,11 +57,11 @@ import Testing
                 "MUC_KICK_PROTECT_PRIVILEGED": "no", "MUC_KICK_MAX_BODY_SIZE": "2048",
                 "MUC_KICK_BATCH_SCHEDULING": "on",
             ])
-        #expect(overridden.authorization.accepts("Bearer b"))
-        #expect(!overridden.authorization.accepts("Basic old"))
+        #expect(overridden.policy.authorization.accepts("Bearer b"))
+        #expect(!overridden.policy.authorization.accepts("Basic old"))
         #expect(overridden.roomdSocket == "/run/x.sock")
-        #expect(!overridden.protectPrivileged)
-        #expect(overridden.maxBodySize == 2048)
+        #expect(!overridden.policy.protectPrivileged)
+        #expect(overridden.policy.maxBodySize == 2048)
         #expect(overridden.batchScheduling)
     }
 
@@ -92,25 +93,6 @@ import Testing
         #expect(document.values["section.c"] == .integer(-3))
         #expect(document.values["section.quoted key"] == .bool(false))
     }
-
-    @Test func constantTimeComparisonIsExact() {
-        #expect(AuthorizationCheck.constantTimeEqual(Array("abc".utf8), Array("abc".utf8)) == 1)
-        #expect(AuthorizationCheck.constantTimeEqual(Array("abc".utf8), Array("abd".utf8)) == 0)
-        // Only digests are compared (32 bytes each); values of other lengths are hashed first (see
-        // AuthorizationSecretTests).
-        var last = [UInt8](repeating: 7, count: 32)
-        #expect(AuthorizationCheck.constantTimeEqual(last, last) == 1)
-        last[31] = 8
-        #expect(AuthorizationCheck.constantTimeEqual([UInt8](repeating: 7, count: 32), last) == 0)
-        #expect(AuthorizationCheck.constantTimeEqual([], []) == 1)
-    }
-
-    @Test func sha256MatchesTheKnownVector() {
-        // FIPS 180-2 test vector for "abc".
-        #expect(
-            AuthorizationCheck.hashedForm(of: "abc")
-                == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    }
 }
 
 @Suite struct AuthorizationSecretTests {
@@ -132,18 +114,29 @@ import Testing
     @Test func environmentValuesMaySeparateByNewlinesToHoldCommas() throws {
         let settings = try ResponderSettings.load(
             file: nil, environment: ["MUC_KICK_AUTHORIZATION": "Bearer a,b\nBearer c"])
-        #expect(settings.authorization.count == 2)
-        #expect(settings.authorization.accepts("Bearer a,b"))
-        #expect(settings.authorization.accepts("Bearer c"))
-        #expect(!settings.authorization.accepts("Bearer a"))
+        #expect(settings.policy.authorization.count == 2)
+        #expect(settings.policy.authorization.accepts("Bearer a,b"))
+        #expect(settings.policy.authorization.accepts("Bearer c"))
+        #expect(!settings.policy.authorization.accepts("Bearer a"))
+    }
+}
+
+/// Values the responder writes into responses or logs, refused when it starts.
+@Suite struct ResponderSettingsOutputSafetyTests {
+    let secret = "Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5"
+
+    @Test func aKickActorWithAControlCharacterRefusesToStart() {
+        #expect(throws: SettingsError.self) {
+            try ResponderSettings.load(
+                file: nil, environment: ["MUC_KICK_AUTHORIZATION": secret, "MUC_KICK_ACTOR": "ops\u{1B}]0;x\u{7}"])
+        }
     }
 
-    @Test func aPresentedValueIsComparedByDigestWhateverItsLength() throws {
-        let check = try AuthorizationCheck(values: ["Bearer s3cret", AuthorizationCheck.hashedForm(of: "Bearer other")])
-        #expect(check.accepts("Bearer s3cret") && check.accepts("Bearer other"))
-        for guess in ["", "B", "Bearer s3cre", "Bearer s3crett", String(repeating: "x", count: 10_000)] {
-            #expect(!check.accepts(guess))
+    @Test func aCORSOriginWithALineBreakRefusesToStart() {
+        #expect(throws: SettingsError.self) {
+            try ResponderSettings.load(
+                file: nil,
+                environment: ["MUC_KICK_AUTHORIZATION": secret, "MUC_KICK_CORS_ALLOW_ORIGIN": "https://a\r\nSet-Cookie: x"])
         }
-        #expect(check.digests.allSatisfy { $0.count == 32 })
     }
 }

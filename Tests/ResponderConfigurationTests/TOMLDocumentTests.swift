@@ -1,6 +1,7 @@
 import Testing
 
-@testable import KickAPI
+import KickAPI
+@testable import ResponderConfiguration
 
 @Suite struct TOMLDocumentTests {
     @Test func aRotationListOverSeveralLinesWithCommentsAndATrailingComma() throws {
@@ -18,8 +19,8 @@ import Testing
         #expect(document.values["authorization"] == .array([.string("Basic old"), .string(hashed)]))
         #expect(document.lines["threads"] == 7)
         let settings = try ResponderSettings.load(file: file, environment: [:])
-        #expect(settings.authorization.count == 2)
-        #expect(settings.authorization.accepts("Basic old") && settings.authorization.accepts("Bearer new-token"))
+        #expect(settings.policy.authorization.count == 2)
+        #expect(settings.policy.authorization.accepts("Basic old") && settings.policy.authorization.accepts("Bearer new-token"))
         #expect(settings.threads == 2)
     }
 

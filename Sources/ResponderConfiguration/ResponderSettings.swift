@@ -1,4 +1,6 @@
+import KickAPI
 import MUCCore
+
 /// The responder's settings: from the configuration file, then overridden by environment variables.
 ///
 /// | file key | environment | default |
@@ -14,13 +16,9 @@ import MUCCore
 /// | `threads` | `MUC_KICK_THREADS` | the responder's default (`--threads` wins over both) |
 /// | `batch_scheduling` | `MUC_KICK_BATCH_SCHEDULING` | true |
 public struct ResponderSettings: Sendable {
-    public var authorization: AuthorizationCheck
+    /// The settings of the HTTP contract itself.
+    public var policy: KickPolicy
     public var roomdSocket: String = "/run/muc-kick/roomd.sock"
-    public var maxBodySize: Int = 64 * 1024
-    public var roomdTimeout: Duration = .seconds(2)
-    public var protectPrivileged = false
-    public var requireJSONContentType = false
-    public var corsAllowOrigin: String?
     /// Shown to occupants as the kick's actor, if set.
     public var kickActor: String?
     /// Worker threads, when the file or the environment sets them (mod_fcgid users set 1 in the file).
@@ -29,8 +27,8 @@ public struct ResponderSettings: Sendable {
     /// `BatchScheduling` in KickResponder).
     public var batchScheduling = true
 
-    public init(authorization: AuthorizationCheck) {
-        self.authorization = authorization
+    public init(policy: KickPolicy) {
+        self.policy = policy
     }
 
     static let knownKeys: Set<String> = [
@@ -68,10 +66,15 @@ public struct ResponderSettings: Sendable {
                 String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
             }.filter { !$0.isEmpty }
         }
-        let check = try AuthorizationCheck(values: authorizationValues)
+        let check: AuthorizationCheck
+        do {
+            check = try AuthorizationCheck(values: authorizationValues)
+        } catch {
+            throw .invalid(key: "authorization", reason: error.reason)
+        }
         guard !check.isEmpty else { throw .missingAuthorization }
 
-        var settings = ResponderSettings(authorization: check)
+        var settings = ResponderSettings(policy: KickPolicy(authorization: check))
         if let socket = try string(values, environment, "roomd_socket", "MUC_KICK_ROOMD_SOCKET") {
             guard !socket.isEmpty else { throw .invalid(key: "roomd_socket", reason: "empty path") }
             settings.roomdSocket = socket
@@ -80,19 +83,19 @@ public struct ResponderSettings: Sendable {
             guard (2...16 * 1024 * 1024).contains(size) else {
                 throw .invalid(key: "max_body_size", reason: "must be between 2 and 16777216 bytes")
             }
-            settings.maxBodySize = size
+            settings.policy.maxBodySize = size
         }
         if let seconds = try number(values, environment, "roomd_timeout", "MUC_KICK_ROOMD_TIMEOUT") {
             guard seconds > 0, seconds <= 300 else {
                 throw .invalid(key: "roomd_timeout", reason: "must be more than 0 and at most 300 seconds")
             }
-            settings.roomdTimeout = .milliseconds(Int((seconds * 1000).rounded(.up)))
+            settings.policy.roomdTimeout = .milliseconds(Int((seconds * 1000).rounded(.up)))
         }
         if let flag = try bool(values, environment, "protect_privileged", "MUC_KICK_PROTECT_PRIVILEGED") {
-            settings.protectPrivileged = flag
+            settings.policy.protectPrivileged = flag
         }
         if let flag = try bool(values, environment, "require_json_content_type", "MUC_KICK_REQUIRE_JSON_CONTENT_TYPE") {
-            settings.requireJSONContentType = flag
+            settings.policy.requireJSONContentType = flag
         }
         if let origin = try string(values, environment, "cors_allow_origin", "MUC_KICK_CORS_ALLOW_ORIGIN"),
             !origin.isEmpty
@@ -101,7 +104,7 @@ public struct ResponderSettings: Sendable {
             guard origin.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
                 throw .invalid(key: "cors_allow_origin", reason: "must not contain control characters")
             }
-            settings.corsAllowOrigin = origin
+            settings.policy.corsAllowOrigin = origin
         }
         if let actor = try string(values, environment, "kick_actor", "MUC_KICK_ACTOR"), !actor.isEmpty {
             do {
