@@ -116,3 +116,18 @@ let package = Package(
         ),
     ]
 )
+
+// The folders show the architecture: two processes, the operator's tool, and what they share (the room
+// core, JSON, the control contract). Each target lives in Sources/<group>/<target>.
+let sourceGroups: [String: [String]] = [
+    "Shared": ["MUCCore", "StrictJSON", "ControlProtocol", "COpenSSLCrypto", "CBuildInfo"],
+    "Roomd": ["XMLStream", "CExpat", "MUCComponent", "ControlFraming", "CSQLite", "RoomDaemon", "roomd"],
+    "Responder": ["KickAPI", "ResponderConfiguration", "KickResponder", "CFastCGI", "muc-kick-fcgi"],
+    "Operator": ["roomctl"],
+]
+for target in package.targets where target.type != .test {
+    guard let group = sourceGroups.first(where: { $0.value.contains(target.name) })?.key else {
+        fatalError("target \(target.name) belongs to no group in sourceGroups")
+    }
+    target.path = "Sources/\(group)/\(target.name)"
+}

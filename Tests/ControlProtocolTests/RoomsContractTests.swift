@@ -8,7 +8,7 @@ import Testing
     @Test func servedDescriptionIsTheVarlinkFile() throws {
         let file = URL(filePath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appending(path: "Sources/ControlProtocol/org.muckick.Rooms.varlink")
+            .appending(path: "Sources/Shared/ControlProtocol/org.muckick.Rooms.varlink")
         let text = try String(contentsOf: file, encoding: .utf8)
         #expect(Rooms.interfaceDescription == text)
     }

@@ -1,6 +1,6 @@
 """The responder's TOML reader against Python's tomllib, over the documents in toml_corpus/.
 
-The reader (Sources/KickAPI/TOMLDocument.swift) reads a documented subset of TOML 1.0. Run through
+The reader (Sources/Responder/ResponderConfiguration/TOMLDocument.swift) reads a documented subset of TOML 1.0. Run through
 `muc-kick-fcgi --check-config FILE --json`, every document must come out one of three ways:
 
 - tomllib refuses it: the reader refuses it too, naming the line.
