@@ -1,5 +1,4 @@
 @_exported import StrictJSON
-import FoundationEssentials
 
 /// Varlink method names: `interface.Member`.
 public enum VarlinkMethodName {
@@ -15,48 +14,6 @@ public enum VarlinkMethodName {
     }
 }
 
-/// A call as a client writes it.
-public struct VarlinkCall<Parameters: Encodable & Sendable>: Encodable, Sendable {
-    public var method: String
-    public var parameters: Parameters
-    public var more: Bool?
-    public var oneway: Bool?
-
-    public init(method: String, parameters: Parameters, more: Bool? = nil, oneway: Bool? = nil) {
-        self.method = method
-        self.parameters = parameters
-        self.more = more
-        self.oneway = oneway
-    }
-}
-
-/// Decodes only `parameters` of a call or reply, as the method's own type.
-public struct VarlinkParameters<Parameters: Decodable>: Decodable {
-    public var parameters: Parameters?
-}
-
-/// An error reply: a qualified error name and the error's parameters.
-public struct VarlinkErrorReply: Codable, Sendable, Error, Equatable {
-    public var error: String
-    public var parameters: JSONValue?
-
-    public init(error: String, parameters: JSONValue? = nil) {
-        self.error = error
-        self.parameters = parameters
-    }
-
-    public init(error: String, _ parameters: [String: JSONValue]) {
-        self.error = error
-        self.parameters = .object(JSONObject(parameters))
-    }
-}
-
-/// What a client reads before it knows whether a reply is an error.
-public struct VarlinkReplyHeader: Decodable, Sendable {
-    public var error: String?
-    public var continues: Bool?
-}
-
 /// Varlink frames: one JSON document followed by a NUL byte.
 public enum VarlinkFraming {
     public static let terminator: UInt8 = 0
@@ -64,16 +21,81 @@ public enum VarlinkFraming {
     public static let maxRequestSize = 64 * 1024
 }
 
-extension JSONEncoder {
-    /// The encoder for varlink messages: compact, keys in a stable order.
-    public static func varlink() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
+/// A call as a client writes it: `{"method":M[,"more":true][,"oneway":true],"parameters":{...}}` and the
+/// terminator.
+public enum VarlinkCall {
+    public static func framed(
+        method: String, more: Bool = false, oneway: Bool = false, capacity: Int = 256,
+        _ parameters: some VarlinkParameters
+    ) -> [UInt8] {
+        var writer = JSONWriter(capacity: capacity)
+        writer.beginObject()
+        writer.field("method", method)
+        if more { writer.field("more", true) }
+        if oneway { writer.field("oneway", true) }
+        writer.key("parameters")
+        parameters.write(to: &writer)
+        writer.endObject()
+        writer.appendRaw(VarlinkFraming.terminator)
+        return writer.bytes
+    }
+
+    /// A call of `org.muckick.Rooms`, its method named by its parameters' type.
+    public static func framed<Call: RoomsCall>(_ call: Call, more: Bool = false, capacity: Int = 256) -> [UInt8] {
+        framed(method: Call.method.qualifiedName, more: more, capacity: capacity, call)
     }
 }
 
-/// Encodes to `{}`: the parameters of a method that takes or returns nothing.
-public struct NoParameters: Codable, Sendable, Equatable {
-    public init() {}
+/// What a client reads: a reply's parameters, or the error it carries.
+public enum VarlinkReply {
+    /// Reads one frame (without its terminator). A varlink error is thrown as the contract's error; a frame
+    /// that is not a reply as `.malformed` with the start of its text, for a log.
+    public static func parse(_ frame: [UInt8]) throws(VarlinkReplyError) -> (
+        parameters: ParameterReader, continues: Bool
+    ) {
+        // Replies can be large (a ListRooms or GetAudit of thousands): the member cap is per object, and
+        // a record has a handful.
+        guard case .object(let message)? = try? JSONParser.parse(frame) else {
+            throw .malformed(String(decoding: frame.prefix(200), as: UTF8.self))
+        }
+        if let name = message["error"] {
+            guard case .string(let name) = name else {
+                throw .malformed(String(decoding: frame.prefix(200), as: UTF8.self))
+            }
+            throw .remote(RoomsError(name: name, parameters: message["parameters"]))
+        }
+        let continues: Bool
+        switch message["continues"] {
+        case nil, .null?: continues = false
+        case .bool(let flag)?: continues = flag
+        default: throw .malformed(String(decoding: frame.prefix(200), as: UTF8.self))
+        }
+        do {
+            return (try ParameterReader(message["parameters"]), continues)
+        } catch {
+            throw .malformed(String(decoding: frame.prefix(200), as: UTF8.self))
+        }
+    }
+
+    /// Reads one frame as the reply `Reply`.
+    public static func parse<Reply: VarlinkParameters>(_ frame: [UInt8], as type: Reply.Type)
+        throws(VarlinkReplyError) -> (reply: Reply, continues: Bool)
+    {
+        let (parameters, continues) = try parse(frame)
+        do {
+            return (try Reply(reading: parameters), continues)
+        } catch {
+            throw .mismatch(error)
+        }
+    }
+}
+
+/// Why a frame did not give a reply.
+public enum VarlinkReplyError: Error, Equatable, Sendable {
+    /// The peer answered with an error.
+    case remote(RoomsError)
+    /// Not a varlink reply (the text's start, for a log).
+    case malformed(String)
+    /// A reply whose parameters are not the method's (the first field that does not read).
+    case mismatch(RoomsError)
 }

@@ -123,7 +123,7 @@ public final class FastCGIServer: Sendable {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
         FCGX_InitRequest(request, listenSocket.fd, 0)
-        let kicker = RoomdKicker(
+        let kicker = ControlSocketKicker(
             socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
             actor: handler.settings.kickActor)
         // SIGUSR1 wakes an idle worker at shutdown (see `stopWorkers`); while a request is handled it stays
@@ -185,7 +185,7 @@ public final class FastCGIServer: Sendable {
         let request = CGIRequest.read(maxBodySize: handler.settings.maxBodySize) {
             handler.settings.authorization.accepts($0)
         }
-        let kicker = RoomdKicker(
+        let kicker = ControlSocketKicker(
             socketPath: handler.settings.roomdSocket, timeout: handler.settings.roomdTimeout,
             actor: handler.settings.kickActor)
         let response = handler.respond(to: request, using: kicker)
