@@ -4,8 +4,3 @@ import StrictJSON
 public protocol JSONWritable {
     func write(to writer: inout JSONWriter)
 }
-
-/// A record inside a message: written as an object, read back from one.
-public protocol VarlinkRecord: JSONWritable, Sendable {
-    init(reading object: ParameterReader) throws(RoomsError)
-}

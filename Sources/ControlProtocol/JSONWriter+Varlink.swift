@@ -1,3 +1,4 @@
+import MUCCore
 import StrictJSON
 
 extension JSONWriter {
@@ -18,5 +19,28 @@ extension JSONWriter {
     /// A reply of the contract, framed.
     public static func varlinkReply(continues: Bool = false, _ reply: some VarlinkParameters) -> [UInt8] {
         varlinkReply(continues: continues) { reply.writeMembers(to: &$0) }
+    }
+
+    mutating func field(_ name: String, _ jids: [JID]) {
+        key(name)
+        beginArray()
+        for jid in jids { string(jid.description) }
+        endArray()
+    }
+
+    public mutating func array(_ items: [some JSONWritable]) {
+        beginArray()
+        for item in items { item.write(to: &self) }
+        endArray()
+    }
+
+    public mutating func field(_ name: String, _ item: some JSONWritable) {
+        key(name)
+        item.write(to: &self)
+    }
+
+    public mutating func field(_ name: String, _ items: [some JSONWritable]) {
+        key(name)
+        array(items)
     }
 }

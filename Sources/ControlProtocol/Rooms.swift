@@ -1,3 +1,5 @@
+@_exported import StrictJSON
+
 /// The `org.muckick.Rooms` interface: its name, methods, access levels and (in extensions) message types.
 public enum Rooms {
     public static let interface = "org.muckick.Rooms"
