@@ -91,7 +91,8 @@ extension RoomService {
             return JSONWriter.varlinkReply(
                 VarlinkService.Info(
                     vendor: "muc-kick", product: "roomd", version: Self.version,
-                    url: "https://github.com/muc-kick/muc-kick", interfaces: [VarlinkService.interface, Rooms.interface]
+                    url: "https://github.com/muc-kick/muc-kick",
+                    interfaces: [VarlinkService.interface, Rooms.interface]
                 ))
         case "GetInterfaceDescription":
             let interface = try VarlinkService.InterfaceParameters(reading: try ParameterReader(call.parameters))

@@ -44,7 +44,8 @@ struct ShowRoom: RoomctlCall {
     var arguments: JSONObject { ["room": .string(room)] }
     func printHuman(_ reply: Rooms.GetRoomReply) {
         let room = reply.room
-        printLine("room: \(room.room)\(room.name.map { " (\($0))" } ?? "")  persistent: \(room.persistent ? "yes" : "no")")
+        printLine(
+            "room: \(room.room)\(room.name.map { " (\($0))" } ?? "")  persistent: \(room.persistent ? "yes" : "no")")
         print()
         printTable(
             ["NICK", "ROLE", "AFFILIATION", "JIDS"],

@@ -42,7 +42,8 @@ import Testing
         #"{"room":"lobby@chat.example.org","nick":"Bob","jids":["bob@example.org/phone"],"role":"participant","affiliation":"member"}"#
 
     @Test func listServices() throws {
-        try call(Rooms.ListServicesParameters(), golden: #"{"method":"org.muckick.Rooms.ListServices","parameters":{}}"#)
+        try call(
+            Rooms.ListServicesParameters(), golden: #"{"method":"org.muckick.Rooms.ListServices","parameters":{}}"#)
         try reply(
             Rooms.ListServicesReply(services: ["a.org", "chat.example.org"]),
             golden: #"{"parameters":{"services":["a.org","chat.example.org"]}}"#)
@@ -56,7 +57,8 @@ import Testing
         try reply(
             Rooms.ListRoomsReply(rooms: [
                 Rooms.RoomSummary(room: Self.room, name: "Lobby", persistent: true, occupants: 2),
-                Rooms.RoomSummary(room: try RoomAddress(parsing: "b@chat.example.org"), name: nil, persistent: false, occupants: 0),
+                Rooms.RoomSummary(
+                    room: try RoomAddress(parsing: "b@chat.example.org"), name: nil, persistent: false, occupants: 0),
             ]),
             golden:
                 #"{"parameters":{"rooms":[{"room":"lobby@chat.example.org","name":"Lobby","persistent":true,"occupants":2},{"room":"b@chat.example.org","persistent":false,"occupants":0}]}}"#
@@ -102,7 +104,9 @@ import Testing
             golden:
                 #"{"method":"org.muckick.Rooms.DestroyRoom","parameters":{"room":"lobby@chat.example.org","reason":"closing"}}"#
         )
-        try reply(Rooms.RemovedReply(removed: [Self.removed]), golden: #"{"parameters":{"removed":["# + Self.removedJSON + "]}}")
+        try reply(
+            Rooms.RemovedReply(removed: [Self.removed]),
+            golden: #"{"parameters":{"removed":["# + Self.removedJSON + "]}}")
         try reply(Rooms.RemovedReply(removed: []), golden: #"{"parameters":{"removed":[]}}"#)
     }
 
@@ -133,7 +137,8 @@ import Testing
         )
         try call(
             Rooms.LeaveParameters(room: Self.room, nick: Self.bob),
-            golden: #"{"method":"org.muckick.Rooms.Leave","parameters":{"room":"lobby@chat.example.org","nick":"Bob"}}"#)
+            golden: #"{"method":"org.muckick.Rooms.Leave","parameters":{"room":"lobby@chat.example.org","nick":"Bob"}}"#
+        )
         try reply(Rooms.EmptyReply(), golden: #"{"parameters":{}}"#)
     }
 
@@ -154,7 +159,8 @@ import Testing
         try call(
             Rooms.KickParameters(room: Self.room, target: .nick(Self.bob)),
             golden: #"{"method":"org.muckick.Rooms.Kick","parameters":{"room":"lobby@chat.example.org","nick":"Bob"}}"#)
-        try reply(Rooms.KickReply(kicked: [Self.removed]), golden: #"{"parameters":{"kicked":["# + Self.removedJSON + "]}}")
+        try reply(
+            Rooms.KickReply(kicked: [Self.removed]), golden: #"{"parameters":{"kicked":["# + Self.removedJSON + "]}}")
         try reply(Rooms.KickReply(kicked: []), golden: #"{"parameters":{"kicked":[]}}"#)
     }
 
@@ -166,7 +172,9 @@ import Testing
             golden:
                 #"{"method":"org.muckick.Rooms.SetAffiliation","parameters":{"room":"lobby@chat.example.org","jid":"eve@example.org","affiliation":"outcast","reason":"spam","actor":"op"}}"#
         )
-        try reply(Rooms.RemovedReply(removed: [Self.removed]), golden: #"{"parameters":{"removed":["# + Self.removedJSON + "]}}")
+        try reply(
+            Rooms.RemovedReply(removed: [Self.removed]),
+            golden: #"{"parameters":{"removed":["# + Self.removedJSON + "]}}")
     }
 
     @Test func getAudit() throws {
@@ -178,7 +186,8 @@ import Testing
         try reply(
             Rooms.GetAuditReply(records: [
                 Rooms.AuditRecord(
-                    id: 1, time: "2026-11-25T14:36:32.123Z", action: "kick", room: "lobby@chat.example.org", nick: "Bob",
+                    id: 1, time: "2026-11-25T14:36:32.123Z", action: "kick", room: "lobby@chat.example.org",
+                    nick: "Bob",
                     jids: ["bob@example.org/a", "bob@example.org/b"], reason: "spam", actor: "api", uid: 33),
                 Rooms.AuditRecord(
                     id: 2, time: "2026-11-25T14:36:33.000Z", action: "ban", room: "lobby@chat.example.org", nick: "Eve",
@@ -231,11 +240,15 @@ import Testing
             golden:
                 #"{"parameters":{"vendor":"muc-kick","product":"roomd","version":"0.1.0","url":"https://github.com/muc-kick/muc-kick","interfaces":["org.varlink.service","org.muckick.Rooms"]}}"#
         )
-        try reply(VarlinkService.InterfaceDescription(description: "a\n"), golden: #"{"parameters":{"description":"a\n"}}"#)
+        try reply(
+            VarlinkService.InterfaceDescription(description: "a\n"), golden: #"{"parameters":{"description":"a\n"}}"#)
         let parameters = VarlinkService.InterfaceParameters(interface: Rooms.interface)
         #expect(
-            String(decoding: VarlinkCall.framed(method: "org.varlink.service.GetInterfaceDescription", parameters).dropLast(), as: UTF8.self)
-                == #"{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"org.muckick.Rooms"}}"#)
+            String(
+                decoding: VarlinkCall.framed(method: "org.varlink.service.GetInterfaceDescription", parameters)
+                    .dropLast(), as: UTF8.self)
+                == #"{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"org.muckick.Rooms"}}"#
+        )
     }
 
     /// Every method has its parameters type, and each names its own method.

@@ -5,14 +5,6 @@ import Testing
 @testable import ControlProtocol
 
 @Suite struct RoomsContractTests {
-    @Test func servedDescriptionIsTheVarlinkFile() throws {
-        let file = URL(filePath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appending(path: "Sources/ControlProtocol/org.muckick.Rooms.varlink")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        #expect(Rooms.interfaceDescription == text)
-    }
-
     /// The IDL marks kick-level methods with `[kick]` in the comment above them; the access table must say
     /// the same, method by method.
     @Test func everyMethodIsInTheIDLWithItsLevel() throws {
@@ -76,7 +68,8 @@ import Testing
         #expect(text == #"{"method":"org.muckick.Rooms.Kick","parameters":{"room":"r@c.org","nick":"Bob"}}"#)
         #expect(
             try JSONParser.parse(Array(text.utf8))
-                == JSONParser.parse(Array(#"{"method":"org.muckick.Rooms.Kick","parameters":{"nick":"Bob","room":"r@c.org"}}"#.utf8)))
+                == JSONParser.parse(
+                    Array(#"{"method":"org.muckick.Rooms.Kick","parameters":{"nick":"Bob","room":"r@c.org"}}"#.utf8)))
     }
 
     @Test func jsonValueRoundTrips() throws {
@@ -96,4 +89,3 @@ import Testing
         }
     }
 }
-

@@ -11,9 +11,18 @@ import Testing
     static let jid = try! JID(parsing: "bob@example.org/phone")
 
     static let cases: [(RoomsError, String)] = [
-        (.room(.serviceNotFound("x.org")), #"{"error":"org.muckick.Rooms.ServiceNotFound","parameters":{"service":"x.org"}}"#),
-        (.room(.roomNotFound(room)), #"{"error":"org.muckick.Rooms.RoomNotFound","parameters":{"room":"lobby@chat.example.org"}}"#),
-        (.room(.roomExists(room)), #"{"error":"org.muckick.Rooms.RoomExists","parameters":{"room":"lobby@chat.example.org"}}"#),
+        (
+            .room(.serviceNotFound("x.org")),
+            #"{"error":"org.muckick.Rooms.ServiceNotFound","parameters":{"service":"x.org"}}"#
+        ),
+        (
+            .room(.roomNotFound(room)),
+            #"{"error":"org.muckick.Rooms.RoomNotFound","parameters":{"room":"lobby@chat.example.org"}}"#
+        ),
+        (
+            .room(.roomExists(room)),
+            #"{"error":"org.muckick.Rooms.RoomExists","parameters":{"room":"lobby@chat.example.org"}}"#
+        ),
         (
             .room(.occupantNotFound(room, nick: bob, jid: nil)),
             #"{"error":"org.muckick.Rooms.OccupantNotFound","parameters":{"nick":"Bob","room":"lobby@chat.example.org"}}"#
@@ -51,7 +60,10 @@ import Testing
             #"{"error":"org.muckick.Rooms.PermissionDenied","parameters":{"method":"org.muckick.Rooms.Join","required":"admin"}}"#
         ),
         (.invalidMessage("no"), #"{"error":"org.muckick.Rooms.InvalidMessage","parameters":{"reason":"no"}}"#),
-        (.messageTooLarge(limit: 65536), #"{"error":"org.muckick.Rooms.MessageTooLarge","parameters":{"limit":65536}}"#),
+        (
+            .messageTooLarge(limit: 65536),
+            #"{"error":"org.muckick.Rooms.MessageTooLarge","parameters":{"limit":65536}}"#
+        ),
         (
             .deadlineExceeded(deadline: 1_767_225_600_000),
             #"{"error":"org.muckick.Rooms.DeadlineExceeded","parameters":{"deadline":1767225600000}}"#
@@ -60,9 +72,15 @@ import Testing
             .storageUnavailable(reason: "disk full"),
             #"{"error":"org.muckick.Rooms.StorageUnavailable","parameters":{"reason":"disk full"}}"#
         ),
-        (.interfaceNotFound("x.y"), #"{"error":"org.varlink.service.InterfaceNotFound","parameters":{"interface":"x.y"}}"#),
+        (
+            .interfaceNotFound("x.y"),
+            #"{"error":"org.varlink.service.InterfaceNotFound","parameters":{"interface":"x.y"}}"#
+        ),
         (.methodNotFound("x.y.Z"), #"{"error":"org.varlink.service.MethodNotFound","parameters":{"method":"x.y.Z"}}"#),
-        (.invalidParameter("nick"), #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"nick"}}"#),
+        (
+            .invalidParameter("nick"),
+            #"{"error":"org.varlink.service.InvalidParameter","parameters":{"parameter":"nick"}}"#
+        ),
         (.expectedMore, #"{"error":"org.varlink.service.ExpectedMore","parameters":{}}"#),
         (.internalError, #"{"error":"org.varlink.service.InternalError","parameters":{}}"#),
         (
@@ -107,7 +125,10 @@ import Testing
             (RoomsError.Name.roomNotFound, nil),
             (RoomsError.Name.roomNotFound, .object(["room": .string("not a room")])),
             (RoomsError.Name.roomNotFound, .object(["room": .number(1)])),
-            (RoomsError.Name.notAllowed, .object(["room": .string("a@b"), "nick": .string("n"), "affiliation": .string("king")])),
+            (
+                RoomsError.Name.notAllowed,
+                .object(["room": .string("a@b"), "nick": .string("n"), "affiliation": .string("king")])
+            ),
             (RoomsError.Name.permissionDenied, .object(["method": .string("m"), "required": .string("root")])),
             (RoomsError.Name.messageTooLarge, .object(["limit": .number(1e300)])),
             (RoomsError.Name.deadlineExceeded, .object(["deadline": .number(0.5)])),
@@ -132,7 +153,8 @@ import Testing
         #expect(
             RoomsError.invalidAddress(field: "room", value: "x", reason: "no node").description
                 == "org.muckick.Rooms.InvalidAddress (field=room, reason=no node, value=x)")
-        #expect(RoomsError.messageTooLarge(limit: 65536).description == "org.muckick.Rooms.MessageTooLarge (limit=65536)")
+        #expect(
+            RoomsError.messageTooLarge(limit: 65536).description == "org.muckick.Rooms.MessageTooLarge (limit=65536)")
         #expect(RoomsError.expectedMore.description == "org.varlink.service.ExpectedMore")
     }
 }

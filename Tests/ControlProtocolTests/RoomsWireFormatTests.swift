@@ -29,7 +29,8 @@ import Testing
         try roundTrip(
             Rooms.Room(
                 room: room, name: "n", persistent: true, occupants: [occupant],
-                affiliations: [Rooms.AffiliationEntry(jid: try JID(parsing: "x@y"), affiliation: .member, reason: nil)]))
+                affiliations: [Rooms.AffiliationEntry(jid: try JID(parsing: "x@y"), affiliation: .member, reason: nil)])
+        )
         try roundTrip(
             Rooms.Removed(
                 room: room, nick: try Nickname(parsing: "é"), jids: [try JID(parsing: "a@b/c")], role: .participant,

@@ -57,7 +57,8 @@ import Testing
         let created = try call(fixture, Rooms.CreateRoomParameters(room: Self.room, name: "Pantry", persistent: true))
         #expect(created.room == Rooms.RoomSummary(room: Self.room, name: "Pantry", persistent: true, occupants: 0))
         let joined = try call(fixture, Rooms.JoinParameters(room: Self.room, nick: alice, jid: aliceJID))
-        #expect(joined.occupant == Rooms.Occupant(nick: alice, jids: [aliceJID], role: .participant, affiliation: .none))
+        #expect(
+            joined.occupant == Rooms.Occupant(nick: alice, jids: [aliceJID], role: .participant, affiliation: .none))
         let rooms = try call(fixture, Rooms.ListRoomsParameters(service: "chat.example.org")).rooms
         #expect(rooms.map(\.occupants) == [1])
         let details = try call(fixture, Rooms.GetRoomParameters(room: Self.room)).room
@@ -68,7 +69,10 @@ import Testing
                 room: Self.room, target: .nick(alice), reason: "spam", actor: "op",
                 deadline: WallClock.milliseconds() + 60_000)
         ).kicked
-        #expect(kicked == [Rooms.Removed(room: Self.room, nick: alice, jids: [aliceJID], role: .participant, affiliation: .none)])
+        #expect(
+            kicked == [
+                Rooms.Removed(room: Self.room, nick: alice, jids: [aliceJID], role: .participant, affiliation: .none)
+            ])
         _ = try call(fixture, Rooms.JoinParameters(room: Self.room, nick: alice, jid: aliceJID))
         let banned = try call(
             fixture,
@@ -85,7 +89,8 @@ import Testing
         #expect(records == entries.map(RoomService.auditRecord))
         _ = try call(fixture, Rooms.SetAffiliationParameters(room: Self.room, jid: aliceJID.bare, affiliation: .none))
         _ = try call(fixture, Rooms.JoinParameters(room: Self.room, nick: alice, jid: aliceJID, role: .visitor))
-        #expect(try call(fixture, Rooms.LeaveParameters(room: Self.room, nick: alice, jid: aliceJID)) == Rooms.EmptyReply())
+        #expect(
+            try call(fixture, Rooms.LeaveParameters(room: Self.room, nick: alice, jid: aliceJID)) == Rooms.EmptyReply())
         #expect(try call(fixture, Rooms.DestroyRoomParameters(room: Self.room, reason: "done")).removed == [])
     }
 
@@ -109,13 +114,15 @@ import Testing
         _ = try call(fixture, Rooms.SetAffiliationParameters(room: Self.room, jid: owner, affiliation: .owner))
         #expect(
             refusal(
-                fixture, Rooms.KickParameters(room: Self.room, target: .nick(try Nickname(parsing: "alice")), protect: true))
+                fixture,
+                Rooms.KickParameters(room: Self.room, target: .nick(try Nickname(parsing: "alice")), protect: true))
                 == .room(.notAllowed(Self.room, nick: try Nickname(parsing: "alice"), affiliation: .owner)))
         #expect(
             refusal(
                 fixture,
                 Rooms.JoinParameters(
-                    room: Self.room, nick: try Nickname(parsing: "bob"), jid: try JID(parsing: "mallory@example.com/x")))
+                    room: Self.room, nick: try Nickname(parsing: "bob"), jid: try JID(parsing: "mallory@example.com/x"))
+            )
                 == .room(.nickConflict(Self.room, nick: try Nickname(parsing: "bob"))))
         #expect(refusal(fixture, Rooms.WatchParameters()) == .expectedMore)
     }
@@ -134,11 +141,14 @@ import Testing
             }
         }
         #expect(answer(#"{"method":"org.muckick.Rooms.Kick","parameters":[]}"#) == .invalidParameter("parameters"))
-        #expect(answer(#"{"method":"org.muckick.Rooms.Kick","parameters":{"room":"pantry@chat.example.org"}}"#) == .invalidParameter("nick"))
+        #expect(
+            answer(#"{"method":"org.muckick.Rooms.Kick","parameters":{"room":"pantry@chat.example.org"}}"#)
+                == .invalidParameter("nick"))
         #expect(
             answer(#"{"method":"org.muckick.Rooms.Kick","parameters":{"room":"nonode"}}"#)
                 == .invalidAddress(field: "room", value: "nonode", error: .missingNode))
-        #expect(answer(#"{"method":"org.muckick.Rooms.GetAudit","parameters":{"limit":0}}"#) == .invalidParameter("limit"))
+        #expect(
+            answer(#"{"method":"org.muckick.Rooms.GetAudit","parameters":{"limit":0}}"#) == .invalidParameter("limit"))
         #expect(answer(#"{"method":"org.muckick.Rooms.Watch","parameters":5}"#) == .invalidParameter("parameters"))
         #expect(answer(#"{"method":"org.muckick.Rooms.Frob"}"#) == .methodNotFound("org.muckick.Rooms.Frob"))
         #expect(answer(#"{"method":"org.example.X.Y"}"#) == .interfaceNotFound("org.example.X"))
