@@ -17,6 +17,7 @@ extension JSONWriter {
     }
 
     /// A reply of the contract, framed.
+    @inlinable
     public static func varlinkReply(continues: Bool = false, _ reply: some VarlinkParameters) -> [UInt8] {
         varlinkReply(continues: continues) { reply.writeMembers(to: &$0) }
     }

@@ -1,8 +1,10 @@
 import StrictJSON
 
 /// A call as a client writes it: `{"method":M[,"more":true][,"oneway":true],"parameters":{...}}` and the
-/// terminator.
+/// terminator. Inlinable, like the other generic paths of the contract, so that roomd and the responder get
+/// them specialised for each message instead of dispatching through witness tables on every call.
 public enum VarlinkCall {
+    @inlinable
     public static func framed(
         method: String, more: Bool = false, oneway: Bool = false, capacity: Int = 256,
         _ parameters: some VarlinkParameters
@@ -20,6 +22,7 @@ public enum VarlinkCall {
     }
 
     /// A call of `org.muckick.Rooms`, its method named by its parameters' type.
+    @inlinable
     public static func framed<Call: RoomsCall>(_ call: Call, more: Bool = false, capacity: Int = 256) -> [UInt8] {
         framed(method: Call.method.qualifiedName, more: more, capacity: capacity, call)
     }

@@ -11,6 +11,7 @@ public protocol VarlinkParameters: Sendable {
 
 extension VarlinkParameters {
     /// The parameters as a JSON object of their own.
+    @inlinable
     public func write(to writer: inout JSONWriter) {
         writer.beginObject()
         writeMembers(to: &writer)

@@ -32,6 +32,7 @@ public enum VarlinkReply {
     }
 
     /// Reads one frame as the reply `Reply`.
+    @inlinable
     public static func parse<Reply: VarlinkParameters>(_ frame: [UInt8], as type: Reply.Type)
         throws(VarlinkReplyError) -> (reply: Reply, continues: Bool)
     {
