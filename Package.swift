@@ -28,7 +28,11 @@ let package = Package(
         // A strict RFC 8259 parser and a compact writer, for the hot paths (see JSONParser.swift).
         .target(name: "StrictJSON"),
         // varlink framing and messages, the org.muckick.Rooms contract, a blocking client.
-        .target(name: "ControlProtocol", dependencies: ["MUCCore", "StrictJSON"], exclude: ["org.muckick.Rooms.varlink"]),
+        // The IDL is compiled in as bytes (`PackageResources`), with no resource bundle and no Foundation.
+        .target(
+            name: "ControlProtocol", dependencies: ["MUCCore", "StrictJSON"],
+            resources: [.embedInCode("org.muckick.Rooms.varlink")]
+        ),
         // Splitting a control connection's bytes into varlink messages (NIO buffers, no I/O).
         .target(
             name: "ControlFraming",

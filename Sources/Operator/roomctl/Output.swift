@@ -1,10 +1,20 @@
+import ControlProtocol
 import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-func printCompactJSON<T: Encodable>(_ value: T) {
+// Foundation's encoder only formats roomctl's own output (pretty or compact, keys sorted, as it always
+// has); the control path reads and writes with StrictJSON.
+
+func printJSON(_ value: JSONValue) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value) { printLine(String(decoding: data, as: UTF8.self), json: true) }
+}
+
+func printCompactJSON(_ value: JSONValue) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     if let data = try? encoder.encode(value) { printLine(String(decoding: data, as: UTF8.self), json: true) }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CBuildInfo
 import ControlProtocol
-import FoundationEssentials
 
 #if canImport(Glibc)
     import Glibc
@@ -80,25 +79,25 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Every subcommand is one varlink call: a method, its parameters, and a way to print the reply.
+/// Every subcommand is one varlink call: a method (its parameters' type), the command line's values as the
+/// call's parameters, and a way to print the reply.
 protocol RoomctlCall: ParsableCommand {
-    associatedtype Parameters: Encodable & Sendable
-    associatedtype Reply: Decodable
+    associatedtype Call: RoomsCall
     var global: GlobalOptions { get }
-    var method: Rooms.Method { get }
-    func parameters() -> Parameters
-    func printHuman(_ reply: Reply)
+    /// The values as given on the command line, under the parameters' names.
+    var arguments: JSONObject { get }
+    func printHuman(_ reply: Call.Reply)
 }
 
 extension RoomctlCall {
     func run() throws {
         let client = connect(global)
         do {
+            try client.sendFramed(CallFrame.frame(Call.self, arguments))
             if global.json {
-                let reply = try client.call(method.qualifiedName, parameters(), replying: JSONValue.self)
-                printJSON(reply)
+                printJSON(.object(try client.receiveParameters().parameters))
             } else {
-                printHuman(try client.call(method.qualifiedName, parameters(), replying: Reply.self))
+                printHuman(try client.receive(Call.Reply.self).reply)
             }
         } catch {
             fail(error)
@@ -122,11 +121,13 @@ func fail(_ error: ControlClientError) -> Never {
     case .timedOut: code = 75
     case .connectionClosed, .protocolError: code = 76
     case .remote(let reply):
-        if reply.error == RoomsError.permissionDenied { code = 77 }
+        switch reply {
+        case .permissionDenied: code = 77
         // The disk is full or failing: a temporary failure, worth trying again later (EX_TEMPFAIL).
-        else if reply.error == RoomsError.storageUnavailable { code = 75 }
-        else if reply.error == RoomsError.messageTooLarge || reply.error == RoomsError.invalidMessage { code = 76 }
-        else { code = 65 }
+        case .storageUnavailable: code = 75
+        case .messageTooLarge, .invalidMessage: code = 76
+        default: code = 65
+        }
     }
     writeStandardError("roomctl: \(TerminalText.escaped("\(error)", json: false))\n")
     exit(code)
@@ -135,12 +136,6 @@ func fail(_ error: ControlClientError) -> Never {
 func writeStandardError(_ text: String) {
     var bytes = Array(text.utf8)
     _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
-}
-
-func printJSON<T: Encodable>(_ value: T) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    if let data = try? encoder.encode(value) { printLine(String(decoding: data, as: UTF8.self), json: true) }
 }
 
 /// Columns padded to their widest cell; the last column is not padded.
@@ -157,6 +152,7 @@ func printTable(_ header: [String], _ rows: [[String]]) {
 
 func printRemoved(_ removed: [Rooms.Removed], verb: String) {
     for occupant in removed {
-        printLine("\(verb) \(occupant.nick) (\(occupant.jids.joined(separator: ", "))) from \(occupant.room)")
+        let jids = occupant.jids.map(\.description).joined(separator: ", ")
+        printLine("\(verb) \(occupant.nick) (\(jids)) from \(occupant.room)")
     }
 }

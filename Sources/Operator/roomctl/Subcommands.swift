@@ -1,11 +1,22 @@
 import ArgumentParser
 import ControlProtocol
 
+/// A parameters object of the values given; absent options are left out.
+func given(_ members: KeyValuePairs<String, JSONValue?>) -> JSONObject {
+    var object = JSONObject()
+    for (key, value) in members { if let value { object[key] = value } }
+    return object
+}
+
+extension Optional where Wrapped == String {
+    var json: JSONValue? { map(JSONValue.string) }
+}
+
 struct Services: RoomctlCall {
     static let configuration = CommandConfiguration(abstract: "List the MUC services (domains) roomd serves.")
     @OptionGroup var global: GlobalOptions
-    var method: Rooms.Method { .listServices }
-    func parameters() -> NoParameters { NoParameters() }
+    typealias Call = Rooms.ListServicesParameters
+    var arguments: JSONObject { [:] }
     func printHuman(_ reply: Rooms.ListServicesReply) { reply.services.forEach { printLine($0) } }
 }
 
@@ -13,12 +24,14 @@ struct ListRooms: RoomctlCall {
     static let configuration = CommandConfiguration(commandName: "rooms", abstract: "List rooms.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Only the rooms of this service.") var service: String?
-    var method: Rooms.Method { .listRooms }
-    func parameters() -> Rooms.ListRoomsParameters { .init(service: service) }
+    typealias Call = Rooms.ListRoomsParameters
+    var arguments: JSONObject { given(["service": service.json]) }
     func printHuman(_ reply: Rooms.ListRoomsReply) {
         printTable(
             ["ROOM", "OCCUPANTS", "PERSISTENT", "NAME"],
-            reply.rooms.map { [$0.room, String($0.occupants), $0.persistent ? "yes" : "no", $0.name ?? ""] })
+            reply.rooms.map {
+                [$0.room.description, String($0.occupants), $0.persistent ? "yes" : "no", $0.name ?? ""]
+            })
     }
 }
 
@@ -27,19 +40,26 @@ struct ShowRoom: RoomctlCall {
         commandName: "room", abstract: "Show a room, its occupants and affiliations.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The room, node@service.") var room: String
-    var method: Rooms.Method { .getRoom }
-    func parameters() -> Rooms.RoomParameters { .init(room: room) }
+    typealias Call = Rooms.GetRoomParameters
+    var arguments: JSONObject { ["room": .string(room)] }
     func printHuman(_ reply: Rooms.GetRoomReply) {
         let room = reply.room
-        printLine("room: \(room.room)\(room.name.map { " (\($0))" } ?? "")  persistent: \(room.persistent ? "yes" : "no")")
+        printLine(
+            "room: \(room.room)\(room.name.map { " (\($0))" } ?? "")  persistent: \(room.persistent ? "yes" : "no")")
         print()
         printTable(
             ["NICK", "ROLE", "AFFILIATION", "JIDS"],
-            room.occupants.map { [$0.nick, $0.role, $0.affiliation, $0.jids.joined(separator: " ")] })
+            room.occupants.map {
+                [
+                    $0.nick.description, $0.role.rawValue, $0.affiliation.rawValue,
+                    $0.jids.map(\.description).joined(separator: " "),
+                ]
+            })
         if !room.affiliations.isEmpty {
             print()
             printTable(
-                ["JID", "AFFILIATION", "REASON"], room.affiliations.map { [$0.jid, $0.affiliation, $0.reason ?? ""] })
+                ["JID", "AFFILIATION", "REASON"],
+                room.affiliations.map { [$0.jid.description, $0.affiliation.rawValue, $0.reason ?? ""] })
         }
     }
 }
@@ -50,8 +70,10 @@ struct Create: RoomctlCall {
     @Argument(help: "The room, node@service.") var room: String
     @Option(help: "A human-readable name.") var name: String?
     @Flag(help: "Destroy the room when its last occupant leaves.") var temporary = false
-    var method: Rooms.Method { .createRoom }
-    func parameters() -> Rooms.CreateRoomParameters { .init(room: room, name: name, persistent: !temporary) }
+    typealias Call = Rooms.CreateRoomParameters
+    var arguments: JSONObject {
+        given(["room": .string(room), "name": name.json, "persistent": .bool(!temporary)])
+    }
     func printHuman(_ reply: Rooms.CreateRoomReply) { printLine("created \(reply.room.room)") }
 }
 
@@ -60,8 +82,8 @@ struct Destroy: RoomctlCall {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The room, node@service.") var room: String
     @Option(help: "Why, shown to occupants.") var reason: String?
-    var method: Rooms.Method { .destroyRoom }
-    func parameters() -> Rooms.DestroyRoomParameters { .init(room: room, reason: reason) }
+    typealias Call = Rooms.DestroyRoomParameters
+    var arguments: JSONObject { given(["room": .string(room), "reason": reason.json]) }
     func printHuman(_ reply: Rooms.RemovedReply) {
         printRemoved(reply.removed, verb: "removed")
         printLine("destroyed \(room)")
@@ -75,10 +97,15 @@ struct Join: RoomctlCall {
     @Argument(help: "The nickname.") var nick: String
     @Argument(help: "The real JID, user@host/resource.") var jid: String
     @Option(help: "moderator, participant or visitor (default: from the affiliation).") var role: String?
-    var method: Rooms.Method { .join }
-    func parameters() -> Rooms.JoinParameters { .init(room: room, nick: nick, jid: jid, role: role) }
+    typealias Call = Rooms.JoinParameters
+    var arguments: JSONObject {
+        given([
+            "room": .string(room), "nick": .string(nick), "jid": .string(jid), "role": role.json,
+        ])
+    }
     func printHuman(_ reply: Rooms.JoinReply) {
-        printLine("\(reply.occupant.nick) is in \(room) as \(reply.occupant.role) (\(reply.occupant.jids.count) session(s))")
+        let occupant = reply.occupant
+        printLine("\(occupant.nick) is in \(room) as \(occupant.role.rawValue) (\(occupant.jids.count) session(s))")
     }
 }
 
@@ -88,9 +115,11 @@ struct Leave: RoomctlCall {
     @Argument(help: "The room, node@service.") var room: String
     @Argument(help: "The nickname.") var nick: String
     @Option(help: "Only this session (full real JID).") var jid: String?
-    var method: Rooms.Method { .leave }
-    func parameters() -> Rooms.LeaveParameters { .init(room: room, nick: nick, jid: jid) }
-    func printHuman(_ reply: NoParameters) { printLine("\(nick) left \(room)") }
+    typealias Call = Rooms.LeaveParameters
+    var arguments: JSONObject {
+        given(["room": .string(room), "nick": .string(nick), "jid": jid.json])
+    }
+    func printHuman(_ reply: Rooms.EmptyReply) { printLine("\(nick) left \(room)") }
 }
 
 struct Kick: RoomctlCall {
@@ -104,14 +133,17 @@ struct Kick: RoomctlCall {
     @Option(help: "Who kicks, shown to occupants.") var actor: String?
     @Flag(help: "Refuse if the target is an owner or admin.") var protect = false
 
-    var method: Rooms.Method { .kick }
+    typealias Call = Rooms.KickParameters
 
     func validate() throws {
         if (nick == nil) == (jid == nil) { throw ValidationError("give either NICK or --jid JID") }
     }
 
-    func parameters() -> Rooms.KickParameters {
-        .init(room: room, nick: nick, jid: jid, reason: reason, actor: actor, protect: protect ? true : nil)
+    var arguments: JSONObject {
+        given([
+            "room": .string(room), "nick": nick.json, "jid": jid.json, "reason": reason.json, "actor": actor.json,
+            "protect": protect ? .bool(true) : nil,
+        ])
     }
 
     func printHuman(_ reply: Rooms.KickReply) { printRemoved(reply.kicked, verb: "kicked") }
@@ -125,9 +157,12 @@ struct Ban: RoomctlCall {
     @Argument(help: "The real JID to ban.") var jid: String
     @Option(help: "Why, shown to occupants.") var reason: String?
     @Option(help: "Who bans.") var actor: String?
-    var method: Rooms.Method { .setAffiliation }
-    func parameters() -> Rooms.SetAffiliationParameters {
-        .init(room: room, jid: jid, affiliation: "outcast", reason: reason, actor: actor)
+    typealias Call = Rooms.SetAffiliationParameters
+    var arguments: JSONObject {
+        given([
+            "room": .string(room), "jid": .string(jid), "affiliation": .string("outcast"), "reason": reason.json,
+            "actor": actor.json,
+        ])
     }
     func printHuman(_ reply: Rooms.RemovedReply) {
         printRemoved(reply.removed, verb: "removed")
@@ -143,9 +178,11 @@ struct SetAffiliation: RoomctlCall {
     @Argument(help: "The real JID.") var jid: String
     @Argument(help: "owner, admin, member, outcast or none.") var affiliation: String
     @Option(help: "Why.") var reason: String?
-    var method: Rooms.Method { .setAffiliation }
-    func parameters() -> Rooms.SetAffiliationParameters {
-        .init(room: room, jid: jid, affiliation: affiliation, reason: reason)
+    typealias Call = Rooms.SetAffiliationParameters
+    var arguments: JSONObject {
+        given([
+            "room": .string(room), "jid": .string(jid), "affiliation": .string(affiliation), "reason": reason.json,
+        ])
     }
     func printHuman(_ reply: Rooms.RemovedReply) {
         printRemoved(reply.removed, verb: "removed")
@@ -158,8 +195,10 @@ struct Audit: RoomctlCall {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Only this room.") var room: String?
     @Option(help: "How many of the newest records.") var limit: Int = 100
-    var method: Rooms.Method { .getAudit }
-    func parameters() -> Rooms.GetAuditParameters { .init(room: room, limit: limit) }
+    typealias Call = Rooms.GetAuditParameters
+    var arguments: JSONObject {
+        given(["room": room.json, "limit": .number(Double(limit))])
+    }
     func printHuman(_ reply: Rooms.GetAuditReply) {
         printTable(
             ["TIME", "ACTION", "ROOM", "NICK", "JIDS", "UID", "ACTOR", "REASON"],
@@ -180,21 +219,22 @@ struct Watch: ParsableCommand {
     func run() throws {
         let client = connect(global)
         do {
-            try client.send(
-                VarlinkCall(
-                    method: Rooms.Method.watch.qualifiedName, parameters: Rooms.WatchParameters(room: room), more: true))
+            try client.sendFramed(
+                CallFrame.frame(Rooms.WatchParameters.self, given(["room": room.json]), more: true))
             client.setTimeout(nil)
             while true {
                 if global.json {
-                    let (reply, continues) = try client.receive(JSONValue.self)
-                    printCompactJSON(reply)
+                    let (parameters, continues) = try client.receiveParameters()
+                    printCompactJSON(.object(parameters))
                     if !continues { return }
                 } else {
                     let (reply, continues) = try client.receive(Rooms.WatchReply.self)
                     let event = reply.event
                     let fields: [String?] = [
-                        event.kind, event.room, event.nick, event.jids?.joined(separator: ","), event.role,
-                        event.affiliation, event.actor.map { "actor=\($0)" }, event.reason.map { "reason=\($0)" },
+                        event.kind.rawValue, event.room?.description, event.nick?.description,
+                        event.jids?.map(\.description).joined(separator: ","), event.role?.rawValue,
+                        event.affiliation?.rawValue, event.actor.map { "actor=\($0)" },
+                        event.reason.map { "reason=\($0)" },
                     ]
                     printLine(fields.compactMap { $0 }.joined(separator: " "))
                     if !continues { return }

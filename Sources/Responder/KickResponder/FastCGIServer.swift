@@ -126,7 +126,7 @@ public final class FastCGIServer: Sendable {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
         FCGX_InitRequest(request, listenSocket.fd, 0)
-        let kicker = RoomdKicker(
+        let kicker = ControlSocketKicker(
             socketPath: settings.roomdSocket, timeout: settings.policy.roomdTimeout, actor: settings.kickActor)
         // SIGUSR1 wakes an idle worker at shutdown (see `stopWorkers`); while a request is handled it stays
         // blocked, so the reads and writes of a request are never interrupted by it.
@@ -187,7 +187,7 @@ public final class FastCGIServer: Sendable {
         let request = CGIRequest.read(maxBodySize: settings.policy.maxBodySize) {
             settings.policy.authorization.accepts($0)
         }
-        let kicker = RoomdKicker(
+        let kicker = ControlSocketKicker(
             socketPath: settings.roomdSocket, timeout: settings.policy.roomdTimeout, actor: settings.kickActor)
         let response = handler.respond(to: request, using: kicker)
         FileOutput.writeAll(1, response.cgiBytes(includingBody: request.method != .head))

@@ -24,7 +24,7 @@ extension RoomService {
                 RoomsError.invalidMessage("a call was sent on a connection that is watching").framed())
         }
         let parsed = message.withUnsafeReadableBytes { raw in
-            Result { () throws(VarlinkErrorReply) in try CallEnvelope(raw.bindMemory(to: UInt8.self)) }
+            Result { () throws(RoomsError) in try CallEnvelope(raw.bindMemory(to: UInt8.self)) }
         }
         let call: CallEnvelope
         switch parsed {
@@ -44,14 +44,13 @@ extension RoomService {
         do {
             let reply = try dispatch(call, connection: connection)
             return call.oneway ? .none : .reply(reply)
-        } catch let error as VarlinkErrorReply {
+        } catch let error as RoomsError {
             return call.oneway ? .none : .reply(error.framed())
         } catch let error as MUCError {
-            return call.oneway ? .none : .reply(RoomsError.reply(for: error).framed())
+            return call.oneway ? .none : .reply(RoomsError.room(error).framed())
         } catch {
             logger.error("call failed unexpectedly: \(error)", metadata: ["method": "\(call.method)"])
-            return call.oneway
-                ? .none : .reply(VarlinkServiceError.internalError().framed())
+            return call.oneway ? .none : .reply(RoomsError.internalError.framed())
         }
     }
 
@@ -80,123 +79,97 @@ extension RoomService {
         case VarlinkService.interface:
             return try dispatchService(member, call: call)
         case Rooms.interface:
-            throw VarlinkServiceError.methodNotFound(call.method)
+            throw RoomsError.methodNotFound(call.method)
         default:
-            throw VarlinkServiceError.interfaceNotFound(interface)
+            throw RoomsError.interfaceNotFound(interface)
         }
     }
 
     private func dispatchService(_ member: String, call: CallEnvelope) throws -> [UInt8] {
         switch member {
         case "GetInfo":
-            return JSONWriter.varlinkReply { writer in
-                writer.field("vendor", "muc-kick")
-                writer.field("product", "roomd")
-                writer.field("version", Self.version)
-                writer.field("url", "https://github.com/muc-kick/muc-kick")
-                writer.field("interfaces", [VarlinkService.interface, Rooms.interface])
-            }
+            return JSONWriter.varlinkReply(
+                VarlinkService.Info(
+                    vendor: "muc-kick", product: "roomd", version: Self.version,
+                    url: "https://github.com/muc-kick/muc-kick",
+                    interfaces: [VarlinkService.interface, Rooms.interface]
+                ))
         case "GetInterfaceDescription":
-            let interface = try CallParameters(call.parameters).string("interface")
+            let interface = try VarlinkService.InterfaceParameters(reading: try ParameterReader(call.parameters))
+                .interface
             let description: String
             switch interface {
             case VarlinkService.interface: description = VarlinkService.description
             case Rooms.interface: description = Rooms.interfaceDescription
-            default: throw VarlinkServiceError.interfaceNotFound(interface)
+            default: throw RoomsError.interfaceNotFound(interface)
             }
-            return JSONWriter.varlinkReply { $0.field("description", description) }
+            return JSONWriter.varlinkReply(VarlinkService.InterfaceDescription(description: description))
         default:
-            throw VarlinkServiceError.methodNotFound(call.method)
+            throw RoomsError.methodNotFound(call.method)
         }
     }
 
+    /// Each call's parameters are read by the contract's own type (the code clients write them with), then
+    /// the room it changes is marked for undo, then the registry decides.
     private func dispatchRooms(_ method: Rooms.Method, call: CallEnvelope, connection: ControlConnection) throws
         -> [UInt8]
     {
         let uid = connection.peer.uid
-        let parameters = try CallParameters(call.parameters)
+        let parameters = try ParameterReader(call.parameters)
         switch method {
         case .listServices:
-            return JSONWriter.varlinkReply { $0.field("services", registry.services.sorted()) }
+            return JSONWriter.varlinkReply(Rooms.ListServicesReply(services: registry.services.sorted()))
 
         case .listRooms:
-            let rooms = try registry.rooms(ofService: try parameters.optionalString("service"))
-            return JSONWriter.varlinkReply { writer in
-                writer.key("rooms")
-                writer.array(rooms.map(Self.summary))
-            }
+            let call = try Rooms.ListRoomsParameters(reading: parameters)
+            let rooms = try registry.rooms(ofService: call.service)
+            return JSONWriter.varlinkReply(Rooms.ListRoomsReply(rooms: rooms.map(Self.summary)))
 
         case .getRoom:
-            let room = try registry.room(try Self.room(try parameters.string("room")))
-            return JSONWriter.varlinkReply { $0.field("room", Self.details(room)) }
+            let call = try Rooms.GetRoomParameters(reading: parameters)
+            return JSONWriter.varlinkReply(Rooms.GetRoomReply(room: Self.details(try registry.room(call.room))))
 
         case .createRoom:
-            let address = changing(try Self.room(try parameters.string("room")))
-            let configuration = RoomConfiguration(
-                name: try parameters.optionalText("name", as: .name), persistent: try parameters.optionalBool("persistent") ?? true)
+            let call = try Rooms.CreateRoomParameters(reading: parameters)
+            let address = changing(call.room)
+            let configuration = RoomConfiguration(name: call.name, persistent: call.persistent ?? true)
             try apply(try registry.createRoom(address, configuration: configuration), uid: uid)
-            let summary = Self.summary(try registry.room(address))
-            return JSONWriter.varlinkReply { $0.field("room", summary) }
+            return JSONWriter.varlinkReply(Rooms.CreateRoomReply(room: Self.summary(try registry.room(address))))
 
         case .destroyRoom:
-            let address = changing(try Self.room(try parameters.string("room")))
-            let events = try registry.destroyRoom(address, reason: try parameters.optionalText("reason", as: .reason))
+            let call = try Rooms.DestroyRoomParameters(reading: parameters)
+            let events = try registry.destroyRoom(changing(call.room), reason: call.reason)
             try apply(events, uid: uid)
             var removed: [Rooms.Removed] = []
-            for case .destroyed(_, let occupants, _) in events { removed += occupants.map(Self.removed) }
-            return JSONWriter.varlinkReply { writer in
-                writer.key("removed")
-                writer.array(removed)
-            }
+            for case .destroyed(_, let occupants, _) in events { removed += occupants.map(Rooms.Removed.init) }
+            return JSONWriter.varlinkReply(Rooms.RemovedReply(removed: removed))
 
         case .join:
-            let address = changing(try Self.room(try parameters.string("room")))
-            let nick = try Self.nick(try parameters.string("nick"))
-            let jid = try Self.jid(try parameters.string("jid"), field: "jid")
-            var role: Role?
-            if let text = try parameters.optionalString("role") {
-                guard let parsed = Role(rawValue: text), parsed != .none else {
-                    throw VarlinkServiceError.invalidParameter("role")
-                }
-                role = parsed
-            }
-            let events = try registry.join(address, nick: nick, session: jid, role: role)
+            let call = try Rooms.JoinParameters(reading: parameters)
+            let events = try registry.join(changing(call.room), nick: call.nick, session: call.jid, role: call.role)
             try apply(events, uid: uid)
-            guard case .joined(_, let occupant, _)? = events.first else {
-                throw VarlinkServiceError.internalError()
-            }
-            return JSONWriter.varlinkReply { $0.field("occupant", Self.occupant(occupant)) }
+            guard case .joined(_, let occupant, _)? = events.first else { throw RoomsError.internalError }
+            return JSONWriter.varlinkReply(Rooms.JoinReply(occupant: Self.occupant(occupant)))
 
         case .leave:
-            let address = changing(try Self.room(try parameters.string("room")))
-            let nick = try Self.nick(try parameters.string("nick"))
-            let jid = try parameters.optionalString("jid").map { text throws in try Self.jid(text, field: "jid") }
-            try apply(try registry.leave(address, nick: nick, session: jid), uid: uid)
-            return JSONWriter.varlinkReply { _ in }
+            let call = try Rooms.LeaveParameters(reading: parameters)
+            try apply(try registry.leave(changing(call.room), nick: call.nick, session: call.jid), uid: uid)
+            return JSONWriter.varlinkReply(Rooms.EmptyReply())
 
         case .kick:
-            let address = changing(try Self.room(try parameters.string("room")))
-            let target: KickTarget
-            switch (try parameters.optionalString("nick"), try parameters.optionalString("jid")) {
-            case (let nick?, nil): target = .nick(try Self.nick(nick))
-            case (nil, let jid?): target = .jid(try Self.jid(jid, field: "jid"))
-            case (nil, nil), (.some, .some): throw VarlinkServiceError.invalidParameter("nick")
-            }
-            let reason = try parameters.optionalText("reason", as: .reason)
-            let actor = try parameters.optionalText("actor", as: .actor)
-            let protect = try parameters.optionalBool("protect") ?? false
-            if let deadline = try parameters.optionalInt("deadline"), WallClock.milliseconds() > deadline {
+            let call = try Rooms.KickParameters(reading: parameters)
+            if let deadline = call.deadline, WallClock.milliseconds() > deadline {
                 // The caller has given up waiting (its timeout passed while the call sat in the queue, e.g.
                 // roomd was stopped): kicking now would contradict the timeout it already reported.
                 throw RoomsError.deadlineExceeded(deadline: deadline)
             }
             let events = try registry.kick(
-                address, target: target, reason: reason, actor: actor,
-                protectPrivileged: protectPrivilegedAlways || protect)
+                changing(call.room), target: call.target, reason: call.reason, actor: call.actor,
+                protectPrivileged: protectPrivilegedAlways || call.protect)
             try apply(events, uid: uid)
             var kicked: [Rooms.Removed] = []
             for case .kicked(let removed, _, _) in events {
-                kicked.append(Self.removed(removed))
+                kicked.append(Rooms.Removed(removed))
                 logger.debug(
                     "kicked",
                     metadata: [
@@ -204,67 +177,32 @@ extension RoomService {
                         "sessions": "\(removed.sessions.count)",
                     ])
             }
-            return JSONWriter.varlinkReply { writer in
-                writer.key("kicked")
-                writer.array(kicked)
-            }
+            return JSONWriter.varlinkReply(Rooms.KickReply(kicked: kicked))
 
         case .setAffiliation:
-            let address = changing(try Self.room(try parameters.string("room")))
-            let jid = try Self.jid(try parameters.string("jid"), field: "jid")
-            guard let affiliation = Affiliation(rawValue: try parameters.string("affiliation")) else {
-                throw VarlinkServiceError.invalidParameter("affiliation")
-            }
+            let call = try Rooms.SetAffiliationParameters(reading: parameters)
             let events = try registry.setAffiliation(
-                address, jid: jid, affiliation: affiliation, reason: try parameters.optionalText("reason", as: .reason),
-                actor: try parameters.optionalText("actor", as: .actor))
+                changing(call.room), jid: call.jid, affiliation: call.affiliation, reason: call.reason,
+                actor: call.actor)
             try apply(events, uid: uid)
             var removed: [Rooms.Removed] = []
-            for case .banned(let occupant, _, _) in events { removed.append(Self.removed(occupant)) }
-            return JSONWriter.varlinkReply { writer in
-                writer.key("removed")
-                writer.array(removed)
-            }
+            for case .banned(let occupant, _, _) in events { removed.append(Rooms.Removed(occupant)) }
+            return JSONWriter.varlinkReply(Rooms.RemovedReply(removed: removed))
 
         case .getAudit:
-            let room = try parameters.optionalString("room").map { text throws in try Self.room(text) }
-            let limit = try parameters.optionalInt("limit") ?? 100
-            guard (1...Self.maxAuditLimit).contains(limit) else { throw VarlinkServiceError.invalidParameter("limit") }
-            let records = try store.auditRecords(room: room?.description, limit: limit)
-            return JSONWriter.varlinkReply { writer in
-                writer.key("records")
-                writer.array(records)
-            }
+            let call = try Rooms.GetAuditParameters(reading: parameters)
+            let entries = try store.auditRecords(
+                room: call.room?.description, limit: call.limit ?? Rooms.GetAuditParameters.defaultLimit)
+            return JSONWriter.varlinkReply(Rooms.GetAuditReply(records: entries.map(Self.auditRecord)))
 
         case .watch:
-            guard call.more else { throw VarlinkServiceError.expectedMore() }
-            let room = try parameters.optionalString("room").map { text throws in try Self.room(text) }
+            guard call.more else { throw RoomsError.expectedMore }
+            let room = try Rooms.WatchParameters(reading: parameters).room
             if let room { try registry.checkService(room) }
             connection.watching = ControlConnection.Watching(room: room)
             watchers[ObjectIdentifier(connection)] = connection
-            let event = Rooms.Event(kind: "watching", room: room?.description)
-            return JSONWriter.varlinkReply(continues: true) { $0.field("event", event) }
-        }
-    }
-
-    /// Records the events' durable effects and sends them to watchers.
-    // MARK: Parsing
-
-    static func room(_ text: String) throws -> RoomAddress {
-        do { return try RoomAddress(parsing: text) } catch {
-            throw RoomsError.invalidAddress(field: "room", value: text, error: error)
-        }
-    }
-
-    static func nick(_ text: String) throws -> Nickname {
-        do { return try Nickname(parsing: text) } catch {
-            throw RoomsError.invalidAddress(field: "nick", value: text, error: error)
-        }
-    }
-
-    static func jid(_ text: String, field: String) throws -> JID {
-        do { return try JID(parsing: text) } catch {
-            throw RoomsError.invalidAddress(field: field, value: text, error: error)
+            return JSONWriter.varlinkReply(
+                continues: true, Rooms.WatchReply(event: Rooms.Event(kind: .watching, room: room)))
         }
     }
 
@@ -272,61 +210,58 @@ extension RoomService {
 
     static func summary(_ room: Room) -> Rooms.RoomSummary {
         Rooms.RoomSummary(
-            room: room.address.description, name: room.configuration.name, persistent: room.configuration.persistent,
+            room: room.address, name: room.configuration.name, persistent: room.configuration.persistent,
             occupants: room.occupants.count)
     }
 
     static func occupant(_ occupant: Occupant) -> Rooms.Occupant {
         Rooms.Occupant(
-            nick: occupant.nick.description, jids: occupant.sessions.map(\.description), role: occupant.role.rawValue,
-            affiliation: occupant.affiliation.rawValue)
+            nick: occupant.nick, jids: occupant.sessions, role: occupant.role, affiliation: occupant.affiliation)
     }
 
     static func details(_ room: Room) -> Rooms.Room {
         Rooms.Room(
-            room: room.address.description, name: room.configuration.name, persistent: room.configuration.persistent,
+            room: room.address, name: room.configuration.name, persistent: room.configuration.persistent,
             occupants: room.sortedOccupants.map(occupant),
             affiliations: room.affiliations.sorted { $0.key < $1.key }.map {
-                Rooms.Affiliation(jid: $0.key.description, affiliation: $0.value.affiliation.rawValue, reason: $0.value.reason)
+                Rooms.AffiliationEntry(jid: $0.key, affiliation: $0.value.affiliation, reason: $0.value.reason)
             })
     }
 
-    static func removed(_ removed: RemovedOccupant) -> Rooms.Removed {
-        Rooms.Removed(
-            room: removed.room.description, nick: removed.nick.description,
-            jids: removed.sessions.map(\.description), role: removed.role.rawValue,
-            affiliation: removed.affiliation.rawValue)
+    static func auditRecord(_ entry: AuditEntry) -> Rooms.AuditRecord {
+        Rooms.AuditRecord(
+            id: entry.id, time: AuditTime.iso8601(milliseconds: entry.milliseconds), action: entry.action,
+            room: entry.room, nick: entry.nick, jids: entry.jids, reason: entry.reason, actor: entry.actor,
+            uid: entry.uid)
     }
 
     static func event(_ event: RoomEvent) -> Rooms.Event {
         switch event {
         case .created(let room, _):
-            return Rooms.Event(kind: "created", room: room.description)
+            return Rooms.Event(kind: .created, room: room)
         case .destroyed(let room, _, let reason):
-            return Rooms.Event(kind: "destroyed", room: room.description, reason: reason)
+            return Rooms.Event(kind: .destroyed, room: room, reason: reason)
         case .joined(let room, let occupant, let session):
             return Rooms.Event(
-                kind: "joined", room: room.description, nick: occupant.nick.description, jids: [session.description],
-                role: occupant.role.rawValue, affiliation: occupant.affiliation.rawValue)
+                kind: .joined, room: room, nick: occupant.nick, jids: [session], role: occupant.role,
+                affiliation: occupant.affiliation)
         case .left(let room, let nick, let session, _):
-            return Rooms.Event(kind: "left", room: room.description, nick: nick.description, jids: [session.description])
+            return Rooms.Event(kind: .left, room: room, nick: nick, jids: [session])
         case .kicked(let removed, let reason, let actor), .banned(let removed, let reason, let actor):
-            let kind: String
-            if case .kicked = event { kind = "kicked" } else { kind = "banned" }
+            let kind: Rooms.Event.Kind
+            if case .kicked = event { kind = .kicked } else { kind = .banned }
             return Rooms.Event(
-                kind: kind, room: removed.room.description, nick: removed.nick.description,
-                jids: removed.sessions.map(\.description), role: removed.role.rawValue,
-                affiliation: removed.affiliation.rawValue, reason: reason, actor: actor)
+                kind: kind, room: removed.room, nick: removed.nick, jids: removed.sessions, role: removed.role,
+                affiliation: removed.affiliation, reason: reason, actor: actor)
         case .nickChanged(let room, let old, let occupant):
             // `nick` is the new nickname; the old one is given in `reason` as "was OLD".
             return Rooms.Event(
-                kind: "nick", room: room.description, nick: occupant.nick.description,
-                jids: occupant.sessions.map(\.description), role: occupant.role.rawValue,
-                affiliation: occupant.affiliation.rawValue, reason: "was \(old)")
+                kind: .nick, room: room, nick: occupant.nick, jids: occupant.sessions, role: occupant.role,
+                affiliation: occupant.affiliation, reason: "was \(old)")
         case .affiliationChanged(let room, let jid, let entry, let actor):
             return Rooms.Event(
-                kind: "affiliation", room: room.description, jids: [jid.description],
-                affiliation: entry.affiliation.rawValue, reason: entry.reason, actor: actor)
+                kind: .affiliation, room: room, jids: [jid], affiliation: entry.affiliation, reason: entry.reason,
+                actor: actor)
         }
     }
 }

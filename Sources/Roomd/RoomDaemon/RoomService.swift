@@ -200,7 +200,7 @@ final class RoomService {
     }
 
     /// The refusal of a call whose change could not be made durable.
-    var storageUnavailable: VarlinkErrorReply {
+    var storageUnavailable: RoomsError {
         RoomsError.storageUnavailable(reason: storageFailure ?? "the state database refused the write")
     }
 
@@ -254,7 +254,7 @@ final class RoomService {
         send(outcome.before, via: component)
         do {
             try apply(outcome.events, uid: getuid())
-        } catch let error as VarlinkErrorReply where error.error == RoomsError.storageUnavailable {
+        } catch RoomsError.storageUnavailable {
             return  // undone, and logged once by `storageFails`
         } catch {
             logger.error("cannot apply a stanza's events: \(error)")

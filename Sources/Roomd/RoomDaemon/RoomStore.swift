@@ -235,19 +235,19 @@ final class RoomStore: @unchecked Sendable {
         try database.execute("PRAGMA max_page_count = \(pages + Int64(extraPages))")
     }
 
-    /// The newest `limit` audit records (of one room, or all), oldest first, as the protocol shows them.
-    func auditRecords(room: String?, limit: Int) throws -> [Rooms.AuditRecord] {
+    /// The newest `limit` audit records (of one room, or all), oldest first.
+    func auditRecords(room: String?, limit: Int) throws -> [AuditEntry] {
         let sql =
             room == nil
             ? "SELECT id, time, action, room, nick, jids, reason, actor, uid FROM audit ORDER BY id DESC LIMIT ?"
             : "SELECT id, time, action, room, nick, jids, reason, actor, uid FROM audit WHERE room = ? ORDER BY id DESC LIMIT ?"
         var values: [SQLiteStatement.Value] = [.integer(Int64(limit))]
         if let room { values.insert(.text(room), at: 0) }
-        var entries: [Rooms.AuditRecord] = []
+        var entries: [AuditEntry] = []
         try database.prepare(sql).query(values) { row in
             entries.append(
-                Rooms.AuditRecord(
-                    id: row.integer(0), time: AuditTime.iso8601(milliseconds: row.integer(1)), action: row.text(2) ?? "",
+                AuditEntry(
+                    id: row.integer(0), milliseconds: row.integer(1), action: row.text(2) ?? "",
                     room: row.text(3) ?? "",
                     nick: row.text(4) ?? "",
                     jids: (row.text(5) ?? "").split(separator: "\n").map(String.init),

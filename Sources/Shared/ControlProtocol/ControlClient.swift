@@ -3,7 +3,6 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import FoundationEssentials
 
 /// Why a call to roomd did not produce a reply.
 public enum ControlClientError: Error, Equatable, CustomStringConvertible {
@@ -16,7 +15,7 @@ public enum ControlClientError: Error, Equatable, CustomStringConvertible {
     /// A reply that is not a varlink message this client understands.
     case protocolError(String)
     /// The daemon answered with a varlink error.
-    case remote(VarlinkErrorReply)
+    case remote(RoomsError)
 
     public var description: String {
         switch self {
@@ -25,19 +24,18 @@ public enum ControlClientError: Error, Equatable, CustomStringConvertible {
         case .timedOut: return "roomd did not answer in time"
         case .connectionClosed: return "roomd closed the connection"
         case .protocolError(let text): return "unexpected reply from roomd: \(text)"
-        case .remote(let reply):
-            var text = reply.error
-            if case .object(let parameters)? = reply.parameters, !parameters.isEmpty {
-                let details = parameters.keys.sorted().map { key -> String in
-                    switch parameters[key]! {
-                    case .string(let value): return "\(key)=\(value)"
-                    case .number(let value): return "\(key)=\(Int(value))"
-                    default: return "\(key)=…"
-                    }
-                }
-                text += " (" + details.joined(separator: ", ") + ")"
-            }
-            return text
+        case .remote(let error): return error.description
+        }
+    }
+}
+
+extension ControlClientError {
+    /// A reply that did not read: the peer's refusal, or a protocol error.
+    public init(_ error: VarlinkReplyError) {
+        switch error {
+        case .remote(let error): self = .remote(error)
+        case .malformed(let text): self = .protocolError(text)
+        case .mismatch(let error): self = .protocolError("reply does not match the method: \(error)")
         }
     }
 }
@@ -56,10 +54,6 @@ public final class ControlClient {
     /// few more. A buffer kept per client costs resident memory in every responder thread, and one
     /// allocated per read showed in the responder's profile (Benchmarks/fcgi/README.md).
     static let readSize = 4 * 1024
-    // Lazy: only the generic `call` uses Foundation's coders. Creating them in every responder thread,
-    // which only sends and receives raw frames, touched 320 KiB more of FoundationEssentials.
-    private lazy var encoder = JSONEncoder.varlink()
-    private lazy var decoder = JSONDecoder()
     /// Replies can be large (ListRooms of a big service); requests are limited by the daemon.
     public var maxReplySize = 64 * 1024 * 1024
 
@@ -108,24 +102,15 @@ public final class ControlClient {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    /// Calls a method and decodes its reply parameters; a varlink error is thrown as `.remote`.
-    public func call<Parameters: Encodable & Sendable, Reply: Decodable>(
-        _ method: String, _ parameters: Parameters, replying: Reply.Type = Reply.self
-    ) throws(ControlClientError) -> Reply {
-        try send(VarlinkCall(method: method, parameters: parameters))
-        return try decodeReply(try receiveFrame(), as: Reply.self).reply
+    /// Calls a method of `org.muckick.Rooms` and reads its reply; a varlink error is thrown as `.remote`.
+    public func call<Call: RoomsCall>(_ call: Call) throws(ControlClientError) -> Call.Reply {
+        try send(call)
+        return try receive(Call.Reply.self).reply
     }
 
     /// Writes one call (for pipelining or for `more` streams); read its replies with `receive`.
-    public func send<Parameters: Encodable & Sendable>(_ call: VarlinkCall<Parameters>) throws(ControlClientError) {
-        var bytes: [UInt8]
-        do {
-            bytes = Array(try encoder.encode(call))
-        } catch {
-            throw .protocolError("cannot encode the call: \(error)")
-        }
-        bytes.append(VarlinkFraming.terminator)
-        try writeAll(bytes)
+    public func send<Call: RoomsCall>(_ call: Call, more: Bool = false) throws(ControlClientError) {
+        try writeAll(VarlinkCall.framed(call, more: more))
     }
 
     /// Writes one complete, already framed message (the responder builds its calls with `JSONWriter`).
@@ -134,10 +119,26 @@ public final class ControlClient {
     }
 
     /// Reads one reply; `continues` tells whether a `more` stream has more to come.
-    public func receive<Reply: Decodable>(_ type: Reply.Type) throws(ControlClientError) -> (
+    public func receive<Reply: VarlinkParameters>(_ type: Reply.Type) throws(ControlClientError) -> (
         reply: Reply, continues: Bool
     ) {
-        try decodeReply(try receiveFrame(), as: type)
+        let frame = try receiveFrame()
+        do {
+            return try VarlinkReply.parse(frame, as: type)
+        } catch {
+            throw ControlClientError(error)
+        }
+    }
+
+    /// Reads one reply's parameters as they came, whatever the method (`roomctl --json`).
+    public func receiveParameters() throws(ControlClientError) -> (parameters: JSONObject, continues: Bool) {
+        let frame = try receiveFrame()
+        do {
+            let (parameters, continues) = try VarlinkReply.parse(frame)
+            return (parameters.object, continues)
+        } catch {
+            throw ControlClientError(error)
+        }
     }
 
     /// Reads one raw frame, without its terminator. With `deadline`, the whole read ends by then however
@@ -153,32 +154,6 @@ public final class ControlClient {
             scanned = buffer.count
             if buffer.count > maxReplySize { throw .protocolError("reply larger than \(maxReplySize) bytes") }
             try readMore(before: deadline)
-        }
-    }
-
-    private func decodeReply<Reply: Decodable>(_ frame: [UInt8], as type: Reply.Type) throws(ControlClientError)
-        -> (reply: Reply, continues: Bool)
-    {
-        let data = Data(frame)
-        let header: VarlinkReplyHeader
-        do {
-            header = try decoder.decode(VarlinkReplyHeader.self, from: data)
-        } catch {
-            throw .protocolError(String(decoding: frame.prefix(200), as: UTF8.self))
-        }
-        if header.error != nil {
-            guard let reply = try? decoder.decode(VarlinkErrorReply.self, from: data) else {
-                throw .protocolError(String(decoding: frame.prefix(200), as: UTF8.self))
-            }
-            throw .remote(reply)
-        }
-        do {
-            let parameters = try decoder.decode(VarlinkParameters<Reply>.self, from: data).parameters
-            if let parameters { return (parameters, header.continues ?? false) }
-            // A reply without parameters is `{}` for methods that return nothing.
-            return (try decoder.decode(Reply.self, from: Data("{}".utf8)), header.continues ?? false)
-        } catch {
-            throw .protocolError("reply does not match the method: \(error)")
         }
     }
 

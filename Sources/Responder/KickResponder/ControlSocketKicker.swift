@@ -1,14 +1,15 @@
 import ControlProtocol
 import KickAPI
-import StrictJSON
 import MUCCore
+import StrictJSON
 
-/// Kicks through roomd's control socket, over one persistent connection (one per worker thread).
+/// `RoomKicker` over roomd's control socket: the Kick call of the contract, over one persistent connection
+/// (one per worker thread).
 ///
 /// The connection is opened on first use and dropped after any failure, so a restarted roomd is picked
 /// up by the next request. After a timeout the connection is dropped too: a late reply would otherwise be
 /// read as the answer to the next request.
-public final class RoomdKicker: RoomKicker {
+public final class ControlSocketKicker: RoomKicker {
     let socketPath: String
     let timeout: Duration
     /// The timeout in whole milliseconds, the unit of the Kick's `deadline`.
@@ -30,24 +31,11 @@ public final class RoomdKicker: RoomKicker {
         let deadline = WallClock.milliseconds() + timeoutMilliseconds - min(timeoutMilliseconds / 4, 250)
         // Our own deadline for the whole exchange: a reply that trickles in cannot stretch it.
         let answerBy = ContinuousClock.now + timeout
-        var writer = JSONWriter(capacity: 192)
-        writer.beginObject()
-        writer.field("method", Rooms.Method.kick.qualifiedName)
-        writer.key("parameters")
-        writer.beginObject()
-        writer.field("room", command.room.description)
-        switch command.target {
-        case .nick(let nick): writer.field("nick", nick.description)
-        case .jid(let jid): writer.field("jid", jid.description)
-        }
-        writer.field("reason", command.reason)
-        writer.field("actor", actor)
-        if command.protectPrivileged { writer.field("protect", true) }
-        writer.field("deadline", deadline)
-        writer.endObject()
-        writer.endObject()
-        writer.appendRaw(VarlinkFraming.terminator)
-        let call = writer.bytes
+        let call = VarlinkCall.framed(
+            Rooms.KickParameters(
+                room: command.room, target: command.target, reason: command.reason, actor: actor,
+                protect: command.protectPrivileged, deadline: deadline),
+            capacity: 192)
         do {
             let (open, reused) = try currentConnection()
             var connection = open
@@ -66,22 +54,14 @@ public final class RoomdKicker: RoomKicker {
         }
     }
 
-    /// Reads a Kick reply with the strict parser (a `JSONDecoder` pass cost more than the rest of the call).
+    /// Reads the Kick reply with the contract's own reader.
     private func parseReply(_ frame: [UInt8]) throws(ControlClientError) -> [KickedOccupant] {
-        guard case .object(let reply)? = try? JSONParser.parse(frame) else {
-            throw .protocolError(String(decoding: frame.prefix(200), as: UTF8.self))
-        }
-        if case .string(let name)? = reply["error"] {
-            throw .remote(VarlinkErrorReply(error: name, parameters: reply["parameters"]))
-        }
-        guard case .array(let kicked)? = reply["parameters"]?["kicked"] else {
-            throw .protocolError("a Kick reply without 'kicked'")
-        }
-        return kicked.compactMap { item in
-            guard case .string(let nick)? = item["nick"] else { return nil }
-            var jids: [String] = []
-            if case .array(let values)? = item["jids"] { jids = values.compactMap(\.stringValue) }
-            return KickedOccupant(nickname: nick, jids: jids)
+        do {
+            return try VarlinkReply.parse(frame, as: Rooms.KickReply.self).reply.kicked.map {
+                KickedOccupant(nickname: $0.nick.description, jids: $0.jids.map(\.description))
+            }
+        } catch {
+            throw ControlClientError(error)
         }
     }
 
@@ -95,33 +75,25 @@ public final class RoomdKicker: RoomKicker {
 
     private func map(_ error: ControlClientError) -> KickFailure {
         switch error {
-        case .remote(let reply):
+        case .remote(let refusal):
             // The connection stays in step after an error reply; keep it.
-            let parameters = reply.parameters
-            switch reply.error {
-            case RoomsError.serviceNotFound:
-                return .serviceNotFound(domain: parameters?["service"]?.stringValue ?? "")
-            case RoomsError.roomNotFound: return .roomNotFound
-            case RoomsError.occupantNotFound: return .occupantNotFound
-            case RoomsError.notAllowed:
-                return .notAllowed(
-                    nickname: parameters?["nick"]?.stringValue ?? "",
-                    affiliation: parameters?["affiliation"]?.stringValue ?? "")
-            case RoomsError.deadlineExceeded:
+            switch refusal {
+            case .room(.serviceNotFound(let domain)): return .serviceNotFound(domain: domain)
+            case .room(.roomNotFound): return .roomNotFound
+            case .room(.occupantNotFound): return .occupantNotFound
+            case .room(.notAllowed(_, let nick, let affiliation)):
+                return .notAllowed(nickname: nick.description, affiliation: affiliation.rawValue)
+            case .deadlineExceeded:
                 return .timedOut
-            case RoomsError.storageUnavailable:
+            case .storageUnavailable(let reason):
                 // Nothing was kicked and roomd stays up: the client may try again once the disk takes writes.
-                return .unavailable(
-                    "roomd cannot write its state database (StorageUnavailable): "
-                        + (parameters?["reason"]?.stringValue ?? "?"))
-            case RoomsError.permissionDenied:
+                return .unavailable("roomd cannot write its state database (StorageUnavailable): " + reason)
+            case .permissionDenied:
                 // A deployment problem, not the client's: the responder's user lacks roomd's kick level.
                 return .unavailable(
                     "roomd refused the responder (PermissionDenied): run it as a user in roomd's --kick-group")
-            case RoomsError.invalidAddress:
-                return .invalidAddress(
-                    field: parameters?["field"]?.stringValue ?? "address",
-                    reason: parameters?["reason"]?.stringValue ?? "invalid")
+            case .invalidAddress(let field, _, let reason):
+                return .invalidAddress(field: field, reason: reason)
             default:
                 return .unexpected("roomd answered \(error)")
             }

@@ -1,0 +1,36 @@
+import MUCCore
+import StrictJSON
+
+extension Rooms {
+    public struct RoomSummary: VarlinkRecord, Equatable {
+        public var room: RoomAddress
+        public var name: String?
+        public var persistent: Bool
+        public var occupants: Int
+        public init(room: RoomAddress, name: String?, persistent: Bool, occupants: Int) {
+            self.room = room
+            self.name = name
+            self.persistent = persistent
+            self.occupants = occupants
+        }
+
+        public init(reading object: ParameterReader) throws(RoomsError) {
+            room = try object.room("room")
+            name = try object.optionalString("name")
+            persistent = try object.bool("persistent")
+            guard let count = Int(exactly: try object.int("occupants")), count >= 0 else {
+                throw .invalidParameter("occupants")
+            }
+            occupants = count
+        }
+
+        public func write(to writer: inout JSONWriter) {
+            writer.beginObject()
+            writer.field("room", room.description)
+            writer.field("name", name)
+            writer.field("persistent", persistent)
+            writer.field("occupants", Int64(occupants))
+            writer.endObject()
+        }
+    }
+}
