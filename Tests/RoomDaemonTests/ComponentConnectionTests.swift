@@ -30,7 +30,7 @@ final class ComponentStreamFixture {
         configuration.sendQueueLimit = limit
         configuration.pingAfter = pingAfter
         configuration.pingTimeout = pingTimeout
-        connection = ComponentConnection(configuration: configuration, roomService: service, logger: logger)
+        connection = service.addComponent(configuration)
         channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addHandler(ComponentStreamHandler(connection: connection))
         connection.adopt(channel)
