@@ -135,6 +135,21 @@ public final class ControlServer: Service, Sendable {
         logger.info("stopped")
     }
 
+    /// The pipeline of a control connection.
+    static func configure(
+        _ channel: any Channel, service: RoomService, idleTimeout: TimeAmount, logger: Logger,
+        credentials: @escaping (any Channel) -> EventLoopFuture<PeerCredentials> = PeerCredentials.of
+    ) throws {
+        // Reads stop while the connection cannot take more replies (the high water mark): a client that
+        // pipelines calls without reading their replies waits, instead of roomd buffering the replies without
+        // bound.
+        try channel.pipeline.syncOperations.addHandlers(
+            BackPressureHandler(),
+            IdleStateHandler(readTimeout: idleTimeout),
+            ByteToMessageHandler(VarlinkFrameDecoder()),
+            ControlConnectionHandler(service: service, logger: logger, credentials: credentials))
+    }
+
     /// Binds under a temporary name, sets the mode, then renames over the final path: clients never see a
     /// socket with the wrong mode, and a stale socket is replaced in one atomic step.
     private func bind() async throws(StartupError) -> any Channel {
@@ -148,14 +163,7 @@ public final class ControlServer: Service, Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 1024 * 1024, high: 4 * 1024 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Reads stop while the connection cannot take more replies (the high water mark above):
-                    // a client that pipelines calls without reading their replies waits, instead of roomd
-                    // buffering the replies without bound.
-                    try channel.pipeline.syncOperations.addHandlers(
-                        BackPressureHandler(),
-                        IdleStateHandler(readTimeout: idleTimeout),
-                        ByteToMessageHandler(VarlinkFrameDecoder()),
-                        ControlConnectionHandler(service: service.value, logger: logger))
+                    try Self.configure(channel, service: service.value, idleTimeout: idleTimeout, logger: logger)
                 }
             }
         let channel: any Channel
