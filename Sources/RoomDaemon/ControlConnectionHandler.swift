@@ -107,7 +107,8 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case IdleStateHandler.IdleStateEvent.read = event {
             guard connection?.watching == nil else { return }
-            logger.debug("closing an idle control connection", metadata: ["peer": "\(connection?.peer.description ?? "?")"])
+            logger.debug(
+                "closing an idle control connection", metadata: ["peer": "\(connection?.peer.description ?? "?")"])
             context.close(promise: nil)
             return
         }

@@ -38,8 +38,8 @@ final class Turn {
     private var undo: [RoomAddress: Room?] = [:]
     /// The same for what each component service keeps of those rooms (its XMPP sessions, their presence
     /// details, the subject), which rendering and stanzas change beside the registry.
-    private var componentUndo: [(room: RoomAddress, service: MUCComponentService, state: MUCComponentService.RoomState)] =
-        []
+    private var componentUndo:
+        [(room: RoomAddress, service: MUCComponentService, state: MUCComponentService.RoomState)] = []
     /// Whether replies given now rest on changes not committed yet.
     private(set) var holdsUncommittedChanges = false
     /// Set while the turn holds changes that stand whether or not the disk takes them (`standing`).
