@@ -304,11 +304,6 @@ import XMLStream
             ).adding(XMLElement("query", namespace: Namespace.discoInfo)))
         #expect(roomInfo[0].child("query")?.children("feature").contains { $0["var"] == "muc_semianonymous" } == true)
     }
-
-    @Test func handshakeDigestIsXEP0114s() {
-        // SHA-1("3BF96D32" + "secret"), lowercase hex, as XEP-0114 §3 specifies.
-        #expect(ComponentHandshake.digest(streamID: "3BF96D32", secret: "secret") == "b09ea9b3b7f586be8a08d0a3dd7466f110aeb136")
-    }
 }
 
 @Suite struct MUCComponentPresenceDetailsTests {

@@ -30,7 +30,7 @@ final class ComponentStreamFixture {
         configuration.sendQueueLimit = limit
         configuration.pingAfter = pingAfter
         configuration.pingTimeout = pingTimeout
-        connection = ComponentConnection(configuration: configuration, roomService: service, logger: logger)
+        connection = service.addComponent(configuration)
         channel = EmbeddedChannel(loop: loop)
         try channel.pipeline.syncOperations.addHandler(ComponentStreamHandler(connection: connection))
         connection.adopt(channel)
@@ -110,6 +110,32 @@ final class ComponentStreamFixture {
         #expect(fixture.service.registry.rooms[room]?.occupant(withSession: romeo) == nil)
         // The room was made by that join (temporary): it ends with its last occupant.
         #expect(fixture.service.registry.rooms[room] == nil)
+    }
+
+    @Test func stanzasLeaveAfterTheCommitAndNotAtAllWhenItFails() throws {
+        let fixture = try ComponentStreamFixture()
+        try fixture.authenticate()
+        let probe = WriteProbe(store: fixture.service.store)
+        try fixture.channel.pipeline.syncOperations.addHandler(probe, position: .first)
+        try fixture.channel.writeInbound(
+            ByteBuffer(
+                string: "<presence from='romeo@example.org/r' to='room@chat.example.org/romeo'>"
+                    + "<x xmlns='http://jabber.org/protocol/muc'/></presence>"))
+        #expect(fixture.service.store.inTransaction)
+        #expect(try fixture.written() == "")
+        fixture.loop.run()
+        #expect(try fixture.written().contains("<presence"))
+        #expect(probe.writes > 0 && probe.writesBeforeCommit == 0)
+
+        fixture.service.store.commitFault = SQLiteError(code: 13, message: "database or disk is full")
+        try fixture.channel.writeInbound(
+            ByteBuffer(
+                string: "<presence from='juliet@example.org/r' to='annex@chat.example.org/juliet'>"
+                    + "<x xmlns='http://jabber.org/protocol/muc'/></presence>"))
+        fixture.loop.run()
+        #expect(try fixture.written() == "")
+        #expect(fixture.service.registry.rooms[try RoomAddress(parsing: "annex@chat.example.org")] == nil)
+        #expect(fixture.service.storageFailure != nil)
     }
 
     @Test func silentServerIsDroppedWhenThePingDoesNotComeBack() throws {

@@ -52,9 +52,9 @@ public struct VarlinkFrameSplitter: Sendable {
     }
 }
 
-/// The splitter as a SwiftNIO decoder, so `ByteToMessageDecoderVerifier` can check it against every split
-/// of the input. The server itself calls the splitter from its connection handler, which saves a pipeline
-/// hop per message.
+/// The splitter as a SwiftNIO decoder: the control server's pipeline frames with it
+/// (`ByteToMessageHandler(VarlinkFrameDecoder())`), and `ByteToMessageDecoderVerifier` checks it against every
+/// split of the input.
 public struct VarlinkFrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = VarlinkFrame
     private var splitter: VarlinkFrameSplitter

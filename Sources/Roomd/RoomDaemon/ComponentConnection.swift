@@ -4,20 +4,21 @@ import NIOCore
 import NIOPosix
 import XMLStream
 
-/// One component stream to the XMPP server: connects, authenticates with the handshake, hands stanzas to the
-/// room service, and reconnects with exponential backoff whenever the stream ends.
+/// One component stream to the XMPP server: connects, authenticates with the handshake, hands stanzas to its
+/// delegate (the room service), and reconnects with exponential backoff whenever the stream ends.
 ///
 /// The stream is watched both ways: output goes through a bounded queue (a server that does not read is
 /// dropped, not buffered for), and read silence is answered with a ping that must come back (a server that
 /// does not answer is dropped, not waited for). Whatever ends a stream, its XMPP occupants leave the rooms.
 ///
-/// Lives on the room service's event loop, like everything that touches the rooms.
+/// Lives on the room service's event loop, like everything that touches the rooms. The `ComponentHub` owns it;
+/// it knows the room service only as its weak `delegate`.
 final class ComponentConnection {
     let configuration: ComponentConfiguration
     let mucService: MUCComponentService
     private let eventLoop: any EventLoop
     private let logger: Logger
-    private unowned let roomService: RoomService
+    weak var delegate: (any ComponentConnectionDelegate)?
     private var channel: (any Channel)?
     private var outbound: ComponentOutbound?
     private(set) var isReady = false
@@ -36,11 +37,10 @@ final class ComponentConnection {
     private var pingCount = 0
     static let pingPrefix = "roomd-ping-"
 
-    init(configuration: ComponentConfiguration, roomService: RoomService, logger: Logger) {
+    init(configuration: ComponentConfiguration, eventLoop: any EventLoop, logger: Logger) {
         self.configuration = configuration
         self.mucService = MUCComponentService(domain: configuration.domain)
-        self.eventLoop = roomService.eventLoop
-        self.roomService = roomService
+        self.eventLoop = eventLoop
         var logger = logger
         logger[metadataKey: "component"] = "\(configuration.domain)"
         self.logger = logger
@@ -142,7 +142,7 @@ final class ComponentConnection {
             eventLoop.execute {
                 let connection = loopBound.value
                 guard !connection.stopped else { return }
-                connection.roomService.componentStreamLost(connection)
+                connection.delegate?.componentStreamLost(connection)
             }
         }
         scheduleReconnect()
@@ -280,21 +280,17 @@ final class ComponentConnection {
     func refused(_ header: XMLElement) {
         guard isReady else { return }
         logger.notice("refused a stanza nested too deep", metadata: ["from": "\(header["from"] ?? "?")"])
-        roomService.send(mucService.refusal(of: header), via: self)
+        delegate?.component(self, send: mucService.refusal(of: header))
     }
 
     func received(_ stanza: XMLElement) {
         // Stanzas parsed from the same read as the one that dropped the stream arrive after its occupants
         // left: a join among them would bring back an occupant nobody can reach.
         guard isReady, !isKeepalive(stanza) else { return }
-        roomService.handleStanza(stanza, from: self)
+        delegate?.component(self, received: stanza)
     }
 
-    func endOfRead() {
-        roomService.endOfBatch()
-    }
-
-    /// Queues stanzas on the stream; the room service flushes after committing. Past the queue's bound the
+    /// Queues stanzas on the stream; the turn flushes after committing. Past the queue's bound the
     /// stream is dropped and the stanzas are lost with it.
     func write(_ stanzas: [XMLElement]) -> Bool {
         guard isReady, !stanzas.isEmpty else { return false }

@@ -79,11 +79,6 @@ final class ComponentStreamHandler: ChannelInboundHandler {
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if authenticated { connection.endOfRead() }
-        context.fireChannelReadComplete()
-    }
-
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }

@@ -1,14 +1,25 @@
-import NIOCore
 import ControlProtocol
 import MUCCore
+import NIOCore
 
-/// What the server knows of one client connection.
+/// What the server knows of one client connection, and what the current turn holds for it.
 final class ControlConnection {
     let channel: any Channel
     let peer: PeerCredentials
     let level: Rooms.AccessLevel
     /// Set once the client called Watch: the connection then only receives events.
     var watching: Watching?
+
+    /// Replies given in the current turn, sent by the turn once it has committed what they rest on.
+    var replies: ByteBuffer
+    /// Where in `replies` the replies given after the turn's first change begin, and how many they are: if
+    /// the commit fails, each becomes a refusal (`Turn.end`).
+    var provisionalStart: Int?
+    var provisionalCount = 0
+    /// Watcher events of the current turn, sent after the replies.
+    var events: [ByteBuffer] = []
+    /// Whether the turn lists this connection among those with something to send.
+    var hasOutput = false
 
     struct Watching {
         var room: RoomAddress?
@@ -18,5 +29,20 @@ final class ControlConnection {
         self.channel = channel
         self.peer = peer
         self.level = level
+        self.replies = channel.allocator.buffer(capacity: 0)
+    }
+
+    /// Writes the turn's replies and events, with one flush.
+    func sendOutput() {
+        defer {
+            // Usually the socket took the bytes during the flush and NIO let go of the buffer, so clearing
+            // reuses its storage for the next replies; otherwise `clear` gives a new one.
+            replies.clear()
+            events.removeAll(keepingCapacity: true)
+        }
+        guard replies.readableBytes > 0 || !events.isEmpty, channel.isActive else { return }
+        if replies.readableBytes > 0 { channel.write(replies, promise: nil) }
+        for event in events { channel.write(event, promise: nil) }
+        channel.flush()
     }
 }

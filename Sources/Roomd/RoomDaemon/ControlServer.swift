@@ -1,23 +1,30 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import ControlFraming
 import Logging
 import MUCCore
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
-/// roomd: loads the rooms, publishes the control socket and serves it until `shutdown`.
-public final class RoomDaemon: Sendable {
+/// roomd's control socket as a service: `prepare` loads the rooms; `run` publishes the socket and serves it
+/// until graceful shutdown, then removes it. The component streams are services of their own
+/// (`componentLinks`), run in the same group.
+public final class ControlServer: Service, Sendable {
+    private let configuration: RoomDaemonConfiguration
     private let group: MultiThreadedEventLoopGroup
-    private let serverChannel: any Channel
-    private let socketPath: String
-    private let socketInode: UInt64?
     private let logger: Logger
     private let service: NIOLoopBound<RoomService>
+    /// One per `--xmpp-component`, to run beside this service.
+    public let componentLinks: [ComponentLinkService]
 
-    /// Starts serving. One event loop owns every room: calls are short, and a single thread keeps the state
+    /// Checks the configuration, loads the rooms and makes the event loop that owns them; nothing is
+    /// published yet. One event loop owns every room: calls are short, and a single thread keeps the state
     /// free of locks and the order of events total.
-    public static func start(_ configuration: RoomDaemonConfiguration, logger: Logger) throws -> RoomDaemon {
+    public static func prepare(_ configuration: RoomDaemonConfiguration, logger: Logger) throws
+        -> ControlServer
+    {
         guard !configuration.services.isEmpty || !configuration.components.isEmpty else {
             throw StartupError.config("no MUC service configured: pass --service DOMAIN at least once")
         }
@@ -66,84 +73,112 @@ public final class RoomDaemon: Sendable {
         let loadedRegistry = registry
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let service = try loop.submit {
-            NIOLoopBound(
-                RoomService(
+        let made: (NIOLoopBound<RoomService>, [ComponentLinkService])
+        do {
+            made = try loop.submit {
+                let service = RoomService(
                     eventLoop: loop, registry: loadedRegistry, store: store, policy: configuration.policy,
-                    protectPrivilegedAlways: configuration.protectPrivileged, logger: logger),
-                eventLoop: loop)
-        }.wait()
+                    protectPrivilegedAlways: configuration.protectPrivileged, logger: logger)
+                let links = configuration.components.map {
+                    ComponentLinkService(service.addComponent($0), eventLoop: loop)
+                }
+                service.startPruningAudit(configuration.auditRetention)
+                return (NIOLoopBound(service, eventLoop: loop), links)
+            }.wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw StartupError.software("cannot start the event loop: \(error)")
+        }
+        return ControlServer(
+            configuration: configuration, group: group, service: made.0, componentLinks: made.1, logger: logger)
+    }
 
-        // Bind under a temporary name, set the mode, then rename over the final path: clients never see a
-        // socket with the wrong mode, and a stale socket is replaced in one atomic step.
+    private init(
+        configuration: RoomDaemonConfiguration, group: MultiThreadedEventLoopGroup, service: NIOLoopBound<RoomService>,
+        componentLinks: [ComponentLinkService], logger: Logger
+    ) {
+        self.configuration = configuration
+        self.group = group
+        self.service = service
+        self.componentLinks = componentLinks
+        self.logger = logger
+    }
+
+    /// Publishes the socket and serves until graceful shutdown (or cancellation), then removes the socket (if
+    /// it is still ours) and stops the event loop. Every change acknowledged so far was committed before its
+    /// reply, so nothing is left to save.
+    public func run() async throws {
+        let channel: any Channel
+        do {
+            channel = try await bind()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let path = configuration.socketPath
+        let inode = ControlSocketPath.inode(path)
+        logger.info(
+            "listening",
+            metadata: ["socket": "\(path)", "services": "\(configuration.services.joined(separator: ","))"])
+        await withTaskCancellationHandler {
+            try? await withGracefulShutdownHandler {
+                try await channel.closeFuture.get()
+            } onGracefulShutdown: {
+                channel.close(promise: nil)
+            }
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+        if ControlSocketPath.inode(path) == inode { unlink(path) }
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+        logger.info("stopped")
+    }
+
+    /// The pipeline of a control connection.
+    static func configure(
+        _ channel: any Channel, service: RoomService, idleTimeout: TimeAmount, logger: Logger,
+        credentials: @escaping (any Channel) -> EventLoopFuture<PeerCredentials> = PeerCredentials.of
+    ) throws {
+        // Reads stop while the connection cannot take more replies (the high water mark): a client that
+        // pipelines calls without reading their replies waits, instead of roomd buffering the replies without
+        // bound.
+        try channel.pipeline.syncOperations.addHandlers(
+            BackPressureHandler(),
+            IdleStateHandler(readTimeout: idleTimeout),
+            ByteToMessageHandler(VarlinkFrameDecoder()),
+            ControlConnectionHandler(service: service, logger: logger, credentials: credentials))
+    }
+
+    /// Binds under a temporary name, sets the mode, then renames over the final path: clients never see a
+    /// socket with the wrong mode, and a stale socket is replaced in one atomic step.
+    private func bind() async throws(StartupError) -> any Channel {
+        let path = configuration.socketPath
         let temporaryPath = path + ".\(getpid()).tmp"
-        let bootstrap = ServerBootstrap(group: loop)
+        let service = self.service
+        let logger = self.logger
+        let idleTimeout = configuration.controlIdleTimeout
+        let bootstrap = ServerBootstrap(group: service.eventLoop)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 1024 * 1024, high: 4 * 1024 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Reads stop while the connection cannot take more replies (the high water mark above):
-                    // a client that pipelines calls without reading their replies waits, instead of roomd
-                    // buffering the replies without bound.
-                    try channel.pipeline.syncOperations.addHandlers(
-                        BackPressureHandler(),
-                        IdleStateHandler(readTimeout: configuration.controlIdleTimeout),
-                        ControlConnectionHandler(service: service.value, logger: logger))
+                    try Self.configure(channel, service: service.value, idleTimeout: idleTimeout, logger: logger)
                 }
             }
         let channel: any Channel
         do {
-            channel = try bootstrap.bind(unixDomainSocketPath: temporaryPath, cleanupExistingSocketFile: true).wait()
+            channel = try await bootstrap.bind(unixDomainSocketPath: temporaryPath, cleanupExistingSocketFile: true)
+                .get()
         } catch {
-            try? group.syncShutdownGracefully()
             throw StartupError.cantCreate("cannot bind \(path): \(error)")
         }
         guard chmod(temporaryPath, mode_t(configuration.socketMode)) == 0, rename(temporaryPath, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
-            try? channel.close().wait()
-            try? group.syncShutdownGracefully()
+            try? await channel.close()
             throw StartupError.cantCreate("cannot publish the socket at \(path): \(reason)")
         }
-        let components = configuration.components
-        let retention = configuration.auditRetention
-        try loop.submit {
-            for component in components { service.value.addComponent(component) }
-            service.value.startPruningAudit(retention)
-        }.wait()
-        logger.info(
-            "listening",
-            metadata: ["socket": "\(path)", "services": "\(configuration.services.joined(separator: ","))"])
-        return RoomDaemon(
-            group: group, serverChannel: channel, socketPath: path, socketInode: ControlSocketPath.inode(path),
-            service: service, logger: logger)
-    }
-
-    private init(
-        group: MultiThreadedEventLoopGroup, serverChannel: any Channel, socketPath: String, socketInode: UInt64?,
-        service: NIOLoopBound<RoomService>, logger: Logger
-    ) {
-        self.service = service
-        self.group = group
-        self.serverChannel = serverChannel
-        self.socketPath = socketPath
-        self.socketInode = socketInode
-        self.logger = logger
-    }
-
-    /// Blocks until the server channel closes.
-    public func wait() throws {
-        try serverChannel.closeFuture.wait()
-    }
-
-    /// Stops accepting, removes the socket (if it is still ours), and stops the event loop. Every change
-    /// acknowledged so far was committed before its reply, so nothing is left to save.
-    public func shutdown() {
-        if ControlSocketPath.inode(socketPath) == socketInode { unlink(socketPath) }
-        let service = self.service
-        try? serverChannel.eventLoop.submit { service.value.stopComponents() }.wait()
-        try? serverChannel.close().wait()
-        try? group.syncShutdownGracefully()
-        logger.info("stopped")
+        return channel
     }
 }

@@ -42,4 +42,5 @@ public struct StartupError: Error, CustomStringConvertible {
     static func cantCreate(_ message: String) -> StartupError { StartupError(message: message, exitCode: 73) }
     static func unavailable(_ message: String) -> StartupError { StartupError(message: message, exitCode: 69) }
     static func ioError(_ message: String) -> StartupError { StartupError(message: message, exitCode: 74) }
+    static func software(_ message: String) -> StartupError { StartupError(message: message, exitCode: 70) }
 }

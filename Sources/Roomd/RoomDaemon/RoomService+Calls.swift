@@ -34,7 +34,7 @@ extension RoomService {
         let outcome = handle(call, connection: connection)
         // While the disk refuses writes, each change is committed on its own, so that one refused write does
         // not take down the other calls of its turn.
-        if storageFailure != nil && holdsUncommittedChanges && !endOfBatch() {
+        if storageFailure != nil && holdsUncommittedChanges && !turn.end() {
             return call.oneway ? .none : .reply(storageUnavailable.framed())
         }
         return outcome
@@ -200,7 +200,7 @@ extension RoomService {
             let room = try Rooms.WatchParameters(reading: parameters).room
             if let room { try registry.checkService(room) }
             connection.watching = ControlConnection.Watching(room: room)
-            watchers[ObjectIdentifier(connection)] = connection
+            watchers.add(connection)
             return JSONWriter.varlinkReply(
                 continues: true, Rooms.WatchReply(event: Rooms.Event(kind: .watching, room: room)))
         }

@@ -20,7 +20,11 @@ public enum SyncMode: String, Sendable, CaseIterable {
 /// rooms and used only there.
 final class RoomStore: @unchecked Sendable {
     private let database: SQLiteDatabase
-    private var inTransaction = false
+    /// Whether writes wait for `commit()`: tests check that no byte leaves roomd meanwhile.
+    private(set) var inTransaction = false
+    /// Makes every commit fail with this error, as a full disk does when the WAL cannot grow at COMMIT time.
+    /// For tests of that failure.
+    var commitFault: SQLiteError?
     /// `totalChanges` when the open transaction began.
     private var changesAtBegin = 0
     private let insertRoom: SQLiteStatement
@@ -198,6 +202,7 @@ final class RoomStore: @unchecked Sendable {
     @discardableResult
     func commit() throws(SQLiteError) -> Bool {
         guard inTransaction else { return false }
+        if let commitFault { throw commitFault }
         try commitStatement.run()
         inTransaction = false
         return database.totalChanges != changesAtBegin

@@ -2,17 +2,16 @@ import ArgumentParser
 import CBuildInfo
 import CExpat
 import CSQLite
-import Dispatch
 import Logging
 import RoomDaemon
-import Synchronization
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 @main
-struct RoomdCommand: ParsableCommand {
+struct RoomdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roomd",
         abstract: "The muc-kick room daemon: owns MUC rooms and serves the varlink control socket.",
@@ -87,7 +86,7 @@ struct RoomdCommand: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
-    func run() throws {
+    func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { fail("unknown --log-level '\(logLevel)'", 64) }
         guard let syncMode = SyncMode(rawValue: sync) else { fail("--sync must be normal or full", 64) }
         LoggingSystem.bootstrap { label in
@@ -133,32 +132,27 @@ struct RoomdCommand: ParsableCommand {
         // survives like a full disk, instead of the signal killing it.
         signal(SIGXFSZ, SIG_IGN)
 
-        // Handlers first: the socket is published during the start, and a SIGTERM as soon as it answers
-        // must stop roomd cleanly, not kill it with the default action.
-        let started = Mutex<RoomDaemon?>(nil)
-        let signalQueue = DispatchQueue(label: "roomd.signals")
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
-            source.setEventHandler {
-                logger.info("stopping on signal \(signalNumber)")
-                started.withLock { $0?.shutdown() }
-                Glibc.exit(0)
-            }
-            source.resume()
-            sources.append(source)
-        }
-
-        let daemon: RoomDaemon
+        let server: ControlServer
         do {
-            daemon = try RoomDaemon.start(configuration, logger: logger)
+            server = try ControlServer.prepare(configuration, logger: logger)
         } catch let error as StartupError {
             fail(error.message, error.exitCode)
         }
-        started.withLock { $0 = daemon }
-        try daemon.wait()
-        withExtendedLifetime(sources) {}
+        // Started in this order, stopped in the reverse one: the component streams close before the socket.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control")
+        ]
+        for link in server.componentLinks {
+            services.append(.init(service: link, serviceName: "component \(link.domain)"))
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch let error as StartupError {
+            fail(error.message, error.exitCode)
+        }
     }
 
     /// `DOMAIN=HOST:PORT` options with their secrets.

@@ -2,8 +2,8 @@ import COpenSSLCrypto
 
 /// XEP-0114 §3: the component proves it knows the shared secret with SHA-1(stream id + secret), in
 /// lowercase hex.
-public enum ComponentHandshake {
-    public static func digest(streamID: String, secret: String) -> String {
+enum ComponentHandshake {
+    static func digest(streamID: String, secret: String) -> String {
         let input = Array((streamID + secret).utf8)
         var digest = [UInt8](repeating: 0, count: 20)
         var length: UInt32 = 0
