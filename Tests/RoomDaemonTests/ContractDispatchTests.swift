@@ -79,7 +79,7 @@ import Testing
             Rooms.SetAffiliationParameters(room: Self.room, jid: aliceJID.bare, affiliation: .outcast, reason: "again")
         ).removed
         #expect(banned.map(\.nick) == [alice])
-        #expect(fixture.service.endOfBatch())
+        #expect(fixture.service.turn.end())
         let records = try call(fixture, Rooms.GetAuditParameters(room: Self.room, limit: 10)).records
         #expect(records.map(\.action) == ["kick", "ban"])
         #expect(records.first?.actor == "op")

@@ -22,7 +22,7 @@ import varlink
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-IDL_PATH = os.path.join(REPO, "Sources", "ControlProtocol", "org.muckick.Rooms.varlink")
+IDL_PATH = os.path.join(REPO, "Sources", "Shared", "ControlProtocol", "org.muckick.Rooms.varlink")
 with open(IDL_PATH, encoding="utf-8") as _f:
     IDL_TEXT = _f.read()
 

@@ -11,9 +11,9 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 /// in strings, no duplicate keys, nothing after the value, bounded nesting.
 ///
 /// Written here rather than using Foundation's `JSONDecoder`, for two measured reasons: on roomd's hot
-/// path (a Join or Kick call) the decoder and encoder took 46 % of the CPU time, and swift-foundation's
-/// parser accepts texts RFC 8259 forbids (`[1,2,]`, `01`, a raw tab inside a string), which the HTTP
-/// contract must refuse with a 400.
+/// path the decoder and encoder took most of the CPU time (Benchmarks/roomd/README.md), and
+/// swift-foundation's parser accepts texts RFC 8259 forbids (`[1,2,]`, `01`, a raw tab inside a string),
+/// which the HTTP contract must refuse with a 400.
 public struct JSONParser {
     public static let defaultMaxDepth = 64
     /// Members of one object. The HTTP body and every varlink call have a handful; a cap keeps what a
