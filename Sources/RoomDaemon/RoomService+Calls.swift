@@ -191,8 +191,8 @@ extension RoomService {
                 throw RoomsError.deadlineExceeded(deadline: deadline)
             }
             let events = try registry.kick(
-                address, target: target, reason: reason, actor: actor,
-                protectPrivileged: protectPrivilegedAlways || protect)
+                address, target: target, reason: reason,
+                by: .system(name: actor, protectPrivileged: protectPrivilegedAlways || protect))
             try apply(events, uid: uid)
             var kicked: [Rooms.Removed] = []
             for case .kicked(let removed, _, _) in events {
