@@ -71,7 +71,7 @@ extension MUCComponentService {
         return .setAffiliation(jid, affiliation, reason: reason)
     }
 
-    /// §9.5, §10.5: the list of one affiliation, for owners and admins.
+    /// §9.5, §10.5: the list of one affiliation, for those who may change affiliations (owners and admins).
     func adminGet(_ stanza: XMLElement, query: XMLElement, from: JID, to: JID, registry: RoomRegistry)
         throws(StanzaError) -> XMLElement
     {

@@ -6,8 +6,10 @@ import XMLStream
 /// occupant must see.
 ///
 /// The registry is the one state; this type only adds what is XMPP's alone (`XMPPOccupancy`). One feature a
-/// file, as Prosody's MUC: presence (`+Presence`), messages and subject (`+Messages`), the muc#admin change
-/// lists (`+Admin`), disco (`+Disco`), and the rendering of events (`Renderer`).
+/// file, as Prosody's MUC: presence (`+Presence`), messages and subject (`+Messages`), which IQ goes where
+/// (`+IQ`), muc#admin (`+Admin`), disco (`+Disco`), and the rendering of room events (`Renderer`, with the
+/// presences it builds in `Presences`). Who may kick, ban or change whom is decided in the core
+/// (`MUCCore.Actor`), never here.
 public final class MUCComponentService {
     public let domain: String
     var occupancy = XMPPOccupancy()
