@@ -123,7 +123,12 @@ public struct Room: Sendable {
         if case .nick(let nick) = target, let index = occupants.index(forKey: nick) {
             // The common case with one hash lookup and no array: in a room of 100,000s of occupants every
             // probe of the table is a cache miss. A nickname not found takes the general path below.
-            try authorizeKick(of: CollectionOfOne(occupants.values[index]), by: actor)
+            let affiliation = occupants.values[index].affiliation
+            do {
+                try actor.authorizeKick(of: affiliation)
+            } catch {
+                throw .notAllowed(address, nick: nick, affiliation: affiliation)
+            }
             return [.kicked(remove(at: index), reason: reason, actor: actor.name)]
         }
         let targets = occupants(for: target)
