@@ -43,7 +43,7 @@ let package = Package(
         // XMPP's XML streams over expat: incremental parsing into stanzas, serialisation, limits.
         .target(name: "XMLStream", dependencies: ["CExpat"]),
         // XEP-0045 over XEP-0114: stanzas in, room transitions and stanzas out. No I/O.
-        .target(name: "MUCComponent", dependencies: ["MUCCore", "XMLStream", "COpenSSLCrypto"]),
+        .target(name: "MUCComponent", dependencies: ["MUCCore", "XMLStream"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The daemon: varlink server over a Unix socket (SwiftNIO), peer credentials, SQLite store.
         .target(

@@ -136,7 +136,7 @@ import XMLStream
         threeInTheRoom()
         let events = try registry.kick(
             try RoomAddress(parsing: "garden@chat.localhost"), target: .nick(try Nickname(parsing: "Juliet")), reason: nil,
-            actor: nil, protectPrivileged: false)
+            by: .system(name: nil, protectPrivileged: false))
         let out = service.render(events, registry: registry)
         let toJuliet = out.first { $0["to"] == Self.juliet }!
         #expect(codes(toJuliet) == ["110", "307"])

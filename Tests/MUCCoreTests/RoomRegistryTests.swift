@@ -56,7 +56,8 @@ import Testing
         _ = try registry.setAffiliation(lobby, jid: bobPhone, affiliation: .member, reason: nil, actor: nil)
         _ = try registry.join(lobby, nick: bob, session: bobPhone)
         _ = try registry.join(lobby, nick: bob, session: bobLaptop)
-        let events = try registry.kick(lobby, target: .nick(bob), reason: "spam", actor: "ops", protectPrivileged: false)
+        let events = try registry.kick(
+            lobby, target: .nick(bob), reason: "spam", by: .system(name: "ops", protectPrivileged: false))
         guard case .kicked(let removed, let reason, let actor) = try #require(events.first) else {
             Issue.record("expected a kick event, got \(events)")
             return
@@ -81,7 +82,8 @@ import Testing
         _ = try registry.join(lobby, nick: bob2, session: bobLaptop)
         _ = try registry.join(lobby, nick: alice, session: alicePC)
         let events = try registry.kick(
-            lobby, target: .jid(try JID(parsing: "BOB@example.org")), reason: nil, actor: nil, protectPrivileged: false)
+            lobby, target: .jid(try JID(parsing: "BOB@example.org")), reason: nil,
+            by: .system(name: nil, protectPrivileged: false))
         #expect(events.count == 2)
         #expect(try registry.room(lobby).occupants.keys.map(\.description) == ["alice"])
     }
@@ -90,14 +92,16 @@ import Testing
         var registry = try registry()
         _ = try registry.join(lobby, nick: bob, session: bobPhone)
         _ = try registry.join(lobby, nick: bob, session: bobLaptop)
-        let events = try registry.kick(lobby, target: .jid(bobLaptop), reason: nil, actor: nil, protectPrivileged: false)
+        let events = try registry.kick(
+            lobby, target: .jid(bobLaptop), reason: nil, by: .system(name: nil, protectPrivileged: false))
         guard case .kicked(let removed, _, _)? = events.first else {
             Issue.record("no kick")
             return
         }
         #expect(removed.sessions == [bobPhone, bobLaptop])
         #expect(throws: MUCError.occupantNotFound(lobby, nick: nil, jid: bobLaptop)) {
-            try registry.kick(lobby, target: .jid(bobLaptop), reason: nil, actor: nil, protectPrivileged: false)
+            try registry.kick(
+                lobby, target: .jid(bobLaptop), reason: nil, by: .system(name: nil, protectPrivileged: false))
         }
     }
 
@@ -107,11 +111,11 @@ import Testing
         _ = try registry.join(lobby, nick: bob, session: bobPhone)
         #expect(try registry.room(lobby).occupants[bob]?.role == .moderator)
         #expect(throws: MUCError.notAllowed(lobby, nick: bob, affiliation: .owner)) {
-            try registry.kick(lobby, target: .nick(bob), reason: nil, actor: nil, protectPrivileged: true)
+            try registry.kick(lobby, target: .nick(bob), reason: nil, by: .system(name: nil, protectPrivileged: true))
         }
         #expect(try registry.room(lobby).occupants[bob] != nil)
         // Like Prosody's module, an unprotected kick takes anyone.
-        _ = try registry.kick(lobby, target: .nick(bob), reason: nil, actor: nil, protectPrivileged: false)
+        _ = try registry.kick(lobby, target: .nick(bob), reason: nil, by: .system(name: nil, protectPrivileged: false))
         #expect(try registry.room(lobby).occupants[bob] == nil)
     }
 
@@ -150,7 +154,7 @@ import Testing
             var registry = try registry(persistent: persistent)
             _ = try registry.join(lobby, nick: bob, session: bobPhone)
             let events = try registry.kick(
-                lobby, target: .nick(bob), reason: nil, actor: nil, protectPrivileged: false)
+                lobby, target: .nick(bob), reason: nil, by: .system(name: nil, protectPrivileged: false))
             if persistent {
                 #expect(events.count == 1)
                 #expect(try registry.room(lobby).isEmpty)

@@ -164,8 +164,8 @@ extension RoomService {
                 throw RoomsError.deadlineExceeded(deadline: deadline)
             }
             let events = try registry.kick(
-                changing(call.room), target: call.target, reason: call.reason, actor: call.actor,
-                protectPrivileged: protectPrivilegedAlways || call.protect)
+                changing(call.room), target: call.target, reason: call.reason,
+                by: .system(name: call.actor, protectPrivileged: protectPrivilegedAlways || call.protect))
             try apply(events, uid: uid)
             var kicked: [Rooms.Removed] = []
             for case .kicked(let removed, _, _) in events {

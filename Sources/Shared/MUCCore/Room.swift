@@ -75,7 +75,8 @@ public struct Room: Sendable {
         if occupants[newNick] != nil { throw .nickConflict(address, nick: newNick) }
         guard occupant.sessions.count == 1 else { throw .nickChangeRefused(address, nick: oldNick) }
         occupants[oldNick] = nil
-        occupant = Occupant(nick: newNick, sessions: occupant.sessions, role: occupant.role, affiliation: occupant.affiliation)
+        occupant = Occupant(
+            nick: newNick, sessions: occupant.sessions, role: occupant.role, affiliation: occupant.affiliation)
         occupants[newNick] = occupant
         sessionIndex[session] = newNick
         return [.nickChanged(address, from: oldNick, to: occupant)]
@@ -115,16 +116,20 @@ public struct Room: Sendable {
         }
     }
 
-    /// Kicks (XEP-0045 §8.2): removes every session of each targeted occupant, keeps affiliations.
-    /// With `protectPrivileged`, an owner or admin among the targets refuses the whole kick.
-    public mutating func kick(
-        _ target: KickTarget, reason: String?, actor: String?, protectPrivileged: Bool
-    ) throws(MUCError) -> [RoomEvent] {
+    /// Kicks (XEP-0045 §8.2): removes every session of each targeted occupant, keeps affiliations. The rule
+    /// of who may kick whom decides for `actor`; a target it protects refuses the whole kick, and the refusal
+    /// names that target (the control socket's one refusal, `NotAllowed`).
+    public mutating func kick(_ target: KickTarget, reason: String?, by actor: Actor) throws(MUCError) -> [RoomEvent] {
         if case .nick(let nick) = target, let index = occupants.index(forKey: nick) {
             // The common case with one hash lookup and no array: in a room of 100,000s of occupants every
             // probe of the table is a cache miss. A nickname not found takes the general path below.
-            if protectPrivileged { try refuseIfPrivileged(CollectionOfOne(occupants[index].value)) }
-            return [.kicked(remove(at: index), reason: reason, actor: actor)]
+            let affiliation = occupants.values[index].affiliation
+            do {
+                try actor.authorizeKick(of: affiliation)
+            } catch {
+                throw .notAllowed(address, nick: nick, affiliation: affiliation)
+            }
+            return [.kicked(remove(at: index), reason: reason, actor: actor.name)]
         }
         let targets = occupants(for: target)
         guard !targets.isEmpty else {
@@ -133,14 +138,18 @@ public struct Room: Sendable {
             case .jid(let jid): throw .occupantNotFound(address, nick: nil, jid: jid)
             }
         }
-        if protectPrivileged { try refuseIfPrivileged(targets) }
-        return targets.map { .kicked(remove($0), reason: reason, actor: actor) }
+        try authorizeKick(of: targets, by: actor)
+        return targets.map { .kicked(remove($0), reason: reason, actor: actor.name) }
     }
 
-    /// An owner or admin among the targets refuses the whole kick.
-    private func refuseIfPrivileged(_ targets: some Sequence<Occupant>) throws(MUCError) {
-        if let protected = targets.first(where: { $0.affiliation.isPrivileged }) {
-            throw .notAllowed(address, nick: protected.nick, affiliation: protected.affiliation)
+    /// The first target the rule refuses to let `actor` kick refuses the whole kick.
+    private func authorizeKick(of targets: some Sequence<Occupant>, by actor: Actor) throws(MUCError) {
+        for target in targets {
+            do {
+                try actor.authorizeKick(of: target.affiliation)
+            } catch {
+                throw .notAllowed(address, nick: target.nick, affiliation: target.affiliation)
+            }
         }
     }
 
@@ -172,7 +181,12 @@ public struct Room: Sendable {
     }
 
     private mutating func remove(_ occupant: Occupant) -> RemovedOccupant {
-        remove(at: occupants.index(forKey: occupant.nick)!)
+        removeOccupant(occupant.nick)
+    }
+
+    /// Removes the occupant of `nick`, which must be present.
+    mutating func removeOccupant(_ nick: Nickname) -> RemovedOccupant {
+        remove(at: occupants.index(forKey: nick)!)
     }
 
     private mutating func remove(at index: [Nickname: Occupant].Index) -> RemovedOccupant {

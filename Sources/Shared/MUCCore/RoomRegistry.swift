@@ -73,11 +73,12 @@ public struct RoomRegistry: Sendable {
         }
     }
 
+    /// A kick by `actor` (the control socket's is `.system`), as the rule of who may kick whom allows.
     public mutating func kick(
-        _ address: RoomAddress, target: KickTarget, reason: String?, actor: String?, protectPrivileged: Bool
+        _ address: RoomAddress, target: KickTarget, reason: String?, by actor: Actor
     ) throws(MUCError) -> [RoomEvent] {
         try mutate(address) { (room: inout Room) throws(MUCError) in
-            try room.kick(target, reason: reason, actor: actor, protectPrivileged: protectPrivileged)
+            try room.kick(target, reason: reason, by: actor)
         }
     }
 
@@ -87,6 +88,43 @@ public struct RoomRegistry: Sendable {
         try mutate(address) { (room: inout Room) throws(MUCError) in
             room.setAffiliation(affiliation, of: jid, reason: reason, actor: actor)
         }
+    }
+
+    /// An XEP-0045 change list, all or nothing: every change is checked and applied to a copy of the room,
+    /// in order (a change sees the ones before it), and the registry takes the copy only when all of them
+    /// passed. A refused list leaves the registry as it was and returns no events.
+    public mutating func apply(
+        _ changes: [AdminChange], to address: RoomAddress, by actor: Actor
+    ) throws(AdminChangeError) -> [RoomEvent] {
+        var (room, events) = try draft(changes, to: address, by: actor)
+        let emptied = rooms[address]?.isEmpty == false && room.isEmpty
+        rooms[address] = room
+        if emptied, !room.configuration.persistent {
+            rooms[address] = nil
+            events.append(.destroyed(address, removed: [], reason: nil))
+        }
+        return events
+    }
+
+    /// Whether `apply` would take the list, without changing anything: the refusal it would give, if any.
+    public func check(_ changes: [AdminChange], to address: RoomAddress, by actor: Actor) throws(AdminChangeError) {
+        _ = try draft(changes, to: address, by: actor)
+    }
+
+    /// The room as the list would leave it, and the events of its changes.
+    private func draft(
+        _ changes: [AdminChange], to address: RoomAddress, by actor: Actor
+    ) throws(AdminChangeError) -> (Room, [RoomEvent]) {
+        guard services.contains(address.service) else { throw .failed(.serviceNotFound(address.service)) }
+        guard var draft = rooms[address] else { throw .failed(.roomNotFound(address)) }
+        let wasOccupied = !draft.isEmpty
+        var events: [RoomEvent] = []
+        for change in changes {
+            // A temporary room ends with the change that empties it: there is nothing left to change.
+            if wasOccupied, !draft.configuration.persistent, draft.isEmpty { throw .failed(.roomNotFound(address)) }
+            events += try draft.apply(change, by: actor)
+        }
+        return (draft, events)
     }
 
     /// Applies a transition to one room in place, then destroys the room if it is temporary and the transition

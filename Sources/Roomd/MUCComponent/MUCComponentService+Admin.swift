@@ -1,0 +1,98 @@
+import MUCCore
+import XMLStream
+
+/// muc#admin (XEP-0045 §8.2 kicks, §9–10 affiliation changes and lists). Who may change whom is the core's
+/// rule (`Actor+Permissions`); this file only translates items into changes and refusals into conditions.
+extension MUCComponentService {
+    /// A change list is all or nothing: the core checks the changes whole, and applies them only when every
+    /// one passed. A refused list changes nothing and sends nothing but its error: the error of its first
+    /// bad item, as if the items were taken one by one.
+    func adminSet(
+        _ stanza: XMLElement, query: XMLElement, from: JID, to: JID, registry: inout RoomRegistry
+    ) throws(StanzaError) -> StanzaOutcome {
+        let room = try existingRoom(to, registry)
+        let items = query.children("item", namespace: Namespace.mucAdmin)
+        guard !items.isEmpty else { throw .badRequest }
+        // The requester's standing when it asked holds for the whole list.
+        let actor = room.actor(withSession: from)
+        var changes: [AdminChange] = []
+        for item in items {
+            do {
+                changes.append(try Self.change(item, by: actor))
+            } catch {
+                // A change before this item may be refused first.
+                do {
+                    try registry.check(changes, to: room.address, by: actor)
+                } catch let refusal {
+                    throw Self.condition(of: refusal)
+                }
+                throw error
+            }
+        }
+        do {
+            let events = try registry.apply(changes, to: room.address, by: actor)
+            return StanzaOutcome(events: events, after: [result(stanza, query: nil)])
+        } catch {
+            throw Self.condition(of: error)
+        }
+    }
+
+    static func condition(of error: AdminChangeError) -> StanzaError {
+        switch error {
+        case .refused(.forbidden): return .forbidden
+        case .refused(.notAllowed): return .notAllowed
+        // The occupant or the room a change names is gone (an earlier change of the list took it).
+        case .failed: return .itemNotFound
+        }
+    }
+
+    /// One item as a change, refused when malformed or when `actor` may not make changes of its kind.
+    static func change(_ item: XMLElement, by actor: Actor) throws(StanzaError) -> AdminChange {
+        let reason = item.child("reason", namespace: Namespace.mucAdmin)?.text
+        if let reason, (try? FreeText.check(reason, as: .reason)) == nil { throw .badRequest }
+        if let role = item["role"] {
+            do {
+                try actor.authorizeRoleChange()
+            } catch {
+                throw .forbidden
+            }
+            guard role == "none" else { throw .featureNotImplemented }
+            guard let nickText = item["nick"], let nick = try? Nickname(parsing: nickText) else { throw .badRequest }
+            return .kick(nick, reason: reason)
+        }
+        guard let affiliationText = item["affiliation"] else { throw .badRequest }
+        guard let affiliation = Affiliation(rawValue: affiliationText) else { throw .badRequest }
+        guard let jidText = item["jid"], let jid = try? JID(parsing: jidText) else { throw .badRequest }
+        do {
+            try actor.authorizeAffiliationChange()
+        } catch {
+            throw .forbidden
+        }
+        return .setAffiliation(jid, affiliation, reason: reason)
+    }
+
+    /// §9.5, §10.5: the list of one affiliation, for those who may change affiliations (owners and admins).
+    func adminGet(_ stanza: XMLElement, query: XMLElement, from: JID, to: JID, registry: RoomRegistry)
+        throws(StanzaError) -> XMLElement
+    {
+        let room = try existingRoom(to, registry)
+        guard let wanted = query.child("item", namespace: Namespace.mucAdmin)?["affiliation"],
+            let affiliation = Affiliation(rawValue: wanted)
+        else { throw .badRequest }
+        do {
+            try room.actor(withSession: from).authorizeAffiliationChange()
+        } catch {
+            throw .forbidden
+        }
+        var list = XMLElement("query", namespace: Namespace.mucAdmin)
+        for (jid, entry) in room.affiliations.sorted(by: { $0.key < $1.key }) where entry.affiliation == affiliation {
+            var item = XMLElement(
+                "item", namespace: Namespace.mucAdmin, attributes: ["jid": jid.description, "affiliation": wanted])
+            if let reason = entry.reason {
+                item.append(XMLElement("reason", namespace: Namespace.mucAdmin).adding(text: reason))
+            }
+            list.append(item)
+        }
+        return result(stanza, query: list)
+    }
+}

@@ -1,0 +1,91 @@
+import MUCCore
+import XMLStream
+
+/// Messages and subject (XEP-0045 §7.4, 7.5, 8.1): groupchat reflected to every occupant, private messages
+/// to one, and the subject moderators set.
+extension MUCComponentService {
+    func handleMessage(_ stanza: XMLElement, from: JID, to: JID, registry: RoomRegistry) -> StanzaOutcome {
+        guard let room = roomAddress(to) else { return StanzaOutcome() }
+        guard let current = registry.rooms[room], let sender = current.occupant(withSession: from) else {
+            return StanzaOutcome(before: [StanzaError.notAcceptable.reply(to: stanza)])
+        }
+        if let resource = to.resource {
+            return privateMessage(stanza, from: sender, toNick: resource, in: current)
+        }
+        return groupchat(stanza, from: sender, in: current)
+    }
+
+    /// §7.5: a private message to one occupant, every XMPP session of it.
+    private func privateMessage(_ stanza: XMLElement, from sender: Occupant, toNick resource: String, in room: Room)
+        -> StanzaOutcome
+    {
+        guard let targetNick = try? Nickname(parsing: resource), let target = room.occupants[targetNick] else {
+            return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
+        }
+        // A private message of type groupchat would show one occupant a fake room message.
+        guard stanza["type"] != "groupchat" else {
+            return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
+        }
+        var forwarded: [XMLElement] = []
+        for session in target.sessions where occupancy.isXMPP(session, in: room.address) {
+            var message = Self.relayed(stanza, from: "\(room.address)/\(sender.nick)", to: session)
+            message.append(XMLElement("x", namespace: Namespace.mucUser))
+            forwarded.append(message)
+        }
+        return StanzaOutcome(after: forwarded)
+    }
+
+    /// §7.4: reflected to every occupant, the sender included, from the sender's occupant JID; §8.1: a
+    /// subject from a moderator is kept and sent on the same way.
+    private func groupchat(_ stanza: XMLElement, from sender: Occupant, in room: Room) -> StanzaOutcome {
+        guard stanza["type"] == "groupchat" else {
+            return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
+        }
+        if let subject = stanza.child("subject", namespace: Namespace.component) {
+            guard sender.role == .moderator else {
+                return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
+            }
+            guard (try? FreeText.check(subject.text, as: .subject)) != nil else {
+                return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
+            }
+            occupancy.subjects[room.address] = XMPPOccupancy.Subject(text: subject.text, by: sender.nick.description)
+        } else if sender.role == .visitor {
+            return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
+        }
+        var copies: [XMLElement] = []
+        for occupant in room.sortedOccupants {
+            for session in occupant.sessions where occupancy.isXMPP(session, in: room.address) {
+                copies.append(Self.relayed(stanza, from: "\(room.address)/\(sender.nick)", to: session))
+            }
+        }
+        return StanzaOutcome(after: copies)
+    }
+
+    /// §7.2.15: the subject (empty when none), which closes a join.
+    func subjectMessage(for session: JID, in room: RoomAddress) -> XMLElement {
+        let subject = occupancy.subjects[room]
+        var message = XMLElement("message", namespace: Namespace.component)
+        message["type"] = "groupchat"
+        message["from"] = subject.map { "\(room)/\($0.by)" } ?? room.description
+        message["to"] = session.description
+        message.append(XMLElement("subject", namespace: Namespace.component).adding(text: subject?.text ?? ""))
+        return message
+    }
+
+    /// A message as the room sends it on: built from what the service means to send (its addresses, the
+    /// sender's `id`, `type` and `xml:lang`, the payload), never a copy of the sender's attributes. A
+    /// sender's own muc#user element is dropped: only the room speaks in that namespace.
+    static func relayed(_ stanza: XMLElement, from: String, to session: JID) -> XMLElement {
+        var message = XMLElement("message", namespace: Namespace.component)
+        for key in ["id", "type", "xml:lang"] {
+            if let value = stanza[key] { message[key] = value }
+        }
+        message["from"] = from
+        message["to"] = session.description
+        message.children = stanza.children.filter {
+            if case .element(let element) = $0 { return element.namespace != Namespace.mucUser }
+            return true
+        }
+        return message
+    }
+}

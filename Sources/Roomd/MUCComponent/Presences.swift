@@ -1,0 +1,92 @@
+import MUCCore
+import XMLStream
+
+/// The muc#user presences the room sends (XEP-0045 §7), built from what the room means to say.
+enum Presences {
+    static func presence(
+        of occupant: Occupant, in room: RoomAddress, to recipient: JID, showJID: Bool, statusCodes: [String],
+        details: [XMLElement]
+    ) -> XMLElement {
+        var stanza = XMLElement("presence", namespace: Namespace.component)
+        stanza["from"] = "\(room)/\(occupant.nick)"
+        stanza["to"] = recipient.description
+        for child in details { stanza.append(child) }
+        var item = XMLElement(
+            "item", namespace: Namespace.mucUser,
+            attributes: ["affiliation": occupant.affiliation.rawValue, "role": occupant.role.rawValue])
+        if showJID {
+            // An occupant's own copy names the session it goes to; others see the first session.
+            item["jid"] = (occupant.sessions.contains(recipient) ? recipient : occupant.sessions[0]).description
+        }
+        var x = XMLElement("x", namespace: Namespace.mucUser)
+        x.append(item)
+        for code in statusCodes {
+            x.append(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
+        }
+        stanza.append(x)
+        return stanza
+    }
+
+    static func unavailable(
+        _ occupant: Occupant, in room: RoomAddress, to recipient: JID, showJID: Bool, codes: [String],
+        itemChildren: [XMLElement] = [], details: [XMLElement]? = nil
+    ) -> XMLElement {
+        var stanza = presence(
+            of: occupant, in: room, to: recipient, showJID: showJID, statusCodes: codes, details: details ?? [])
+        stanza["type"] = "unavailable"
+        if !itemChildren.isEmpty {
+            stanza = mapItem(stanza) { item in
+                for child in itemChildren { item.append(child) }
+            }
+        }
+        return stanza
+    }
+
+    /// §9.8 / §10.9: the unavailable presence of an occupant whose room is destroyed, to one of its sessions.
+    static func destroyed(_ occupant: RemovedOccupant, in room: RoomAddress, to session: JID, reason: String?)
+        -> XMLElement
+    {
+        var stanza = XMLElement("presence", namespace: Namespace.component)
+        stanza["type"] = "unavailable"
+        stanza["from"] = "\(room)/\(occupant.nick)"
+        stanza["to"] = session.description
+        var destroy = XMLElement("destroy", namespace: Namespace.mucUser)
+        if let reason { destroy.append(XMLElement("reason", namespace: Namespace.mucUser).adding(text: reason)) }
+        let x = XMLElement("x", namespace: Namespace.mucUser)
+            .adding(
+                XMLElement(
+                    "item", namespace: Namespace.mucUser,
+                    attributes: ["affiliation": occupant.affiliation.rawValue, "role": "none"])
+            )
+            .adding(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": "110"]))
+            .adding(destroy)
+        stanza.append(x)
+        return stanza
+    }
+
+    /// `<actor nick=.../>` and `<reason>...</reason>` inside the kick's `<item/>` (§8.2).
+    static func itemChildren(reason: String?, actor: String?) -> [XMLElement] {
+        var children: [XMLElement] = []
+        if let actor { children.append(XMLElement("actor", namespace: Namespace.mucUser, attributes: ["nick": actor])) }
+        if let reason { children.append(XMLElement("reason", namespace: Namespace.mucUser).adding(text: reason)) }
+        return children
+    }
+
+    static func setItemAttribute(_ stanza: XMLElement, _ name: String, _ value: String) -> XMLElement {
+        mapItem(stanza) { $0[name] = value }
+    }
+
+    private static func mapItem(_ stanza: XMLElement, _ change: (inout XMLElement) -> Void) -> XMLElement {
+        var stanza = stanza
+        for (index, child) in stanza.children.enumerated() {
+            guard case .element(var x) = child, x.name == "x", x.namespace == Namespace.mucUser else { continue }
+            for (itemIndex, itemNode) in x.children.enumerated() {
+                guard case .element(var item) = itemNode, item.name == "item" else { continue }
+                change(&item)
+                x.children[itemIndex] = .element(item)
+            }
+            stanza.children[index] = .element(x)
+        }
+        return stanza
+    }
+}

@@ -1,0 +1,178 @@
+import MUCCore
+import XMLStream
+
+/// Turns room events, from XMPP or from the control socket, into the presences each XMPP occupant of one
+/// MUC domain must receive (XEP-0045 §7–10), and keeps the XMPP side in step with them (a session removed
+/// is forgotten, a destroyed room's subject goes).
+struct Renderer {
+    let domain: String
+
+    /// The presences for events that already happened to `registry`.
+    func render(_ events: [RoomEvent], registry: RoomRegistry, occupancy: inout XMPPOccupancy) -> [XMLElement] {
+        var stanzas: [XMLElement] = []
+        let created = Set(events.compactMap { if case .created(let room, _) = $0 { return room } else { return nil } })
+        // A join later in the batch already shows the affiliation the creator was just given.
+        let joining = Set(
+            events.compactMap { if case .joined(_, _, let session) = $0 { return session.bare } else { return nil } })
+        for event in events where event.room.service == domain {
+            switch event {
+            case .created:
+                break
+            case .joined(let room, let occupant, let session):
+                stanzas += joined(
+                    occupant.nick, session: session, in: room, created: created.contains(room), registry: registry,
+                    occupancy: occupancy)
+            case .left(let room, let nick, let session, let lastSession):
+                stanzas += left(
+                    nick, session: session, lastSession: lastSession, in: room, registry: registry,
+                    occupancy: &occupancy)
+            case .kicked(let removed, let reason, let actor):
+                stanzas += removal(
+                    removed, code: "307", reason: reason, actor: actor, registry: registry, occupancy: &occupancy)
+            case .banned(let removed, let reason, let actor):
+                stanzas += removal(
+                    removed, code: "301", reason: reason, actor: actor, registry: registry, occupancy: &occupancy)
+            case .destroyed(let room, let removed, let reason):
+                stanzas += destroyed(room, removed: removed, reason: reason, occupancy: &occupancy)
+            case .affiliationChanged(let room, let jid, _, _):
+                // Occupants of that user show their new affiliation and role to everyone.
+                guard !joining.contains(jid.bare) else { continue }
+                for occupant in registry.rooms[room]?.sortedOccupants ?? [] where occupant.bareJID == jid.bare {
+                    stanzas += broadcast(of: occupant, in: room, registry: registry, occupancy: occupancy)
+                }
+            case .nickChanged(let room, let old, let occupant):
+                stanzas += nickChanged(from: old, to: occupant, in: room, registry: registry, occupancy: occupancy)
+            }
+        }
+        return stanzas
+    }
+
+    /// Everyone sees an occupant's current presence; its own sessions see their real JID and 110.
+    func broadcast(of occupant: Occupant, in room: RoomAddress, registry: RoomRegistry, occupancy: XMPPOccupancy)
+        -> [XMLElement]
+    {
+        occupancy.recipients(room, registry).map { recipient in
+            let isSelf = occupant.sessions.contains(recipient.session)
+            return Presences.presence(
+                of: occupant, in: room, to: recipient.session, showJID: recipient.isModerator || isSelf,
+                statusCodes: isSelf ? ["110"] : [], details: occupancy.details(of: occupant, in: room))
+        }
+    }
+
+    /// §7.2.3: the joiner's presence to the others, then its self-presence last; 201 when the join created
+    /// the room (§10.1.1).
+    private func joined(
+        _ nick: Nickname, session: JID, in room: RoomAddress, created: Bool, registry: RoomRegistry,
+        occupancy: XMPPOccupancy
+    ) -> [XMLElement] {
+        guard let current = registry.rooms[room]?.occupants[nick] else { return [] }
+        let details = occupancy.details(of: current, in: room)
+        var stanzas: [XMLElement] = []
+        for recipient in occupancy.recipients(room, registry) where recipient.session != session {
+            stanzas.append(
+                Presences.presence(
+                    of: current, in: room, to: recipient.session, showJID: recipient.isModerator, statusCodes: [],
+                    details: details))
+        }
+        if occupancy.isXMPP(session, in: room) {
+            let codes = created ? ["110", "201"] : ["110"]
+            stanzas.append(
+                Presences.presence(
+                    of: current, in: room, to: session, showJID: true, statusCodes: codes, details: details))
+        }
+        return stanzas
+    }
+
+    /// §7.14: an occupant's last session left; everyone, the leaver last, sees it unavailable.
+    private func left(
+        _ nick: Nickname, session: JID, lastSession: Bool, in room: RoomAddress, registry: RoomRegistry,
+        occupancy: inout XMPPOccupancy
+    ) -> [XMLElement] {
+        let details = occupancy.details[room]?[session]
+        let wasXMPP = occupancy.isXMPP(session, in: room)
+        occupancy.forget(session, in: room)
+        guard lastSession else { return [] }
+        let gone = Occupant(
+            nick: nick, sessions: [session], role: .none,
+            affiliation: registry.rooms[room]?.affiliation(of: session) ?? .none)
+        var stanzas: [XMLElement] = []
+        for recipient in occupancy.recipients(room, registry) {
+            stanzas.append(
+                Presences.unavailable(
+                    gone, in: room, to: recipient.session, showJID: recipient.isModerator, codes: [], details: details))
+        }
+        if wasXMPP {
+            stanzas.append(
+                Presences.unavailable(gone, in: room, to: session, showJID: true, codes: ["110"], details: details))
+        }
+        return stanzas
+    }
+
+    /// §8.2 (307, kicked) and §9.1 (301, banned): the removed occupant's sessions first, then everyone left.
+    private func removal(
+        _ removed: RemovedOccupant, code: String, reason: String?, actor: String?, registry: RoomRegistry,
+        occupancy: inout XMPPOccupancy
+    ) -> [XMLElement] {
+        let gone = Occupant(
+            nick: removed.nick, sessions: removed.sessions, role: .none,
+            affiliation: code == "301" ? .outcast : removed.affiliation)
+        let extra = Presences.itemChildren(reason: reason, actor: actor)
+        var stanzas: [XMLElement] = []
+        for session in removed.sessions where occupancy.isXMPP(session, in: removed.room) {
+            stanzas.append(
+                Presences.unavailable(
+                    gone, in: removed.room, to: session, showJID: true, codes: ["110", code], itemChildren: extra))
+            occupancy.forget(session, in: removed.room)
+        }
+        for recipient in occupancy.recipients(removed.room, registry) {
+            stanzas.append(
+                Presences.unavailable(
+                    gone, in: removed.room, to: recipient.session, showJID: recipient.isModerator, codes: [code],
+                    itemChildren: extra))
+        }
+        return stanzas
+    }
+
+    /// §10.9: each XMPP session of the room hears of its destruction; the room's XMPP side goes with it.
+    private func destroyed(
+        _ room: RoomAddress, removed: [RemovedOccupant], reason: String?, occupancy: inout XMPPOccupancy
+    ) -> [XMLElement] {
+        var stanzas: [XMLElement] = []
+        for occupant in removed {
+            for session in occupant.sessions where occupancy.isXMPP(session, in: room) {
+                stanzas.append(Presences.destroyed(occupant, in: room, to: session, reason: reason))
+            }
+        }
+        occupancy.forget(room)
+        return stanzas
+    }
+
+    /// §7.6.3: unavailable from the old nickname with 303 and the new one, then available from the new.
+    private func nickChanged(
+        from old: Nickname, to occupant: Occupant, in room: RoomAddress, registry: RoomRegistry,
+        occupancy: XMPPOccupancy
+    ) -> [XMLElement] {
+        guard let session = occupant.sessions.first else { return [] }
+        let details = occupancy.details[room]?[session] ?? []
+        let recipients = occupancy.recipients(room, registry)
+        let before = Occupant(
+            nick: old, sessions: occupant.sessions, role: occupant.role, affiliation: occupant.affiliation)
+        var stanzas: [XMLElement] = []
+        for recipient in recipients {
+            let isSelf = recipient.session == session
+            var leaving = Presences.presence(
+                of: before, in: room, to: recipient.session, showJID: recipient.isModerator || isSelf,
+                statusCodes: isSelf ? ["303", "110"] : ["303"], details: details)
+            leaving["type"] = "unavailable"
+            stanzas.append(Presences.setItemAttribute(leaving, "nick", occupant.nick.description))
+        }
+        for recipient in recipients {
+            let isSelf = recipient.session == session
+            stanzas.append(
+                Presences.presence(
+                    of: occupant, in: room, to: recipient.session, showJID: recipient.isModerator || isSelf,
+                    statusCodes: isSelf ? ["110"] : [], details: details))
+        }
+        return stanzas
+    }
+}

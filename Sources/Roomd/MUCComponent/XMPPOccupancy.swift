@@ -1,0 +1,54 @@
+import MUCCore
+import XMLStream
+
+/// What the component keeps beside the registry, which is XMPP's alone: which sessions joined over XMPP
+/// (only they are sent stanzas), the `<show/>`, `<status/>`, `<priority/>` of each one's last presence, and
+/// room subjects.
+struct XMPPOccupancy {
+    struct Subject: Sendable {
+        var text: String
+        var by: String
+    }
+
+    /// Sessions that joined over XMPP, per room.
+    var sessions: [RoomAddress: Set<JID>] = [:]
+    var details: [RoomAddress: [JID: [XMLElement]]] = [:]
+    var subjects: [RoomAddress: Subject] = [:]
+
+    func isXMPP(_ session: JID, in room: RoomAddress) -> Bool {
+        sessions[room]?.contains(session) ?? false
+    }
+
+    mutating func add(_ session: JID, in room: RoomAddress) {
+        sessions[room, default: []].insert(session)
+    }
+
+    mutating func forget(_ session: JID, in room: RoomAddress) {
+        sessions[room]?.remove(session)
+        details[room]?[session] = nil
+    }
+
+    /// Everything of a destroyed room.
+    mutating func forget(_ room: RoomAddress) {
+        sessions[room] = nil
+        details[room] = nil
+        subjects[room] = nil
+    }
+
+    /// The presence details an occupant is shown with: its first session's.
+    func details(of occupant: Occupant, in room: RoomAddress) -> [XMLElement] {
+        details[room]?[occupant.sessions[0]] ?? []
+    }
+
+    /// Every XMPP session in the room now, with whether its occupant may see real JIDs.
+    func recipients(_ room: RoomAddress, _ registry: RoomRegistry) -> [(session: JID, isModerator: Bool)] {
+        guard let current = registry.rooms[room], let sessions = sessions[room], !sessions.isEmpty else { return [] }
+        var result: [(JID, Bool)] = []
+        for occupant in current.sortedOccupants {
+            for session in occupant.sessions where sessions.contains(session) {
+                result.append((session, occupant.role == .moderator))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,130 @@
+import MUCCore
+import Testing
+import XMLStream
+
+@testable import MUCComponent
+
+/// muc#admin change lists over XMPP: all or nothing, with the core's rule deciding.
+@Suite struct MUCComponentAdminTests {
+    let service = MUCComponentService(domain: "chat.localhost")
+    var registry = RoomRegistry(services: ["chat.localhost"])
+    let garden = try! RoomAddress(parsing: "garden@chat.localhost")
+
+    static let romeo = "romeo@localhost/garden"
+    static let juliet = "juliet@localhost/balcony"
+    static let nurse = "nurse@localhost/kitchen"
+
+    mutating func join(_ session: String, as nick: String) {
+        let stanza = XMLElement(
+            "presence", namespace: Namespace.component,
+            attributes: ["from": session, "to": "garden@chat.localhost/\(nick)"]
+        ).adding(XMLElement("x", namespace: Namespace.muc))
+        _ = service.handle(stanza, registry: &registry)
+    }
+
+    /// Romeo (owner), Juliet (made admin), the nurse.
+    mutating func threeInTheRoom() throws {
+        join(Self.romeo, as: "Romeo")
+        join(Self.juliet, as: "Juliet")
+        join(Self.nurse, as: "Nurse")
+        _ = try registry.setAffiliation(
+            garden, jid: try JID(parsing: Self.juliet), affiliation: .admin, reason: nil, actor: nil)
+    }
+
+    func list(from: String, _ items: [[String: String]]) -> XMLElement {
+        var query = XMLElement("query", namespace: Namespace.mucAdmin)
+        for attributes in items {
+            query.append(XMLElement("item", namespace: Namespace.mucAdmin, attributes: attributes))
+        }
+        return XMLElement(
+            "iq", namespace: Namespace.component,
+            attributes: ["from": from, "to": "garden@chat.localhost", "type": "set", "id": "list"]
+        ).adding(query)
+    }
+
+    func condition(_ outcome: StanzaOutcome) -> String? {
+        guard outcome.before.count == 1, outcome.before[0]["type"] == "error" else { return nil }
+        return outcome.before[0].child("error")?.elements.first?.name
+    }
+
+    /// Fails on the code before change lists were all or nothing: the nurse's kick stayed applied.
+    @Test mutating func twoKicksWhereTheSecondIsRefusedKickNobody() throws {
+        try threeInTheRoom()
+        let before = try registry.room(garden)
+        let outcome = service.handle(
+            list(from: Self.juliet, [["nick": "Nurse", "role": "none"], ["nick": "Romeo", "role": "none"]]),
+            registry: &registry)
+        #expect(condition(outcome) == "not-allowed")
+        #expect(outcome.events.isEmpty && outcome.after.isEmpty)
+        #expect(service.render(outcome.events, registry: registry).isEmpty)
+        let after = try registry.room(garden)
+        #expect(after.occupants == before.occupants)
+        #expect(after.affiliations == before.affiliations)
+    }
+
+    @Test mutating func aMalformedItemAfterAGoodOneChangesNothing() throws {
+        try threeInTheRoom()
+        let before = try registry.room(garden)
+        for bad in [
+            ["nick": "Juliet", "role": "visitor"], ["affiliation": "emperor", "jid": "nurse@localhost"], ["x": "y"],
+        ] {
+            let outcome = service.handle(
+                list(from: Self.romeo, [["jid": "nurse@localhost", "affiliation": "outcast"], bad]), registry: &registry
+            )
+            #expect(condition(outcome) != nil, "\(bad)")
+            #expect(outcome.events.isEmpty)
+            #expect(try registry.room(garden).occupants == before.occupants)
+            #expect(try registry.room(garden).affiliations == before.affiliations)
+        }
+    }
+
+    @Test mutating func aKickOfSomeoneAnEarlierItemRemovedIsItemNotFoundAndChangesNothing() throws {
+        try threeInTheRoom()
+        let outcome = service.handle(
+            list(from: Self.romeo, [["nick": "Nurse", "role": "none"], ["nick": "Nurse", "role": "none"]]),
+            registry: &registry)
+        #expect(condition(outcome) == "item-not-found")
+        #expect(try registry.room(garden).occupants.count == 3)
+    }
+
+    @Test mutating func aWholeListThatPassesIsAppliedAndAnsweredOnce() throws {
+        try threeInTheRoom()
+        let outcome = service.handle(
+            list(
+                from: Self.romeo,
+                [["nick": "Nurse", "role": "none"], ["jid": "juliet@localhost", "affiliation": "member"]]),
+            registry: &registry)
+        #expect(outcome.before.isEmpty)
+        #expect(outcome.events.count == 2)
+        #expect(outcome.after.count == 1 && outcome.after[0]["type"] == "result")
+        let room = try registry.room(garden)
+        #expect(room.occupants.count == 2)
+        #expect(room.affiliation(of: try JID(parsing: Self.juliet)) == .member)
+    }
+
+    @Test mutating func refusalsKeepXEP0045sConditions() throws {
+        try threeInTheRoom()
+        // A participant may not kick (forbidden), even with a role it could not ask for.
+        #expect(
+            condition(
+                service.handle(list(from: Self.nurse, [["nick": "Romeo", "role": "moderator"]]), registry: &registry))
+                == "forbidden")
+        // A moderator asking for another role change than a kick.
+        #expect(
+            condition(
+                service.handle(list(from: Self.romeo, [["nick": "Nurse", "role": "moderator"]]), registry: &registry))
+                == "feature-not-implemented")
+        // An admin may not make anyone an owner, nor change an affiliation at all as a plain member.
+        #expect(
+            condition(
+                service.handle(
+                    list(from: Self.juliet, [["jid": "nurse@localhost", "affiliation": "owner"]]), registry: &registry))
+                == "not-allowed")
+        #expect(
+            condition(
+                service.handle(
+                    list(from: Self.nurse, [["jid": "juliet@localhost", "affiliation": "none"]]), registry: &registry))
+                == "forbidden")
+        #expect(try registry.room(garden).occupants.count == 3)
+    }
+}
