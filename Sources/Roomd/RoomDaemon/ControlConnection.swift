@@ -34,15 +34,22 @@ final class ControlConnection {
 
     /// Writes the turn's replies and events, with one flush.
     func sendOutput() {
-        defer {
+        guard channel.isActive else {
+            replies.clear()
+            events.removeAll(keepingCapacity: true)
+            return
+        }
+        guard replies.readableBytes > 0 || !events.isEmpty else { return }
+        if replies.readableBytes > 0 { channel.write(replies, promise: nil) }
+        for event in events { channel.write(event, promise: nil) }
+        // Marked as sent before the flush, which may handle calls of the next turn whose replies follow.
+        replies.moveReaderIndex(to: replies.writerIndex)
+        events.removeAll(keepingCapacity: true)
+        channel.flush()
+        if replies.readableBytes == 0 {
             // Usually the socket took the bytes during the flush and NIO let go of the buffer, so clearing
             // reuses its storage for the next replies; otherwise `clear` gives a new one.
             replies.clear()
-            events.removeAll(keepingCapacity: true)
         }
-        guard replies.readableBytes > 0 || !events.isEmpty, channel.isActive else { return }
-        if replies.readableBytes > 0 { channel.write(replies, promise: nil) }
-        for event in events { channel.write(event, promise: nil) }
-        channel.flush()
     }
 }

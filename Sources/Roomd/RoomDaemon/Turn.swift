@@ -181,12 +181,15 @@ final class Turn {
 
     /// Sends what the turn holds and starts the next one: replies first (a Watch call's reply precedes the
     /// events it asked for), then watcher events, then stanzas; each channel is flushed once.
+    ///
+    /// Everything is taken out of the turn, and the turn reset, before the first byte is written: writing
+    /// can run code that handles calls (when a flush fails, NIO reads what the socket still holds before
+    /// closing it), and what they change belongs to the next turn, with its own undo log and commit.
     private func flush(refusing: Bool) {
         let refusal = refusing ? storageUnavailable.framed() : []
         for (watcher, message) in events where watchers.contains(watcher) {
             watcher.events.append(message)
         }
-        events.removeAll(keepingCapacity: true)
         for connection in connections {
             connection.hasOutput = false
             if refusing, let start = connection.provisionalStart {
@@ -195,22 +198,26 @@ final class Turn {
             }
             connection.provisionalStart = nil
             connection.provisionalCount = 0
-            connection.sendOutput()
         }
+        let sending = connections
+        let sendingStanzas = stanzas
         connections.removeAll(keepingCapacity: true)
-        var flushed: [ComponentConnection] = []
-        for (link, stanzas) in stanzas where link.write(stanzas) {
-            if !flushed.contains(where: { $0 === link }) { flushed.append(link) }
-        }
+        events.removeAll(keepingCapacity: true)
         stanzas.removeAll(keepingCapacity: true)
         stanzasBeforeChange = 0
-        for link in flushed { link.flush() }
         if holdsUncommittedChanges {
             undo.removeAll(keepingCapacity: true)
             componentUndo.removeAll(keepingCapacity: true)
             holdsUncommittedChanges = false
         }
         changesStand = false
+
+        for connection in sending { connection.sendOutput() }
+        var flushed: [ComponentConnection] = []
+        for (link, stanzas) in sendingStanzas where link.write(stanzas) {
+            if !flushed.contains(where: { $0 === link }) { flushed.append(link) }
+        }
+        for link in flushed { link.flush() }
     }
 
     // MARK: Storage state
