@@ -58,6 +58,30 @@ import Testing
         }
     }
 
+    /// With component links in the group, a failure to publish the socket still ends it with that error: the
+    /// links stop on the event loop, which is shut down only after the whole group has returned.
+    @Test func aSocketThatCannotBeBoundStopsTheComponentLinksToo() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let logger = Logger(label: "control-server-tests")
+        var configuration = configuration(directory, socket: directory + "/missing/roomd.sock")
+        configuration.components = [
+            ComponentConfiguration(domain: "muc.example.org", host: "127.0.0.1", port: 9, secret: "s3cret")
+        ]
+        let server = try ControlServer.prepare(configuration, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        services += server.componentLinks.map { .init(service: $0) }
+        // Several times over, on the same event loop: a group that ended must leave the loop running.
+        for _ in 0..<3 {
+            await #expect {
+                try await ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger)).run()
+            } throws: { error in
+                (error as? StartupError)?.exitCode == 73
+            }
+        }
+        await server.shutdownEventLoop()
+    }
+
     @Test func aDatabaseThatCannotBeOpenedIsRefusedBeforeAnythingRuns() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -5,7 +5,7 @@ public struct KickPolicy: Sendable {
     public var maxBodySize: Int = 64 * 1024
     /// How long a kick may wait for the room service before the answer is 504.
     public var roomdTimeout: Duration = .seconds(2)
-    /// Whether kicks refuse occupants who are owners, admins or members (a 403 names the affiliation).
+    /// Whether kicks refuse occupants who are owners or admins (a 403 names the affiliation).
     public var protectPrivileged = false
     public var requireJSONContentType = false
     /// Sent as `Access-Control-Allow-Origin` on every answer when set.

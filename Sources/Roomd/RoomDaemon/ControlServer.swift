@@ -10,7 +10,8 @@ import ServiceLifecycle
 
 /// roomd's control socket as a service: `prepare` loads the rooms; `run` publishes the socket and serves it
 /// until graceful shutdown, then removes it. The component streams are services of their own
-/// (`componentLinks`), run in the same group.
+/// (`componentLinks`), run in the same group on the same event loop, which the caller shuts down
+/// (`shutdownEventLoop`) once the whole group has returned.
 public final class ControlServer: Service, Sendable {
     private let configuration: RoomDaemonConfiguration
     private let group: MultiThreadedEventLoopGroup
@@ -109,12 +110,7 @@ public final class ControlServer: Service, Sendable {
     /// reply, so nothing is left to save.
     public func run() async throws {
         let channel: any Channel
-        do {
-            channel = try await bind()
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
+        channel = try await bind()
         let path = configuration.socketPath
         let inode = ControlSocketPath.inode(path)
         logger.info(
@@ -124,6 +120,7 @@ public final class ControlServer: Service, Sendable {
             try? await withGracefulShutdownHandler {
                 try await channel.closeFuture.get()
             } onGracefulShutdown: {
+                self.logger.info("stopping")
                 channel.close(promise: nil)
             }
         } onCancel: {
@@ -131,8 +128,13 @@ public final class ControlServer: Service, Sendable {
         }
         if ControlSocketPath.inode(path) == inode { unlink(path) }
         try? await channel.close()
-        try? await group.shutdownGracefully()
         logger.info("stopped")
+    }
+
+    /// Stops the event loop that runs the rooms, the control connections and the component streams; for
+    /// after the group's services have all returned.
+    public func shutdownEventLoop() async {
+        try? await group.shutdownGracefully()
     }
 
     /// The pipeline of a control connection.

@@ -24,7 +24,6 @@ final class RoomService {
     private var auditRetention = AuditRetention(maxAgeDays: nil, maxRows: nil)
 
     static let version = "0.1.0"
-    static let maxAuditLimit = 10_000
 
     init(
         eventLoop: any EventLoop, registry: RoomRegistry, store: RoomStore, policy: AccessPolicy,

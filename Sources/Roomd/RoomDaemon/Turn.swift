@@ -195,6 +195,11 @@ final class Turn {
             if refusing, let start = connection.provisionalStart {
                 connection.replies.moveWriterIndex(to: start)
                 for _ in 0..<connection.provisionalCount { connection.replies.writeBytes(refusal) }
+                // A watching connection makes no calls, so its Watch was one of the refused ones: it did not start.
+                if connection.watching != nil {
+                    connection.watching = nil
+                    watchers.remove(connection)
+                }
             }
             connection.provisionalStart = nil
             connection.provisionalCount = 0

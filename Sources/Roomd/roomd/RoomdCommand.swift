@@ -108,7 +108,9 @@ struct RoomdCommand: AsyncParsableCommand {
             socketPath: socket, stateDirectory: stateDir, services: services, policy: policy, sync: syncMode,
             protectPrivileged: protectPrivileged)
         configuration.components = componentConfigurations()
-        guard controlIdleTimeout > 0 else { fail("--control-idle-timeout must be positive", 64) }
+        guard controlIdleTimeout > 0, controlIdleTimeout <= 86_400 * 365 else {
+            fail("--control-idle-timeout must be between 1 and 31536000 seconds", 64)
+        }
         configuration.controlIdleTimeout = .seconds(Int64(controlIdleTimeout))
         guard auditMaxAge >= 0, auditMaxAge <= 100_000 else { fail("--audit-max-age must be 0 to 100000 days", 64) }
         guard auditMaxRows >= 0 else { fail("--audit-max-rows must not be negative", 64) }
@@ -138,21 +140,27 @@ struct RoomdCommand: AsyncParsableCommand {
         } catch let error as StartupError {
             fail(error.message, error.exitCode)
         }
-        // Started in this order, stopped in the reverse one: the component streams close before the socket.
+        // Stopped in the reverse order: the component streams close before the socket.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "control")
         ]
         for link in server.componentLinks {
             services.append(.init(service: link, serviceName: "component \(link.domain)"))
         }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Every change acknowledged was committed before its reply, so a stop has nothing to save: one that
+        // hangs (a peer that never lets a socket close) is cut short rather than holding off the supervisor.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch let error as StartupError {
+            await server.shutdownEventLoop()
             fail(error.message, error.exitCode)
         }
+        await server.shutdownEventLoop()
     }
 
     /// `DOMAIN=HOST:PORT` options with their secrets.
