@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "KickResponder",
             dependencies: [
-                "KickAPI", "ResponderConfiguration", "ControlProtocol", "MUCCore", "StrictJSON", "CFastCGI",
+                "KickAPI", "ResponderConfiguration", "ControlProtocol", "MUCCore", "CFastCGI",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
