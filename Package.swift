@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "roomctl",
             dependencies: [
-                "ControlProtocol", "CBuildInfo",
+                "ControlProtocol", "StrictJSON", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "KickResponder",
             dependencies: [
-                "KickAPI", "ResponderConfiguration", "ControlProtocol", "MUCCore", "StrictJSON", "CFastCGI",
+                "KickAPI", "ResponderConfiguration", "ControlProtocol", "MUCCore", "CFastCGI",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
@@ -105,17 +105,19 @@ let package = Package(
         ),
         .testTarget(name: "MUCCoreTests", dependencies: ["MUCCore"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
-        .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream"]),
+        .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream", "CExpat"]),
         .testTarget(name: "MUCComponentTests", dependencies: ["MUCComponent", "XMLStream", "MUCCore"]),
         .testTarget(
-            name: "KickAPITests", dependencies: ["KickAPI", .product(name: "HTTPTypes", package: "swift-http-types")]),
+            name: "KickAPITests",
+            dependencies: ["KickAPI", "MUCCore", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
         .testTarget(name: "ResponderConfigurationTests", dependencies: ["ResponderConfiguration", "KickAPI"]),
-        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
+        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "MUCCore", "StrictJSON"]),
         .testTarget(name: "KickResponderTests", dependencies: ["KickResponder"]),
         .testTarget(
             name: "RoomDaemonTests",
             dependencies: [
-                "RoomDaemon", "ControlFraming", "MUCCore", "XMLStream",
+                "RoomDaemon", "ControlProtocol", "ControlFraming", "MUCCore", "XMLStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import MUCCore
+import StrictJSON
 import Testing
 
 @testable import ControlProtocol

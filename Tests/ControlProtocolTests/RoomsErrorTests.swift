@@ -1,4 +1,5 @@
 import MUCCore
+import StrictJSON
 import Testing
 
 @testable import ControlProtocol

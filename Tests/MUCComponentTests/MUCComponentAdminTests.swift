@@ -65,16 +65,48 @@ import XMLStream
     @Test mutating func aMalformedItemAfterAGoodOneChangesNothing() throws {
         try threeInTheRoom()
         let before = try registry.room(garden)
-        for bad in [
-            ["nick": "Juliet", "role": "visitor"], ["affiliation": "emperor", "jid": "nurse@localhost"], ["x": "y"],
+        // A role change other than a kick is well formed but not implemented; an unknown affiliation and an
+        // item that names neither a role nor an affiliation are bad requests.
+        for (bad, expected) in [
+            (["nick": "Juliet", "role": "visitor"], "feature-not-implemented"),
+            (["affiliation": "emperor", "jid": "nurse@localhost"], "bad-request"), (["x": "y"], "bad-request"),
         ] {
             let outcome = service.handle(
                 list(from: Self.romeo, [["jid": "nurse@localhost", "affiliation": "outcast"], bad]), registry: &registry
             )
             #expect(condition(outcome) != nil, "\(bad)")
+            #expect(condition(outcome) == expected, "\(bad)")
             #expect(outcome.events.isEmpty)
             #expect(try registry.room(garden).occupants == before.occupants)
             #expect(try registry.room(garden).affiliations == before.affiliations)
+        }
+    }
+
+    /// The error is the first bad item's, as if the items were taken one by one: an earlier item the core
+    /// refuses wins over a later malformed one, and the list changes nothing.
+    @Test mutating func anEarlierRefusalWinsOverALaterMalformedItem() throws {
+        try threeInTheRoom()
+        let before = try registry.room(garden)
+        for (items, expected) in [
+            // An admin may not kick an owner.
+            ([["nick": "Romeo", "role": "none"], ["x": "y"]], "not-allowed"),
+            // Nor make anyone an owner.
+            (
+                [
+                    ["jid": "nurse@localhost", "affiliation": "owner"],
+                    ["affiliation": "emperor", "jid": "nurse@localhost"],
+                ], "not-allowed"
+            ),
+            // The second kick names someone the first removed.
+            ([["nick": "Nurse", "role": "none"], ["nick": "Nurse", "role": "none"], ["x": "y"]], "item-not-found"),
+        ] {
+            let outcome = service.handle(list(from: Self.juliet, items), registry: &registry)
+            #expect(condition(outcome) == expected, "\(items)")
+            #expect(outcome.events.isEmpty && outcome.after.isEmpty, "\(items)")
+            #expect(service.render(outcome.events, registry: registry).isEmpty)
+            let after = try registry.room(garden)
+            #expect(after.occupants == before.occupants, "\(items)")
+            #expect(after.affiliations == before.affiliations, "\(items)")
         }
     }
 

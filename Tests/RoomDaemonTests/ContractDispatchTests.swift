@@ -86,7 +86,7 @@ import Testing
         #expect(records.first?.jids == ["alice@example.com/r"])
         #expect(records.first?.time.hasSuffix("Z") == true)
         let entries = try fixture.store.auditRecords(room: StorageFixture.room, limit: 10)
-        #expect(records == entries.map(RoomService.auditRecord))
+        #expect(records == entries.map(Rooms.AuditRecord.init))
         _ = try call(fixture, Rooms.SetAffiliationParameters(room: Self.room, jid: aliceJID.bare, affiliation: .none))
         _ = try call(fixture, Rooms.JoinParameters(room: Self.room, nick: alice, jid: aliceJID, role: .visitor))
         #expect(

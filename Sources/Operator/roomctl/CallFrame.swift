@@ -1,4 +1,5 @@
 import ControlProtocol
+import StrictJSON
 
 /// How roomctl writes a call.
 enum CallFrame {

@@ -1,5 +1,6 @@
 import ControlProtocol
 import FoundationEssentials
+import StrictJSON
 
 #if canImport(Glibc)
     import Glibc
@@ -33,34 +34,26 @@ func printLine(_ line: String, json: Bool = false) {
     print(TerminalText.escaped(line, json: json))
 }
 
-enum TerminalText {
-    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F: return true
-        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true  // bidi marks and overrides
-        default: return false
-        }
-    }
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
 
-    /// In JSON output the encoder has already escaped C0 controls inside strings; the ones left are the
-    /// layout's own line breaks and indentation, which stay.
-    static func escaped(_ text: String, json: Bool) -> String {
-        let escapes = { (scalar: Unicode.Scalar) in needsEscape(scalar) && !(json && scalar.value < 0x20) }
-        guard text.unicodeScalars.contains(where: escapes) else { return text }
-        var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            guard escapes(scalar) else {
-                out.append(scalar)
-                continue
-            }
-            let hex = String(scalar.value, radix: 16, uppercase: true)
-            let escape =
-                json
-                ? "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                : scalar.value < 0x100
-                    ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex : "\\u{" + hex + "}"
-            out.append(contentsOf: escape.unicodeScalars)
+/// Columns padded to their widest cell; the last column is not padded.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    for row in all {
+        let cells = row.enumerated().map { index, cell in
+            index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
         }
-        return String(out)
+        printLine(cells.joined(separator: "  "))
+    }
+}
+
+func printRemoved(_ removed: [Rooms.Removed], verb: String) {
+    for occupant in removed {
+        let jids = occupant.jids.map(\.description).joined(separator: ", ")
+        printLine("\(verb) \(occupant.nick) (\(jids)) from \(occupant.room)")
     }
 }

@@ -1,4 +1,5 @@
 import ControlProtocol
+import StrictJSON
 
 /// Parameters sent as the command line gave them, when the contract's reader refuses them.
 struct RawParameters: VarlinkParameters {

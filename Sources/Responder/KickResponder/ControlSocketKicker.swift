@@ -1,7 +1,6 @@
 import ControlProtocol
 import KickAPI
 import MUCCore
-import StrictJSON
 
 /// `RoomKicker` over roomd's control socket: the Kick call of the contract, over one persistent connection
 /// (one per worker thread).

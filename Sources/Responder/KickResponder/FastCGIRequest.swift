@@ -1,5 +1,4 @@
 import CFastCGI
-import HTTPTypes
 import KickAPI
 
 #if canImport(Glibc)
@@ -65,83 +64,5 @@ struct FastCGIRequest {
                 _ = FCGX_PutStr($0.baseAddress, Int32($0.count), request.pointee.out)
             }
         }
-    }
-}
-
-/// The same request taken from a CGI environment.
-enum CGIRequest {
-    static func read(maxBodySize: Int, authorized: (String?) -> Bool) -> KickRequest {
-        KickRequest.read(
-            maxBodySize: maxBodySize, parameter: { getenv($0).map { String(cString: $0) } }, authorized: authorized
-        ) { buffer, count in
-            while true {
-                let result = Glibc.read(0, buffer, count)
-                if result < 0 && errno == EINTR { continue }
-                return max(result, 0)
-            }
-        }.request
-    }
-}
-
-extension KickRequest {
-    /// Reads the CGI/FastCGI parameters the handler needs and, for a POST, the body within the limit.
-    /// `readChunk(buffer, capacity)` returns the body bytes read, 0 at the end.
-    static func read(
-        maxBodySize: Int, parameter: (String) -> String?, authorized: (String?) -> Bool,
-        readChunk: (UnsafeMutablePointer<CChar>, Int) -> Int
-    ) -> (request: KickRequest, bodyRead: Bool) {
-        var kick = KickRequest(
-            method: HTTPRequest.Method(parameter("REQUEST_METHOD") ?? "GET"),
-            authorization: parameter("HTTP_AUTHORIZATION") ?? parameter("REDIRECT_HTTP_AUTHORIZATION"),
-            contentType: parameter("CONTENT_TYPE"))
-        // Only an authorized POST has a body worth reading; any other request's body (a PUT streamed by
-        // Apache, say) is left to the bounded drain, so no unauthenticated sender can hold a worker.
-        guard kick.method == .post, authorized(kick.authorization) else { return (kick, false) }
-        switch BodyReader.read(contentLength: parameter("CONTENT_LENGTH"), maxBodySize: maxBodySize, readChunk: readChunk)
-        {
-        case .read(let body): kick.body = body
-        case .tooLarge: kick.bodyTooLarge = true
-        case .invalidLength: kick.contentLengthInvalid = true
-        }
-        return (kick, true)
-    }
-}
-
-/// Reads a request body within a limit, with or without a declared length.
-enum BodyReader {
-    enum Outcome: Equatable {
-        case read([UInt8])
-        /// Over the limit, by the declared length (not read at all) or while reading.
-        case tooLarge
-        /// The declared length is not a decimal number (`-1`, `12abc`, ` 5`): nothing is read.
-        case invalidLength
-    }
-
-    /// `readChunk(buffer, capacity)` returns the bytes read, 0 at the end.
-    static func read(
-        contentLength: String?, maxBodySize: Int, readChunk: (UnsafeMutablePointer<CChar>, Int) -> Int
-    ) -> Outcome {
-        var expected: Int?
-        if let text = contentLength, !text.isEmpty {
-            guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-                return .invalidLength
-            }
-            // All digits: a number too large for Int is over any limit.
-            guard let length = Int(text), length <= maxBodySize else { return .tooLarge }
-            expected = length
-        }
-        // Without a length (chunked upload), read to the end, but never more than one byte past the limit.
-        let wanted = expected ?? (maxBodySize + 1)
-        var body = [UInt8](repeating: 0, count: wanted)
-        var total = 0
-        while total < wanted {
-            let count = body.withUnsafeMutableBytes { raw in
-                readChunk(raw.baseAddress!.advanced(by: total).assumingMemoryBound(to: CChar.self), wanted - total)
-            }
-            if count <= 0 { break }
-            total += count
-        }
-        body.removeSubrange(total...)
-        return total > maxBodySize ? .tooLarge : .read(body)
     }
 }

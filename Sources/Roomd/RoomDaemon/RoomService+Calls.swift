@@ -123,18 +123,18 @@ extension RoomService {
         case .listRooms:
             let call = try Rooms.ListRoomsParameters(reading: parameters)
             let rooms = try registry.rooms(ofService: call.service)
-            return JSONWriter.varlinkReply(Rooms.ListRoomsReply(rooms: rooms.map(Self.summary)))
+            return JSONWriter.varlinkReply(Rooms.ListRoomsReply(rooms: rooms.map(Rooms.RoomSummary.init)))
 
         case .getRoom:
             let call = try Rooms.GetRoomParameters(reading: parameters)
-            return JSONWriter.varlinkReply(Rooms.GetRoomReply(room: Self.details(try registry.room(call.room))))
+            return JSONWriter.varlinkReply(Rooms.GetRoomReply(room: Rooms.Room(try registry.room(call.room))))
 
         case .createRoom:
             let call = try Rooms.CreateRoomParameters(reading: parameters)
             let address = changing(call.room)
             let configuration = RoomConfiguration(name: call.name, persistent: call.persistent ?? true)
             try apply(try registry.createRoom(address, configuration: configuration), uid: uid)
-            return JSONWriter.varlinkReply(Rooms.CreateRoomReply(room: Self.summary(try registry.room(address))))
+            return JSONWriter.varlinkReply(Rooms.CreateRoomReply(room: Rooms.RoomSummary(try registry.room(address))))
 
         case .destroyRoom:
             let call = try Rooms.DestroyRoomParameters(reading: parameters)
@@ -149,7 +149,7 @@ extension RoomService {
             let events = try registry.join(changing(call.room), nick: call.nick, session: call.jid, role: call.role)
             try apply(events, uid: uid)
             guard case .joined(_, let occupant, _)? = events.first else { throw RoomsError.internalError }
-            return JSONWriter.varlinkReply(Rooms.JoinReply(occupant: Self.occupant(occupant)))
+            return JSONWriter.varlinkReply(Rooms.JoinReply(occupant: Rooms.Occupant(occupant)))
 
         case .leave:
             let call = try Rooms.LeaveParameters(reading: parameters)
@@ -193,7 +193,7 @@ extension RoomService {
             let call = try Rooms.GetAuditParameters(reading: parameters)
             let entries = try store.auditRecords(
                 room: call.room?.description, limit: call.limit ?? Rooms.GetAuditParameters.defaultLimit)
-            return JSONWriter.varlinkReply(Rooms.GetAuditReply(records: entries.map(Self.auditRecord)))
+            return JSONWriter.varlinkReply(Rooms.GetAuditReply(records: entries.map(Rooms.AuditRecord.init)))
 
         case .watch:
             guard call.more else { throw RoomsError.expectedMore }
@@ -203,65 +203,6 @@ extension RoomService {
             watchers.add(connection)
             return JSONWriter.varlinkReply(
                 continues: true, Rooms.WatchReply(event: Rooms.Event(kind: .watching, room: room)))
-        }
-    }
-
-    // MARK: Wire types
-
-    static func summary(_ room: Room) -> Rooms.RoomSummary {
-        Rooms.RoomSummary(
-            room: room.address, name: room.configuration.name, persistent: room.configuration.persistent,
-            occupants: room.occupants.count)
-    }
-
-    static func occupant(_ occupant: Occupant) -> Rooms.Occupant {
-        Rooms.Occupant(
-            nick: occupant.nick, jids: occupant.sessions, role: occupant.role, affiliation: occupant.affiliation)
-    }
-
-    static func details(_ room: Room) -> Rooms.Room {
-        Rooms.Room(
-            room: room.address, name: room.configuration.name, persistent: room.configuration.persistent,
-            occupants: room.sortedOccupants.map(occupant),
-            affiliations: room.affiliations.sorted { $0.key < $1.key }.map {
-                Rooms.AffiliationEntry(jid: $0.key, affiliation: $0.value.affiliation, reason: $0.value.reason)
-            })
-    }
-
-    static func auditRecord(_ entry: AuditEntry) -> Rooms.AuditRecord {
-        Rooms.AuditRecord(
-            id: entry.id, time: AuditTime.iso8601(milliseconds: entry.milliseconds), action: entry.action,
-            room: entry.room, nick: entry.nick, jids: entry.jids, reason: entry.reason, actor: entry.actor,
-            uid: entry.uid)
-    }
-
-    static func event(_ event: RoomEvent) -> Rooms.Event {
-        switch event {
-        case .created(let room, _):
-            return Rooms.Event(kind: .created, room: room)
-        case .destroyed(let room, _, let reason):
-            return Rooms.Event(kind: .destroyed, room: room, reason: reason)
-        case .joined(let room, let occupant, let session):
-            return Rooms.Event(
-                kind: .joined, room: room, nick: occupant.nick, jids: [session], role: occupant.role,
-                affiliation: occupant.affiliation)
-        case .left(let room, let nick, let session, _):
-            return Rooms.Event(kind: .left, room: room, nick: nick, jids: [session])
-        case .kicked(let removed, let reason, let actor), .banned(let removed, let reason, let actor):
-            let kind: Rooms.Event.Kind
-            if case .kicked = event { kind = .kicked } else { kind = .banned }
-            return Rooms.Event(
-                kind: kind, room: removed.room, nick: removed.nick, jids: removed.sessions, role: removed.role,
-                affiliation: removed.affiliation, reason: reason, actor: actor)
-        case .nickChanged(let room, let old, let occupant):
-            // `nick` is the new nickname; the old one is given in `reason` as "was OLD".
-            return Rooms.Event(
-                kind: .nick, room: room, nick: occupant.nick, jids: occupant.sessions, role: occupant.role,
-                affiliation: occupant.affiliation, reason: "was \(old)")
-        case .affiliationChanged(let room, let jid, let entry, let actor):
-            return Rooms.Event(
-                kind: .affiliation, room: room, jids: [jid], affiliation: entry.affiliation, reason: entry.reason,
-                actor: actor)
         }
     }
 }

@@ -47,7 +47,7 @@ final class WatcherFanOut {
                     continue
                 }
                 if message == nil {
-                    let wire = RoomService.event(event)
+                    let wire = Rooms.Event(event)
                     message = allocator.buffer(
                         bytes: JSONWriter.varlinkReply(continues: true) { $0.field("event", wire) })
                 }

@@ -33,6 +33,37 @@ extension Rooms {
             self.actor = actor
         }
 
+        /// What watchers are told of an event of the core.
+        public init(_ event: RoomEvent) {
+            switch event {
+            case .created(let room, _):
+                self.init(kind: .created, room: room)
+            case .destroyed(let room, _, let reason):
+                self.init(kind: .destroyed, room: room, reason: reason)
+            case .joined(let room, let occupant, let session):
+                self.init(
+                    kind: .joined, room: room, nick: occupant.nick, jids: [session], role: occupant.role,
+                    affiliation: occupant.affiliation)
+            case .left(let room, let nick, let session, _):
+                self.init(kind: .left, room: room, nick: nick, jids: [session])
+            case .kicked(let removed, let reason, let actor), .banned(let removed, let reason, let actor):
+                let kind: Kind
+                if case .kicked = event { kind = .kicked } else { kind = .banned }
+                self.init(
+                    kind: kind, room: removed.room, nick: removed.nick, jids: removed.sessions, role: removed.role,
+                    affiliation: removed.affiliation, reason: reason, actor: actor)
+            case .nickChanged(let room, let old, let occupant):
+                // `nick` is the new nickname; the old one is given in `reason` as "was OLD".
+                self.init(
+                    kind: .nick, room: room, nick: occupant.nick, jids: occupant.sessions, role: occupant.role,
+                    affiliation: occupant.affiliation, reason: "was \(old)")
+            case .affiliationChanged(let room, let jid, let entry, let actor):
+                self.init(
+                    kind: .affiliation, room: room, jids: [jid], affiliation: entry.affiliation, reason: entry.reason,
+                    actor: actor)
+            }
+        }
+
         public init(reading object: ParameterReader) throws(RoomsError) {
             guard let kind = Kind(rawValue: try object.string("kind")) else { throw .invalidParameter("kind") }
             self.kind = kind

@@ -14,6 +14,11 @@ extension Rooms {
             self.affiliation = affiliation
         }
 
+        public init(_ occupant: MUCCore.Occupant) {
+            self.init(
+                nick: occupant.nick, jids: occupant.sessions, role: occupant.role, affiliation: occupant.affiliation)
+        }
+
         public init(reading object: ParameterReader) throws(RoomsError) {
             nick = try object.nick("nick")
             jids = try object.jids("jids")

@@ -18,6 +18,16 @@ extension Rooms {
             self.affiliations = affiliations
         }
 
+        /// A room of the core in full: its occupants in the core's order, its affiliations by JID.
+        public init(_ room: MUCCore.Room) {
+            self.init(
+                room: room.address, name: room.configuration.name, persistent: room.configuration.persistent,
+                occupants: room.sortedOccupants.map(Rooms.Occupant.init),
+                affiliations: room.affiliations.sorted { $0.key < $1.key }.map {
+                    Rooms.AffiliationEntry(jid: $0.key, affiliation: $0.value.affiliation, reason: $0.value.reason)
+                })
+        }
+
         public init(reading object: ParameterReader) throws(RoomsError) {
             room = try object.room("room")
             name = try object.optionalString("name")

@@ -14,6 +14,13 @@ extension Rooms {
             self.occupants = occupants
         }
 
+        /// The summary of a room of the core.
+        public init(_ room: MUCCore.Room) {
+            self.init(
+                room: room.address, name: room.configuration.name, persistent: room.configuration.persistent,
+                occupants: room.occupants.count)
+        }
+
         public init(reading object: ParameterReader) throws(RoomsError) {
             room = try object.room("room")
             name = try object.optionalString("name")

@@ -1,5 +1,3 @@
-import StrictJSON
-
 /// `org.varlink.service`, which every varlink service implements: introspection.
 public enum VarlinkService {
     public static let interface = "org.varlink.service"
@@ -44,54 +42,4 @@ public enum VarlinkService {
         """
 
     public static func qualified(_ member: String) -> String { interface + "." + member }
-
-    /// The reply of `GetInfo`.
-    public struct Info: VarlinkParameters, Equatable {
-        public var vendor: String
-        public var product: String
-        public var version: String
-        public var url: String
-        public var interfaces: [String]
-        public init(vendor: String, product: String, version: String, url: String, interfaces: [String]) {
-            self.vendor = vendor
-            self.product = product
-            self.version = version
-            self.url = url
-            self.interfaces = interfaces
-        }
-        public init(reading parameters: ParameterReader) throws(RoomsError) {
-            vendor = try parameters.string("vendor")
-            product = try parameters.string("product")
-            version = try parameters.string("version")
-            url = try parameters.string("url")
-            interfaces = try parameters.strings("interfaces")
-        }
-        public func writeMembers(to writer: inout JSONWriter) {
-            writer.field("vendor", vendor)
-            writer.field("product", product)
-            writer.field("version", version)
-            writer.field("url", url)
-            writer.field("interfaces", interfaces)
-        }
-    }
-
-    /// The parameters of `GetInterfaceDescription`.
-    public struct InterfaceParameters: VarlinkParameters, Equatable {
-        public var interface: String
-        public init(interface: String) { self.interface = interface }
-        public init(reading parameters: ParameterReader) throws(RoomsError) {
-            interface = try parameters.string("interface")
-        }
-        public func writeMembers(to writer: inout JSONWriter) { writer.field("interface", interface) }
-    }
-
-    /// The reply of `GetInterfaceDescription`.
-    public struct InterfaceDescription: VarlinkParameters, Equatable {
-        public var description: String
-        public init(description: String) { self.description = description }
-        public init(reading parameters: ParameterReader) throws(RoomsError) {
-            description = try parameters.string("description")
-        }
-        public func writeMembers(to writer: inout JSONWriter) { writer.field("description", description) }
-    }
 }
