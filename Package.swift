@@ -22,10 +22,14 @@ let package = Package(
         // Without its default trait, which adds Foundation's URL (and with it Foundation) to HTTPTypes.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // Pure core: JIDs, rooms, occupants and the transitions between room states. No I/O.
-        .target(name: "MUCCore"),
+        .target(
+            name: "MUCCore",
+            dependencies: [.product(name: "HashTreeCollections", package: "swift-collections")]
+        ),
         // A strict RFC 8259 parser and a compact writer, for the hot paths (see JSONParser.swift).
         .target(name: "StrictJSON"),
         // varlink framing and messages, the org.muckick.Rooms contract, a blocking client.
@@ -43,7 +47,10 @@ let package = Package(
         // XMPP's XML streams over expat: incremental parsing into stanzas, serialisation, limits.
         .target(name: "XMLStream", dependencies: ["CExpat"]),
         // XEP-0045 over XEP-0114: stanzas in, room transitions and stanzas out. No I/O.
-        .target(name: "MUCComponent", dependencies: ["MUCCore", "XMLStream"]),
+        .target(
+            name: "MUCComponent",
+            dependencies: ["MUCCore", "XMLStream", .product(name: "HashTreeCollections", package: "swift-collections")]
+        ),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The daemon: varlink server over a Unix socket (SwiftNIO), peer credentials, SQLite store.
         .target(

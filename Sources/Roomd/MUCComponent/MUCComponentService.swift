@@ -1,3 +1,4 @@
+import HashTreeCollections
 import MUCCore
 import XMLStream
 
@@ -65,8 +66,8 @@ public final class MUCComponentService {
     /// details and its subject. Saved before a change and put back when the change is undone (a commit
     /// the disk refused), so that the XMPP side never disagrees with the registry.
     public struct RoomState: Sendable {
-        fileprivate var sessions: Set<JID>?
-        fileprivate var details: [JID: [XMLElement]]?
+        fileprivate var sessions: TreeSet<JID>?
+        fileprivate var details: TreeDictionary<JID, [XMLElement]>?
         fileprivate var subject: XMPPOccupancy.Subject?
     }
 

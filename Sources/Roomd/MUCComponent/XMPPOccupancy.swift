@@ -1,3 +1,4 @@
+import HashTreeCollections
 import MUCCore
 import XMLStream
 
@@ -10,9 +11,10 @@ struct XMPPOccupancy {
         var by: String
     }
 
-    /// Sessions that joined over XMPP, per room.
-    var sessions: [RoomAddress: Set<JID>] = [:]
-    var details: [RoomAddress: [JID: [XMLElement]]] = [:]
+    /// Sessions that joined over XMPP, per room. Persistent hash trees, as in `Room`: a room's state is kept
+    /// before each change (`MUCComponentService.state(of:)`), and a change then copies a path, not the table.
+    var sessions: [RoomAddress: TreeSet<JID>] = [:]
+    var details: [RoomAddress: TreeDictionary<JID, [XMLElement]>] = [:]
     var subjects: [RoomAddress: Subject] = [:]
 
     func isXMPP(_ session: JID, in room: RoomAddress) -> Bool {

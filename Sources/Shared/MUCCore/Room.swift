@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// Who a kick is aimed at.
 public enum KickTarget: Sendable, Equatable {
     case nick(Nickname)
@@ -6,13 +8,18 @@ public enum KickTarget: Sendable, Equatable {
 }
 
 /// One room: its configuration, its affiliations (durable) and its occupants (live presence).
+///
+/// The tables are persistent hash trees rather than `Dictionary`s: roomd keeps the room as it was before a
+/// change (to undo it when the disk refuses the commit, or to apply a muc#admin list all or nothing), and a
+/// change to a table that a kept copy shares then copies only the path to the changed entry, not the whole
+/// table. With `Dictionary`, one kick in a room of N occupants copied all N.
 public struct Room: Sendable {
     public let address: RoomAddress
     public var configuration: RoomConfiguration
-    public private(set) var affiliations: [JID: AffiliationEntry] = [:]
-    public private(set) var occupants: [Nickname: Occupant] = [:]
+    public private(set) var affiliations: TreeDictionary<JID, AffiliationEntry> = [:]
+    public private(set) var occupants: TreeDictionary<Nickname, Occupant> = [:]
     /// Real session JID -> nickname, so a stanza or a kick by JID finds its occupant without a scan.
-    private var sessionIndex: [JID: Nickname] = [:]
+    private var sessionIndex: TreeDictionary<JID, Nickname> = [:]
 
     public init(address: RoomAddress, configuration: RoomConfiguration) {
         self.address = address
@@ -123,7 +130,7 @@ public struct Room: Sendable {
         if case .nick(let nick) = target, let index = occupants.index(forKey: nick) {
             // The common case with one hash lookup and no array: in a room of 100,000s of occupants every
             // probe of the table is a cache miss. A nickname not found takes the general path below.
-            let affiliation = occupants.values[index].affiliation
+            let affiliation = occupants[index].value.affiliation
             do {
                 try actor.authorizeKick(of: affiliation)
             } catch {
@@ -189,7 +196,7 @@ public struct Room: Sendable {
         remove(at: occupants.index(forKey: nick)!)
     }
 
-    private mutating func remove(at index: [Nickname: Occupant].Index) -> RemovedOccupant {
+    private mutating func remove(at index: TreeDictionary<Nickname, Occupant>.Index) -> RemovedOccupant {
         let occupant = occupants.remove(at: index).value
         for session in occupant.sessions { sessionIndex[session] = nil }
         return RemovedOccupant(room: address, occupant: occupant)
