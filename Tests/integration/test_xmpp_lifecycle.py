@@ -17,7 +17,8 @@ import time
 import pytest
 
 import xmpp_helpers as XH
-from xmpp_helpers import (MUC, NS_DISCO_INFO, error_condition, is_iq, is_presence, setup_room, status_codes)
+from xmpp_helpers import (MUC, NS_DISCO_INFO, ejabberd, error_condition, is_presence, setup_room,  # noqa: F401
+                          status_codes)
 
 PROSODY_MUC = "muc.localhost"
 NS_PING = "urn:xmpp:ping"
@@ -186,10 +187,12 @@ def test_rooms_advertise_the_self_ping_optimization_as_prosodys_muc_does(prosody
 
 # --------------------------------------------------------------------------- restarts
 
-def test_restart_tells_occupants_332_and_their_self_pings_after_it_say_rejoin(prosody_muc, xroomd, clients):
-    w = setup_room(xroomd, clients, nicks=("romeo", "juliet"))
+def check_restart_tells_332_and_self_pings_say_rejoin(d, clients):
+    """Occupants present, roomd stopped and started: each client got its own 332 presence and nothing
+    else, its self-ping after the restart is not-acceptable, and it can rejoin."""
+    w = setup_room(d, clients, nicks=("romeo", "juliet"))
     marks = w.marks()
-    xroomd.stop_clean()
+    d.stop_clean()
     for nick, c in w.cs.items():
         st = c.wait(lambda s, n=nick: is_presence(s) and s.get("from") == w.occ(n) and s.get("type") == "unavailable",
                     marks[nick], 10, what="332 presence to %s" % nick)
@@ -200,14 +203,32 @@ def test_restart_tells_occupants_332_and_their_self_pings_after_it_say_rejoin(pr
         # Nothing else: the other occupants' leaving is not announced to someone who is out already.
         got = c.quiet(marks[nick], XH.from_room(w.room))
         assert len(got) == 1, "\n".join(XH.show(s) for s in got)
-    assert "telling the XMPP occupants roomd stops (status 332)" in xroomd.current_log()
-    xroomd.start_attached()
+    assert "telling the XMPP occupants roomd stops (status 332)" in d.current_log()
+    d.start_attached()
     for nick, c in w.cs.items():
         reply = self_ping(c, w.occ(nick))
         assert answer(reply) == ("error", "cancel", "not-acceptable", None), XH.show(reply)
     # What a Conversations-style client does next: rejoin, which works.
     w.cs["romeo"].join(w.room, "romeo")
     assert answer(self_ping(w.cs["romeo"], w.occ("romeo")))[0] == "result"
+
+
+def test_restart_tells_occupants_332_and_their_self_pings_after_it_say_rejoin(prosody_muc, xroomd, clients):
+    check_restart_tells_332_and_self_pings_say_rejoin(xroomd, clients)
+
+
+@pytest.fixture
+def ej_roomd(ejabberd, bins):
+    yield from XH.attached_roomd(ejabberd)
+
+
+@pytest.fixture
+def ej_clients(ejabberd, ej_roomd):
+    yield from XH.connected_clients(ejabberd)
+
+
+def test_restart_on_ejabberd_tells_occupants_332_and_their_self_pings_say_rejoin(ejabberd, ej_roomd, ej_clients):
+    check_restart_tells_332_and_self_pings_say_rejoin(ej_roomd, ej_clients)
 
 
 # --------------------------------------------------------------------------- the stream being down
