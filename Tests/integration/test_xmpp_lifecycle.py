@@ -1,5 +1,5 @@
 """Lifecycle and presence truth (#15): XEP-0410 self-pings, roomd restarts, and the component stream being
-down, with real clients (slixmpp) through a real Prosody.
+down, with real clients (slixmpp) through a real Prosody (and ejabberd for restarts and lost streams).
 
 A client must never believe it is joined when roomd forgot it. roomd does not keep occupants across a
 restart, so it tells them (status 332) before its stream ends; a lost stream removes its XMPP occupants,
@@ -10,9 +10,9 @@ which this module's Prosody also serves (muc.localhost).
 Run: MUCKICK_BIN_DIR=$(swift build --show-bin-path) python3 -m pytest Tests/integration/test_xmpp_lifecycle.py
 """
 
+import shutil
 import socket
 import threading
-import time
 
 import pytest
 
@@ -47,12 +47,6 @@ def xroomd(prosody_muc):
 
 @pytest.fixture
 def clients(prosody_muc, xroomd):
-    yield from XH.connected_clients(prosody_muc)
-
-
-@pytest.fixture
-def relay_clients(prosody_muc):
-    """Clients for a test that attaches its own roomd (through a `Cuttable`)."""
     yield from XH.connected_clients(prosody_muc)
 
 
@@ -233,10 +227,12 @@ def test_restart_on_ejabberd_tells_occupants_332_and_their_self_pings_say_rejoin
 
 # --------------------------------------------------------------------------- the stream being down
 
-def test_a_lost_stream_tells_its_occupants_333_once_it_is_back(prosody_muc, relay_clients):
-    clients = relay_clients
-    relay = Cuttable(prosody_muc.component_port)
-    d = XH.ComponentRoomd(relay.port, prosody_muc.secret)
+@pytest.mark.parametrize("server_name", ["prosody_muc", "ejabberd"])
+def test_a_lost_stream_tells_its_occupants_333_once_it_is_back(request, bins, server_name):
+    server = request.getfixturevalue(server_name)
+    relay = Cuttable(server.component_port)
+    d = XH.ComponentRoomd(relay.port, server.secret)
+    clients = XH.Clients(server.c2s_port)
     try:
         d.start_attached()
         w = setup_room(d, clients, nicks=("romeo", "juliet"))
@@ -253,6 +249,8 @@ def test_a_lost_stream_tells_its_occupants_333_once_it_is_back(prosody_muc, rela
         assert "sending what was held for the XMPP server while the component stream was down" in d.current_log()
         w.cs["juliet"].join(w.room, "juliet")
     finally:
+        clients.close()
         if d.running:
             d.stop_clean()
         relay.close()
+        shutil.rmtree(d.workdir, ignore_errors=True)
