@@ -42,6 +42,8 @@ extension MUCComponentService {
             .adding(feature("muc_open"))
             .adding(feature("muc_unmoderated"))
             .adding(feature("muc_public"))
+            // XEP-0410 §4: the room answers a self-ping itself, so a client may skip its own presence checks.
+            .adding(feature(Namespace.mucSelfPingOptimization))
     }
 
     private func feature(_ name: String) -> XMLElement {

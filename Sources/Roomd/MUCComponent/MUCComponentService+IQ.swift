@@ -9,6 +9,9 @@ extension MUCComponentService {
         guard let query = stanza.elements.first else {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
         }
+        if type == "get", to.resource != nil, query.name == "ping", query.namespace == Namespace.ping {
+            return selfPing(stanza, from: from, to: to, registry: registry)
+        }
         do {
             switch (type, query.namespace, to.node == nil, to.resource == nil) {
             case ("get", Namespace.discoInfo, true, true):

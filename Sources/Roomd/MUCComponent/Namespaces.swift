@@ -9,4 +9,6 @@ public enum Namespace {
     public static let mucAdmin = "http://jabber.org/protocol/muc#admin"
     public static let discoInfo = "http://jabber.org/protocol/disco#info"
     public static let discoItems = "http://jabber.org/protocol/disco#items"
+    public static let ping = "urn:xmpp:ping"
+    public static let mucSelfPingOptimization = "http://jabber.org/protocol/muc#self-ping-optimization"
 }

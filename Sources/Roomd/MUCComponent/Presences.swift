@@ -64,6 +64,25 @@ enum Presences {
         return stanza
     }
 
+    /// A removal the occupant did not ask for (332 shutdown, 333 technical problem), to one of its sessions:
+    /// its own unavailable presence, so a client knows it is no longer joined and may rejoin.
+    static func removed(_ occupant: Occupant, in room: RoomAddress, to session: JID, code: String) -> XMLElement {
+        var stanza = XMLElement("presence", namespace: Namespace.component)
+        stanza["type"] = "unavailable"
+        stanza["from"] = "\(room)/\(occupant.nick)"
+        stanza["to"] = session.description
+        let x = XMLElement("x", namespace: Namespace.mucUser)
+            .adding(
+                XMLElement(
+                    "item", namespace: Namespace.mucUser,
+                    attributes: ["affiliation": occupant.affiliation.rawValue, "role": "none"])
+            )
+            .adding(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": "110"]))
+            .adding(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
+        stanza.append(x)
+        return stanza
+    }
+
     /// `<actor nick=.../>` and `<reason>...</reason>` inside the kick's `<item/>` (§8.2).
     static func itemChildren(reason: String?, actor: String?) -> [XMLElement] {
         var children: [XMLElement] = []

@@ -21,6 +21,10 @@ public struct StanzaError: Error, Equatable, Sendable {
     public static let notAllowed = StanzaError("not-allowed", type: "cancel")
     public static let serviceUnavailable = StanzaError("service-unavailable", type: "cancel")
     public static let featureNotImplemented = StanzaError("feature-not-implemented", type: "cancel")
+    /// XEP-0410 §3.2 and Prosody: the sender holds no occupant in the room, which a client takes as "rejoin".
+    public static let notJoined = StanzaError(
+        "not-acceptable", type: "cancel", text: "You are not currently connected to this chat")
+    public static let recipientNotInRoom = StanzaError("item-not-found", type: "cancel", text: "Recipient not in room")
     public static let policyViolation = StanzaError("policy-violation", type: "modify", text: "nested too deep")
 
     var element: XMLElement {

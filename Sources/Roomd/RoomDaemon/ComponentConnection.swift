@@ -9,7 +9,9 @@ import XMLStream
 ///
 /// The stream is watched both ways: output goes through a bounded queue (a server that does not read is
 /// dropped, not buffered for), and read silence is answered with a ping that must come back (a server that
-/// does not answer is dropped, not waited for). Whatever ends a stream, its XMPP occupants leave the rooms.
+/// does not answer is dropped, not waited for). Whatever ends a stream, its XMPP occupants leave the rooms,
+/// and what roomd means for the server until the next stream is authenticated is held for it, bounded (the
+/// occupants' 333 presences among it). A stop tells each occupant (332) before the stream ends.
 ///
 /// Lives on the room service's event loop, like everything that touches the rooms. The `ComponentHub` owns it;
 /// it knows the room service only as its weak `delegate`.
@@ -37,6 +39,14 @@ final class ComponentConnection {
     private var pingCount = 0
     static let pingPrefix = "roomd-ping-"
 
+    /// What roomd meant for the XMPP server while the stream was down (between a loss and the next
+    /// authentication), serialized one stanza each, oldest first; sent as soon as a stream is authenticated.
+    /// Bounded by `sendQueueLimit` bytes: past it the oldest go first, counted in `heldDropped` and logged.
+    private var held = CircularBuffer<String>()
+    private(set) var heldBytes = 0
+    private(set) var heldDropped = 0
+    var heldCount: Int { held.count }
+
     init(configuration: ComponentConfiguration, eventLoop: any EventLoop, logger: Logger) {
         self.configuration = configuration
         self.mucService = MUCComponentService(domain: configuration.domain)
@@ -51,14 +61,45 @@ final class ComponentConnection {
         connect()
     }
 
-    func stop() {
+    /// Closes the stream for good: every XMPP occupant is first told it is out (332, `removalNotices`), then
+    /// the stream ends and its side is closed once the server has taken every byte. The future completes
+    /// when the connection is closed (or at once if there is none), so that the event loop is not shut down
+    /// under the notices.
+    @discardableResult
+    func stop() -> EventLoopFuture<Void> {
         eventLoop.assertInEventLoop()
+        guard !stopped else { return channel?.closeFuture ?? eventLoop.makeSucceededVoidFuture() }
         stopped = true
         cancelTimers()
-        if let channel, isReady {
-            channel.writeAndFlush(ByteBuffer(string: "</stream:stream>"), promise: nil)
+        if !held.isEmpty || heldDropped > 0 {
+            logger.warning(
+                "roomd stops with stanzas held for the XMPP server while the component stream was down; they are lost",
+                metadata: ["stanzas": "\(held.count)", "dropped": "\(heldDropped)"])
+            held.removeAll()
+            heldBytes = 0
+            heldDropped = 0
         }
-        channel?.close(promise: nil)
+        guard let channel else { return eventLoop.makeSucceededVoidFuture() }
+        guard isReady, let outbound else {
+            channel.close(promise: nil)
+            return channel.closeFuture
+        }
+        let notices = delegate?.componentStopping(self) ?? []
+        if !notices.isEmpty {
+            logger.notice(
+                "telling the XMPP occupants roomd stops (status 332)", metadata: ["sessions": "\(notices.count)"])
+            _ = write(notices)
+        }
+        _ = writeRaw("</stream:stream>")
+        isReady = false
+        outbound.flush()
+        // The server answers the end of the stream by closing its side; a server that does not is not waited for.
+        let closing = eventLoop.scheduleTask(in: min(.seconds(5), configuration.pingTimeout)) {
+            channel.close(promise: nil)
+        }
+        outbound.whenSent { channel.close(mode: .output, promise: nil) }
+        channel.closeFuture.whenComplete { _ in closing.cancel() }
+        return channel.closeFuture
     }
 
     private func connect() {
@@ -247,6 +288,35 @@ final class ComponentConnection {
         lastRead = eventLoop.now
         scheduleLivenessCheck(at: lastRead + configuration.pingAfter)
         logger.notice("component authenticated; serving \(configuration.domain)")
+        sendHeld()
+    }
+
+    /// Keeps a stanza that cannot go out now; the oldest are dropped past the bound.
+    private func hold(_ text: String) {
+        held.append(text)
+        heldBytes += text.utf8.count
+        while heldBytes > configuration.sendQueueLimit, let oldest = held.popFirst() {
+            heldBytes -= oldest.utf8.count
+            heldDropped += 1
+        }
+    }
+
+    private func sendHeld() {
+        guard !held.isEmpty || heldDropped > 0 else { return }
+        logger.notice(
+            "sending what was held for the XMPP server while the component stream was down",
+            metadata: ["stanzas": "\(held.count)", "dropped": "\(heldDropped)"])
+        if heldDropped > 0 {
+            logger.warning(
+                "stanzas held while the component stream was down passed --xmpp-send-queue-kib; the oldest were dropped",
+                metadata: ["dropped": "\(heldDropped)"])
+        }
+        var text = ""
+        while let next = held.popFirst() { text += next }
+        heldBytes = 0
+        heldDropped = 0
+        guard writeRaw(text) else { return }
+        outbound?.flush()
     }
 
     func bytesRead() {
@@ -291,9 +361,15 @@ final class ComponentConnection {
     }
 
     /// Queues stanzas on the stream; the turn flushes after committing. Past the queue's bound the
-    /// stream is dropped and the stanzas are lost with it.
+    /// stream is dropped and the stanzas are lost with it. While the stream is down they are held for the
+    /// next one (`held`), and false is returned: there is nothing to flush.
     func write(_ stanzas: [XMLElement]) -> Bool {
-        guard isReady, !stanzas.isEmpty else { return false }
+        guard !stanzas.isEmpty else { return false }
+        guard isReady else {
+            guard !stopped else { return false }
+            for stanza in stanzas { hold(stanza.serialized(parentNamespace: Namespace.component)) }
+            return false
+        }
         var text = ""
         for stanza in stanzas { text += stanza.serialized(parentNamespace: Namespace.component) }
         return writeRaw(text)

@@ -9,4 +9,6 @@ protocol ComponentConnectionDelegate: AnyObject {
     func component(_ link: ComponentConnection, send stanzas: [XMLElement])
     /// The stream ended, whatever the cause, while roomd was not stopping it.
     func componentStreamLost(_ link: ComponentConnection)
+    /// roomd stops the stream: what its XMPP occupants must be told before it ends.
+    func componentStopping(_ link: ComponentConnection) -> [XMLElement]
 }

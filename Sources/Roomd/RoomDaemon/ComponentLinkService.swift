@@ -19,6 +19,6 @@ public struct ComponentLinkService: Service {
         try await eventLoop.submit { link.value.start() }.get()
         // Returns on graceful shutdown, and on cancellation (the group stops for another service's error).
         try? await gracefulShutdown()
-        try? await eventLoop.submit { link.value.stop() }.get()
+        try? await eventLoop.flatSubmit { link.value.stop() }.get()
     }
 }

@@ -23,6 +23,8 @@ final class ComponentOutbound {
     private var stallCheck: Scheduled<Void>?
     /// Called on the channel's event loop when the stream must be dropped for not reading.
     var onStall: ((String) -> Void)?
+    /// Waiting for every byte to be taken by the kernel (`whenSent`).
+    private var sentWaiters: [() -> Void] = []
 
     var unsentBytes: Int { queuedBytes + bytesInChannel }
 
@@ -65,11 +67,18 @@ final class ComponentOutbound {
         flush()
     }
 
+    /// Runs `body` once nothing waits to be sent (at once if nothing does); never if the stream closes first.
+    func whenSent(_ body: @escaping () -> Void) {
+        if unsentBytes == 0 { return body() }
+        sentWaiters.append(body)
+    }
+
     /// Stops the stall timer (the stream is closing).
     func close() {
         stallCheck?.cancel()
         stallCheck = nil
         onStall = nil
+        sentWaiters.removeAll()
     }
 
     private func write(_ buffer: ByteBuffer) {
@@ -86,6 +95,11 @@ final class ComponentOutbound {
 
     /// A write completed: the server reads, so the stall clock starts again (or stops, under the bound).
     private func progressed() {
+        if unsentBytes == 0, !sentWaiters.isEmpty {
+            let waiters = sentWaiters
+            sentWaiters.removeAll()
+            for waiter in waiters { waiter() }
+        }
         if unsentBytes <= limit {
             stalledSince = nil
             stallCheck?.cancel()

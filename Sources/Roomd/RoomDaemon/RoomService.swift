@@ -141,7 +141,10 @@ extension RoomService: ComponentConnectionDelegate {
     /// The sessions that joined through a lost stream can no longer be reached nor leave by themselves, so
     /// each leaves its room the way a leave from the control socket would (committed, shown to watchers, and
     /// a temporary room left empty ends).
+    ///
+    /// Each session is told (status 333) once a stream is back: its client believes it is still joined.
     func componentStreamLost(_ link: ComponentConnection) {
+        let notices = link.mucService.removalNotices(.lostConnection, registry: registry)
         let sessions = link.mucService.takeXMPPSessions()
         guard !sessions.isEmpty else { return }
         // These leaves are facts, not requests: the sessions are gone whatever the disk says. What they write
@@ -162,9 +165,17 @@ extension RoomService: ComponentConnectionDelegate {
             } catch {
                 logger.error("cannot apply the leaves of a lost component stream: \(error)")
             }
+            // Held by the stream until the next one is authenticated.
+            turn.send(notices, via: link)
         }
         logger.notice(
             "component stream lost: its XMPP occupants left their rooms",
             metadata: ["component": "\(link.configuration.domain)", "sessions": "\(sessions.count)"])
+    }
+
+    /// roomd stops: every XMPP occupant is told (status 332) rather than left believing it is joined, since
+    /// occupants are not kept across a restart (docs/deploy.md).
+    func componentStopping(_ link: ComponentConnection) -> [XMLElement] {
+        link.mucService.removalNotices(.shutdown, registry: registry)
     }
 }
