@@ -90,6 +90,7 @@ public final class MUCComponentService {
         }
         occupancy.sessions.removeAll()
         occupancy.details.removeAll()
+        occupancy.removedOnError.removeAll()
         return taken.sorted {
             ($0.room.description, $0.session.description) < ($1.room.description, $1.session.description)
         }
