@@ -28,7 +28,9 @@ import XMLStream
     }
 
     func join(_ session: String, as nick: String, _ extra: [XMLElement] = []) -> XMLElement {
-        stanza("presence", from: session, to: "garden@chat.localhost/\(nick)", [XMLElement("x", namespace: Namespace.muc)] + extra)
+        stanza(
+            "presence", from: session, to: "garden@chat.localhost/\(nick)",
+            [XMLElement("x", namespace: Namespace.muc)] + extra)
     }
 
     /// Sends a stanza the way roomd does: `before`, then the events' presences, then `after`.
@@ -69,7 +71,9 @@ import XMLStream
         threeInTheRoom()
         for nick in ["Romeo", "Nobody"] {
             let out = send(
-                stanza("message", from: Self.juliet, to: "garden@chat.localhost/\(nick)", type: "groupchat", [text("body", "hi")]))
+                stanza(
+                    "message", from: Self.juliet, to: "garden@chat.localhost/\(nick)", type: "groupchat",
+                    [text("body", "hi")]))
             #expect(condition(out) == "bad-request")
             #expect(out.first?["to"] == Self.juliet)
         }
@@ -110,7 +114,9 @@ import XMLStream
     @Test mutating func anItemWithBothRoleAndAffiliationIsBadRequest() throws {
         threeInTheRoom()
         let out = send(
-            adminSet(from: Self.romeo, [["nick": "Nurse", "role": "none", "jid": "nurse@localhost", "affiliation": "outcast"]]))
+            adminSet(
+                from: Self.romeo,
+                [["nick": "Nurse", "role": "none", "jid": "nurse@localhost", "affiliation": "outcast"]]))
         #expect(condition(out) == "bad-request")
         #expect(out.first?.child("error")?["type"] == "cancel")
         #expect(try registry.room(garden).occupants.count == 3)
@@ -152,7 +158,9 @@ import XMLStream
         }
         // The room exists, the sender is not in it: not-acceptable, as before.
         let out = send(
-            stanza("message", from: "tybalt@localhost/x", to: "garden@chat.localhost", type: "groupchat", [text("body", "hi")]))
+            stanza(
+                "message", from: "tybalt@localhost/x", to: "garden@chat.localhost", type: "groupchat",
+                [text("body", "hi")]))
         #expect(condition(out) == "not-acceptable")
     }
 
@@ -165,7 +173,7 @@ import XMLStream
     }
 
     /// Fails before the fix: the removal carried no 333.
-    @Test mutating func aPresenceErrorRemovesTheOccupantWith333() {
+    @Test mutating func aPresenceErrorRemovesTheOccupantWith333() throws {
         threeInTheRoom()
         let out = send(bounced("presence", from: Self.nurse, to: "garden@chat.localhost/Romeo", condition: "gone"))
         #expect(out.map { $0["to"] } == [Self.juliet, Self.romeo, Self.nurse])
@@ -173,6 +181,7 @@ import XMLStream
             #expect(presence["type"] == "unavailable" && presence["from"] == "garden@chat.localhost/Nurse")
             #expect(presence.child("status")?.text == "Kicked: gone")
         }
+        try #require(out.count == 3)
         #expect(codes(out[0]) == ["333"] && codes(out[1]) == ["333"])
         #expect(codes(out[2]) == ["110", "333"])
         #expect(try! registry.room(garden).occupants.count == 2)
@@ -183,16 +192,17 @@ import XMLStream
     }
 
     /// Fails before the fix: a bounced message left a ghost occupant.
-    @Test mutating func aMessageDeliveryErrorRemovesTheGhostWith333() {
+    @Test mutating func aMessageDeliveryErrorRemovesTheGhostWith333() throws {
         threeInTheRoom()
         let out = send(
             bounced("message", from: Self.nurse, to: "garden@chat.localhost", condition: "recipient-unavailable"))
-        #expect(out.count == 3)
+        try #require(out.count == 3)
         #expect(out.allSatisfy { $0["type"] == "unavailable" && codes($0).contains("333") })
         #expect(out[0].child("status")?.text == "Kicked: recipient unavailable")
         // A malformed error counts; an error that says nothing of reachability does not.
         let malformed = send(bounced("message", from: Self.juliet, to: "garden@chat.localhost/Romeo", condition: nil))
-        #expect(malformed.count == 2 && malformed[0].child("status")?.text == "Kicked: presence error")
+        try #require(malformed.count == 2)
+        #expect(malformed[0].child("status")?.text == "Kicked: presence error")
         let kept = send(bounced("message", from: Self.romeo, to: "garden@chat.localhost", condition: "not-acceptable"))
         #expect(kept.isEmpty)
         #expect(try! registry.room(garden).occupants.count == 1)
@@ -220,7 +230,9 @@ import XMLStream
             "c", namespace: "http://jabber.org/protocol/caps",
             attributes: ["hash": "sha-1", "node": "https://conversations.im", "ver": "abc="])
         let avatar = XMLElement("x", namespace: "vcard-temp:x:update")
-            .adding(XMLElement("photo", namespace: "vcard-temp:x:update").adding(text: "01b87fcd030b72895ff8e88db57ec525450f000d"))
+            .adding(
+                XMLElement("photo", namespace: "vcard-temp:x:update").adding(
+                    text: "01b87fcd030b72895ff8e88db57ec525450f000d"))
         let idle = XMLElement("idle", namespace: "urn:xmpp:idle:1", attributes: ["since": "2026-12-07T06:00:00Z"])
         let forged = XMLElement("occupant-id", namespace: "urn:xmpp:occupant-id:0", attributes: ["id": "fake"])
         let mucUser = XMLElement("x", namespace: Namespace.mucUser)
@@ -237,7 +249,9 @@ import XMLStream
         // A status change carries the new extensions; the joiner's own copy too.
         let update = send(
             stanza("presence", from: Self.juliet, to: "garden@chat.localhost/Juliet", [caps]))
-        #expect(update.count == 2 && update.allSatisfy { $0.child("c", namespace: "http://jabber.org/protocol/caps") == caps })
+        #expect(
+            update.count == 2
+                && update.allSatisfy { $0.child("c", namespace: "http://jabber.org/protocol/caps") == caps })
         #expect(update.allSatisfy { $0.child("idle", namespace: "urn:xmpp:idle:1") == nil })
     }
 
@@ -265,7 +279,8 @@ import XMLStream
         let query = XMLElement(
             "query", namespace: Namespace.discoInfo, attributes: ["node": "x-roomuser-item"])
         let out = send(stanza("iq", from: Self.juliet, to: "garden@chat.localhost", type: "get", [query]))
-        #expect(out.count == 1 && out[0]["type"] == "result" && out[0]["to"] == Self.juliet)
+        try #require(out.count == 1)
+        #expect(out[0]["type"] == "result" && out[0]["to"] == Self.juliet)
         let answer = try #require(out[0].child("query", namespace: Namespace.discoInfo))
         #expect(answer["node"] == "x-roomuser-item")
         #expect(answer.elements.isEmpty, "roomd reserves no nicknames")
@@ -273,7 +288,9 @@ import XMLStream
         let missing = send(stanza("iq", from: Self.juliet, to: "nowhere@chat.localhost", type: "get", [query]))
         #expect(condition(missing) == "item-not-found")
         let info = send(
-            stanza("iq", from: Self.juliet, to: "garden@chat.localhost", type: "get", [XMLElement("query", namespace: Namespace.discoInfo)]))
+            stanza(
+                "iq", from: Self.juliet, to: "garden@chat.localhost", type: "get",
+                [XMLElement("query", namespace: Namespace.discoInfo)]))
         #expect(info[0].child("query")?.child("identity") != nil)
     }
 

@@ -56,7 +56,9 @@ import Testing
         }
         #expect(try registry.room(lobby).affiliation(of: bob) == .none, "nothing of the list applied")
         // A list that names a new owner first keeps the room owned.
-        let handOver: [AdminChange] = [.setAffiliation(bob, .owner, reason: nil), .setAffiliation(alice, .none, reason: nil)]
+        let handOver: [AdminChange] = [
+            .setAffiliation(bob, .owner, reason: nil), .setAffiliation(alice, .none, reason: nil),
+        ]
         _ = try registry.apply(handOver, to: lobby, by: actor)
         #expect(try registry.room(lobby).affiliation(of: bob) == .owner)
         #expect(try registry.room(lobby).affiliation(of: alice) == .none)
@@ -81,7 +83,8 @@ import Testing
         let trudyBare = trudy.bare
         _ = try registry.setAffiliation(lobby, jid: trudyBare, affiliation: .member, reason: nil, actor: nil)
         _ = try registry.join(lobby, nick: try Nickname(parsing: "t"), session: trudy)
-        _ = try registry.join(lobby, nick: try Nickname(parsing: "s"), session: try JID(parsing: "s@sub.evil.example/x"))
+        _ = try registry.join(
+            lobby, nick: try Nickname(parsing: "s"), session: try JID(parsing: "s@sub.evil.example/x"))
         #expect(try registry.room(lobby).affiliation(of: mallory) == .outcast)
         // Lifting the ban lets them in.
         _ = try registry.setAffiliation(lobby, jid: evilDomain, affiliation: .none, reason: nil, actor: nil)
@@ -93,7 +96,7 @@ import Testing
         _ = try registry.join(lobby, nick: try Nickname(parsing: "m"), session: mallory)
         _ = try registry.join(lobby, nick: try Nickname(parsing: "a"), session: alicePC)
         let events = try registry.setAffiliation(lobby, jid: evilDomain, affiliation: .outcast, reason: nil, actor: nil)
-        #expect(events.count == 2)
+        try #require(events.count == 2)
         guard case .banned(let removed, nil, nil) = events[1] else {
             Issue.record("expected a ban, got \(events)")
             return
