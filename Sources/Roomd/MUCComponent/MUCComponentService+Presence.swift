@@ -59,12 +59,13 @@ extension MUCComponentService {
         "subscription-required", "undefined-condition", "unexpected-request",
     ])
 
-    /// The defined condition of an error stanza; nil when it has none that RFC 6120 defines (malformed).
+    /// The condition of an error stanza, nil when it has none (malformed). A condition RFC 6120 does not
+    /// define reads as `undefined-condition`, as §8.3.3 asks, so a name of the sender's own is never repeated.
     static func errorCondition(of stanza: XMLElement) -> String? {
-        guard let error = stanza.child("error", namespace: Namespace.component) else { return nil }
-        return error.elements.first {
-            $0.namespace == Namespace.stanzaErrors && definedConditions.contains($0.name)
-        }?.name
+        guard let error = stanza.child("error", namespace: Namespace.component),
+            let condition = error.elements.first(where: { $0.namespace == Namespace.stanzaErrors && $0.name != "text" })
+        else { return nil }
+        return definedConditions.contains(condition.name) ? condition.name : "undefined-condition"
     }
 
     /// An available presence from a session already in the room: a status change, a join again, or a
@@ -148,12 +149,15 @@ extension MUCComponentService {
     /// At most this many extension elements of a presence are passed on...
     static let maxExtensions = 8
     /// ...and at most this many bytes of them, serialized: caps, an avatar hash and idle take a few hundred.
-    static let maxExtensionBytes = 4096
+    /// Every presence of the occupant carries them to every occupant, so the bound is kept small.
+    static let maxExtensionBytes = 2048
 
-    /// Namespaces only the room may speak in: MUC's own, and the occupant id and hats a room assigns
-    /// (XEP-0421, XEP-0317), which a sender must not forge.
+    /// Namespaces that are not extended presence: MUC's own and the occupant id and hats a room assigns
+    /// (XEP-0421, XEP-0317), which a sender must not forge, and the stream's and stanzas' own, whose
+    /// elements the room builds itself.
     static let roomOnlyNamespaces: Set<String> = [
-        Namespace.muc, Namespace.mucUser, "urn:xmpp:occupant-id:0", "urn:xmpp:hats:0",
+        Namespace.muc, Namespace.mucUser, "urn:xmpp:occupant-id:0", "urn:xmpp:hats:0", "jabber:client",
+        "jabber:server", Namespace.streams, Namespace.stanzaErrors,
     ]
 
     /// What of a presence is passed on: the show/status/priority, rebuilt as text elements (nothing of the
