@@ -224,6 +224,20 @@ import XMLStream
         #expect(left.count == 3 && left.allSatisfy { !codes($0).contains("333") })
     }
 
+    /// A removal the disk refused is undone with the room's XMPP state: its mark goes with it.
+    @Test mutating func anUndoneErrorRemovalLeavesNoMark() throws {
+        threeInTheRoom()
+        let saved = service.state(of: garden)
+        let before = registry
+        _ = service.handle(
+            bounced("presence", from: Self.nurse, to: "garden@chat.localhost", condition: "gone"), registry: &registry)
+        registry = before
+        service.restore(saved, of: garden)
+        let left = send(stanza("presence", from: Self.nurse, to: "garden@chat.localhost/Nurse", type: "unavailable"))
+        try #require(left.count == 3)
+        #expect(left.allSatisfy { !codes($0).contains("333") && $0.child("status") == nil })
+    }
+
     // MARK: 7. §17.3
 
     /// Fails before the fix: caps, the avatar hash and idle were cut.

@@ -68,17 +68,20 @@ public final class MUCComponentService {
         fileprivate var sessions: Set<JID>?
         fileprivate var details: [JID: [XMLElement]]?
         fileprivate var subject: XMPPOccupancy.Subject?
+        fileprivate var removedOnError: Set<JID>?
     }
 
     public func state(of room: RoomAddress) -> RoomState {
         RoomState(
-            sessions: occupancy.sessions[room], details: occupancy.details[room], subject: occupancy.subjects[room])
+            sessions: occupancy.sessions[room], details: occupancy.details[room], subject: occupancy.subjects[room],
+            removedOnError: occupancy.removedOnError[room])
     }
 
     public func restore(_ state: RoomState, of room: RoomAddress) {
         occupancy.sessions[room] = state.sessions
         occupancy.details[room] = state.details
         occupancy.subjects[room] = state.subject
+        occupancy.removedOnError[room] = state.removedOnError
     }
 
     /// Forgets every session that joined over XMPP and returns them, room by room: when the stream they came
