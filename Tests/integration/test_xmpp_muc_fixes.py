@@ -265,3 +265,17 @@ def test_domain_ban_is_enforced_at_join(server, xroomd, clients):
     j = clients.connect("juliet")
     for room in t.rooms.values():
         j.join(room, "juliet")
+
+
+def test_domain_ban_set_over_the_control_socket_holds_across_a_restart(server, xroomd, clients):
+    room = "fixdurable%d@%s" % (_seq[0], XH.MUC)
+    _seq[0] += 1
+    XH.HH.RoomState(xroomd).make_room(room, affiliations=[(OTHER_DOMAIN, "outcast")])
+    xroomd.stop_clean()
+    xroomd.start_attached()
+    m = clients.connect("mallory", domain=OTHER_DOMAIN)
+    out = m.join(room, "mallory", expect_error=True)
+    assert error_condition(out[-1]) == ("auth", "forbidden"), show(out[-1])
+    affiliations = xroomd.rooms().GetRoom(room=room)["room"]["affiliations"]
+    assert {"jid": OTHER_DOMAIN, "affiliation": "outcast"} in affiliations
+    clients.connect("juliet").join(room, "juliet")
