@@ -106,7 +106,7 @@ import Testing
             .serviceNotFound("x.org"), .roomNotFound(Self.room), .roomExists(Self.room),
             .occupantNotFound(Self.room, nick: Self.bob, jid: Self.jid), .nickConflict(Self.room, nick: Self.bob),
             .alreadyJoined(Self.room, jid: Self.jid, nick: Self.bob), .banned(Self.room, jid: Self.jid),
-            .notAllowed(Self.room, nick: Self.bob, affiliation: .owner),
+            .notAllowed(Self.room, nick: Self.bob, affiliation: .owner), .lastOwner(Self.room, jid: Self.jid),
         ]
         for error in errors {
             let wire = RoomsError.room(error)

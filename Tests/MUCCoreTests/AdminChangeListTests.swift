@@ -87,6 +87,9 @@ import Testing
 
     @Test func theActorKeepsItsStandingForTheWholeList() throws {
         var registry = try registry()
+        // Another owner, absent, so that Romeo is not the last owner (§10.4 would refuse his stepping down).
+        _ = try registry.setAffiliation(
+            garden, jid: try JID(parsing: "friar@example.org"), affiliation: .owner, reason: nil, actor: nil)
         // Romeo gives up ownership first; the list was asked by an owner, so its kick stands.
         let events = try apply(
             [.setAffiliation(romeo.bare, .member, reason: nil), .kick(julietNick, reason: nil)], by: romeo, &registry)

@@ -41,6 +41,8 @@ extension MUCComponentService {
         switch error {
         case .refused(.forbidden): return .forbidden
         case .refused(.notAllowed): return .notAllowed
+        // §10.4, §10.6: the last owner may not give up ownership, nor ban itself.
+        case .failed(.lastOwner): return .conflict
         // The occupant or the room a change names is gone (an earlier change of the list took it).
         case .failed: return .itemNotFound
         }
@@ -50,6 +52,8 @@ extension MUCComponentService {
     static func change(_ item: XMLElement, by actor: Actor) throws(StanzaError) -> AdminChange {
         let reason = item.child("reason", namespace: Namespace.mucAdmin)?.text
         if let reason, (try? FreeText.check(reason, as: .reason)) == nil { throw .badRequest }
+        // §17.4, as Prosody (with its error type): an item changes a role or an affiliation, never both.
+        if item["role"] != nil, item["affiliation"] != nil { throw StanzaError("bad-request", type: "cancel") }
         if let role = item["role"] {
             do {
                 try actor.authorizeRoleChange()

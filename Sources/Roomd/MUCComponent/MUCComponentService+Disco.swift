@@ -46,6 +46,15 @@ extension MUCComponentService {
             .adding(feature(Namespace.mucSelfPingOptimization))
     }
 
+    /// disco#info of a node of the room, as Prosody: the node named back, with what the room knows of it.
+    /// §7.12 `x-roomuser-item` holds the requester's reserved nickname as an identity; roomd reserves no
+    /// nicknames, so it is empty, and so is every other node.
+    func roomNodeInfo(_ query: XMLElement, _ to: JID, _ registry: RoomRegistry) throws(StanzaError) -> XMLElement {
+        _ = try existingRoom(to, registry)
+        guard let node = query["node"], node.utf8.count <= 1024 else { throw .badRequest }
+        return XMLElement("query", namespace: Namespace.discoInfo, attributes: ["node": node])
+    }
+
     private func feature(_ name: String) -> XMLElement {
         XMLElement("feature", namespace: Namespace.discoInfo, attributes: ["var": name])
     }

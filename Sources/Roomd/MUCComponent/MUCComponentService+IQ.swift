@@ -18,6 +18,8 @@ extension MUCComponentService {
                 return StanzaOutcome(after: [result(stanza, query: serviceInfo())])
             case ("get", Namespace.discoItems, true, true):
                 return StanzaOutcome(after: [result(stanza, query: try serviceItems(registry))])
+            case ("get", Namespace.discoInfo, false, true) where !(query["node"] ?? "").isEmpty:
+                return StanzaOutcome(after: [result(stanza, query: try roomNodeInfo(query, to, registry))])
             case ("get", Namespace.discoInfo, false, true):
                 return StanzaOutcome(after: [result(stanza, query: try roomInfo(to, registry))])
             case ("get", Namespace.discoItems, false, true):

@@ -6,7 +6,11 @@ import XMLStream
 extension MUCComponentService {
     func handleMessage(_ stanza: XMLElement, from: JID, to: JID, registry: RoomRegistry) -> StanzaOutcome {
         guard let room = roomAddress(to) else { return StanzaOutcome() }
-        guard let current = registry.rooms[room], let sender = current.occupant(withSession: from) else {
+        // As Prosody: no such room is item-not-found; a room the sender is not in, not-acceptable.
+        guard let current = registry.rooms[room] else {
+            return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
+        }
+        guard let sender = current.occupant(withSession: from) else {
             return StanzaOutcome(before: [StanzaError.notAcceptable.reply(to: stanza)])
         }
         if let resource = to.resource {
@@ -19,12 +23,13 @@ extension MUCComponentService {
     private func privateMessage(_ stanza: XMLElement, from sender: Occupant, toNick resource: String, in room: Room)
         -> StanzaOutcome
     {
-        guard let targetNick = try? Nickname(parsing: resource), let target = room.occupants[targetNick] else {
-            return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
-        }
-        // A private message of type groupchat would show one occupant a fake room message.
+        // A private message of type groupchat would show one occupant a fake room message; refused before
+        // the recipient is looked up, as Prosody does, so that it never says who is in the room.
         guard stanza["type"] != "groupchat" else {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
+        }
+        guard let targetNick = try? Nickname(parsing: resource), let target = room.occupants[targetNick] else {
+            return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
         }
         var forwarded: [XMLElement] = []
         for session in target.sessions where occupancy.isXMPP(session, in: room.address) {
@@ -41,7 +46,11 @@ extension MUCComponentService {
         guard stanza["type"] == "groupchat" else {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
         }
-        if let subject = stanza.child("subject", namespace: Namespace.component) {
+        // §8.1: a subject with a body or a thread is a message that carries a subject, not a subject change.
+        if let subject = stanza.child("subject", namespace: Namespace.component),
+            stanza.child("body", namespace: Namespace.component) == nil,
+            stanza.child("thread", namespace: Namespace.component) == nil
+        {
             guard sender.role == .moderator else {
                 return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
             }

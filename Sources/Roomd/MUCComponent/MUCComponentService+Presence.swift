@@ -27,13 +27,45 @@ extension MUCComponentService {
         return join(stanza, room: room, nick: nick, session: from, registry: &registry)
     }
 
-    /// XEP-0045 §7.2.?: a presence error from an occupant's client means it is gone.
+    /// §18.1.2, §11.1: an error bounced from an occupant's client means that session is gone. As Prosody, it
+    /// leaves with status 333 and a status text naming the condition: on any presence error, and on a
+    /// message error whose condition says the recipient cannot be reached.
     func handleErrorStanza(_ stanza: XMLElement, from: JID, to: JID, registry: inout RoomRegistry) -> StanzaOutcome {
-        guard stanza.name == "presence", let room = roomAddress(to),
+        guard stanza.name == "presence" || stanza.name == "message", let room = roomAddress(to),
             let occupant = registry.rooms[room]?.occupant(withSession: from)
         else { return StanzaOutcome() }
+        let condition = Self.errorCondition(of: stanza)
+        if stanza.name == "message" {
+            // A malformed error counts as one of these, as in Prosody.
+            guard condition.map(Self.kickableConditions.contains) ?? true else { return StanzaOutcome() }
+        }
+        let text = "Kicked: " + (condition.map { String($0.map { $0 == "-" ? " " : $0 }) } ?? "presence error")
+        occupancy.details[room]?[from] = [XMLElement("status", namespace: Namespace.component).adding(text: text)]
+        occupancy.removedOnError[room, default: []].insert(from)
         let events = (try? registry.leave(room, nick: occupant.nick, session: from)) ?? []
         return StanzaOutcome(events: events)
+    }
+
+    /// The conditions of a bounced message that mean its recipient is unreachable (Prosody's list).
+    static let kickableConditions: Set<String> = [
+        "gone", "internal-server-error", "item-not-found", "jid-malformed", "recipient-unavailable", "redirect",
+        "remote-server-not-found", "remote-server-timeout", "service-unavailable",
+    ]
+
+    /// RFC 6120 §8.3.3: the defined conditions. Only these are repeated in a status text.
+    static let definedConditions: Set<String> = kickableConditions.union([
+        "bad-request", "conflict", "feature-not-implemented", "forbidden", "not-acceptable", "not-allowed",
+        "not-authorized", "policy-violation", "registration-required", "resource-constraint",
+        "subscription-required", "undefined-condition", "unexpected-request",
+    ])
+
+    /// The condition of an error stanza, nil when it has none (malformed). A condition RFC 6120 does not
+    /// define reads as `undefined-condition`, as §8.3.3 asks, so a name of the sender's own is never repeated.
+    static func errorCondition(of stanza: XMLElement) -> String? {
+        guard let error = stanza.child("error", namespace: Namespace.component),
+            let condition = error.elements.first(where: { $0.namespace == Namespace.stanzaErrors && $0.name != "text" })
+        else { return nil }
+        return definedConditions.contains(condition.name) ? condition.name : "undefined-condition"
     }
 
     /// An available presence from a session already in the room: a status change, a join again, or a
@@ -114,25 +146,52 @@ extension MUCComponentService {
         }
     }
 
-    /// The show/status/priority of a presence, rebuilt as text elements: nothing of the sender's markup
-    /// but `xml:lang` is sent on.
+    /// At most this many extension elements of a presence are passed on...
+    static let maxExtensions = 8
+    /// ...and at most this many bytes of them, serialized: caps, an avatar hash and idle take a few hundred.
+    /// Every presence of the occupant carries them to every occupant, so the bound is kept small.
+    static let maxExtensionBytes = 2048
+
+    /// Namespaces that are not extended presence: MUC's own and the occupant id and hats a room assigns
+    /// (XEP-0421, XEP-0317), which a sender must not forge, and the stream's and stanzas' own, whose
+    /// elements the room builds itself.
+    static let roomOnlyNamespaces: Set<String> = [
+        Namespace.muc, Namespace.mucUser, "urn:xmpp:occupant-id:0", "urn:xmpp:hats:0", "jabber:client",
+        "jabber:server", Namespace.streams, Namespace.stanzaErrors,
+    ]
+
+    /// What of a presence is passed on: the show/status/priority, rebuilt as text elements (nothing of the
+    /// sender's markup but `xml:lang`), and §17.3's extended presence (caps, avatar hash, idle...), the
+    /// elements of other namespaces, as they came, within `maxExtensions` and `maxExtensionBytes`: past
+    /// either bound, the rest is dropped.
     static func details(of stanza: XMLElement) -> [XMLElement] {
-        stanza.elements.filter {
-            guard $0.namespace == Namespace.component else { return false }
-            switch $0.name {
+        var details: [XMLElement] = []
+        var extensions = 0
+        var extensionBytes = 0
+        for element in stanza.elements {
+            guard element.namespace == Namespace.component else {
+                guard !roomOnlyNamespaces.contains(element.namespace), extensions < maxExtensions else { continue }
+                let bytes = element.serialized(parentNamespace: Namespace.component).utf8.count
+                guard extensionBytes + bytes <= maxExtensionBytes else { continue }
+                extensions += 1
+                extensionBytes += bytes
+                details.append(element)
+                continue
+            }
+            switch element.name {
             // RFC 6121 §4.7.2: only these values, and a priority that fits a signed byte.
-            case "show": return ["away", "chat", "dnd", "xa"].contains($0.text)
-            case "priority": return Int8($0.text) != nil
+            case "show": guard ["away", "chat", "dnd", "xa"].contains(element.text) else { continue }
+            case "priority": guard Int8(element.text) != nil else { continue }
             // A status that the free-text rule refuses is not passed on (an unavailable presence cannot be
             // refused, so it goes without it).
-            case "status": return (try? FreeText.check($0.text, as: .status)) != nil
-            default: return false
+            case "status": guard (try? FreeText.check(element.text, as: .status)) != nil else { continue }
+            default: continue
             }
-        }.map { element in
             var copy = XMLElement(element.name, namespace: Namespace.component).adding(text: element.text)
             if let lang = element["xml:lang"] { copy["xml:lang"] = lang }
-            return copy
+            details.append(copy)
         }
+        return details
     }
 
     /// A presence whose status the free-text rule refuses (too long, or a control character).

@@ -69,17 +69,20 @@ public final class MUCComponentService {
         fileprivate var sessions: TreeSet<JID>?
         fileprivate var details: TreeDictionary<JID, [XMLElement]>?
         fileprivate var subject: XMPPOccupancy.Subject?
+        fileprivate var removedOnError: Set<JID>?
     }
 
     public func state(of room: RoomAddress) -> RoomState {
         RoomState(
-            sessions: occupancy.sessions[room], details: occupancy.details[room], subject: occupancy.subjects[room])
+            sessions: occupancy.sessions[room], details: occupancy.details[room], subject: occupancy.subjects[room],
+            removedOnError: occupancy.removedOnError[room])
     }
 
     public func restore(_ state: RoomState, of room: RoomAddress) {
         occupancy.sessions[room] = state.sessions
         occupancy.details[room] = state.details
         occupancy.subjects[room] = state.subject
+        occupancy.removedOnError[room] = state.removedOnError
     }
 
     /// Forgets every session that joined over XMPP and returns them, room by room: when the stream they came
@@ -91,6 +94,7 @@ public final class MUCComponentService {
         }
         occupancy.sessions.removeAll()
         occupancy.details.removeAll()
+        occupancy.removedOnError.removeAll()
         return taken.sorted {
             ($0.room.description, $0.session.description) < ($1.room.description, $1.session.description)
         }

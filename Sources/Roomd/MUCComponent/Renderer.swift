@@ -90,8 +90,11 @@ struct Renderer {
     ) -> [XMLElement] {
         let details = occupancy.details[room]?[session]
         let wasXMPP = occupancy.isXMPP(session, in: room)
+        let onError = occupancy.removedOnError[room]?.contains(session) ?? false
         occupancy.forget(session, in: room)
         guard lastSession else { return [] }
+        // §11.1: removed because its client bounced an error.
+        let codes = onError ? ["333"] : []
         let gone = Occupant(
             nick: nick, sessions: [session], role: .none,
             affiliation: registry.rooms[room]?.affiliation(of: session) ?? .none)
@@ -99,11 +102,13 @@ struct Renderer {
         for recipient in occupancy.recipients(room, registry) {
             stanzas.append(
                 Presences.unavailable(
-                    gone, in: room, to: recipient.session, showJID: recipient.isModerator, codes: [], details: details))
+                    gone, in: room, to: recipient.session, showJID: recipient.isModerator, codes: codes,
+                    details: details))
         }
         if wasXMPP {
             stanzas.append(
-                Presences.unavailable(gone, in: room, to: session, showJID: true, codes: ["110"], details: details))
+                Presences.unavailable(
+                    gone, in: room, to: session, showJID: true, codes: ["110"] + codes, details: details))
         }
         return stanzas
     }

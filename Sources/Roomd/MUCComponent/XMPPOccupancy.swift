@@ -3,7 +3,8 @@ import MUCCore
 import XMLStream
 
 /// What the component keeps beside the registry, which is XMPP's alone: which sessions joined over XMPP
-/// (only they are sent stanzas), the `<show/>`, `<status/>`, `<priority/>` of each one's last presence, and
+/// (only they are sent stanzas), the `<show/>`, `<status/>`, `<priority/>` and extended presence of each one's
+/// last presence, and
 /// room subjects.
 struct XMPPOccupancy {
     struct Subject: Sendable {
@@ -16,6 +17,8 @@ struct XMPPOccupancy {
     var sessions: [RoomAddress: TreeSet<JID>] = [:]
     var details: [RoomAddress: TreeDictionary<JID, [XMLElement]>] = [:]
     var subjects: [RoomAddress: Subject] = [:]
+    /// Sessions whose client bounced an error, until their leave is rendered with status 333.
+    var removedOnError: [RoomAddress: Set<JID>] = [:]
 
     func isXMPP(_ session: JID, in room: RoomAddress) -> Bool {
         sessions[room]?.contains(session) ?? false
@@ -23,11 +26,14 @@ struct XMPPOccupancy {
 
     mutating func add(_ session: JID, in room: RoomAddress) {
         sessions[room, default: []].insert(session)
+        removedOnError[room]?.remove(session)
     }
 
     mutating func forget(_ session: JID, in room: RoomAddress) {
         sessions[room]?.remove(session)
         details[room]?[session] = nil
+        removedOnError[room]?.remove(session)
+        if removedOnError[room]?.isEmpty == true { removedOnError[room] = nil }
     }
 
     /// Everything of a destroyed room.
@@ -35,6 +41,7 @@ struct XMPPOccupancy {
         sessions[room] = nil
         details[room] = nil
         subjects[room] = nil
+        removedOnError[room] = nil
     }
 
     /// The presence details an occupant is shown with: its first session's.

@@ -33,6 +33,7 @@ public enum RoomsError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let banned = Rooms.qualified("Banned")
         public static let invalidAddress = Rooms.qualified("InvalidAddress")
         public static let notAllowed = Rooms.qualified("NotAllowed")
+        public static let lastOwner = Rooms.qualified("LastOwner")
         public static let permissionDenied = Rooms.qualified("PermissionDenied")
         public static let invalidMessage = Rooms.qualified("InvalidMessage")
         public static let messageTooLarge = Rooms.qualified("MessageTooLarge")
@@ -64,6 +65,7 @@ public enum RoomsError: Error, Sendable, Equatable, CustomStringConvertible {
             case .alreadyJoined: return Name.alreadyJoined
             case .banned: return Name.banned
             case .notAllowed: return Name.notAllowed
+            case .lastOwner: return Name.lastOwner
             }
         case .invalidAddress: return Name.invalidAddress
         case .permissionDenied: return Name.permissionDenied
@@ -99,7 +101,7 @@ public enum RoomsError: Error, Sendable, Equatable, CustomStringConvertible {
                     "room": .string(room.description), "jid": .string(jid.description),
                     "nick": .string(nick.description),
                 ]
-            case .banned(let room, let jid):
+            case .banned(let room, let jid), .lastOwner(let room, let jid):
                 return ["room": .string(room.description), "jid": .string(jid.description)]
             case .notAllowed(let room, let nick, let affiliation):
                 return [
@@ -148,6 +150,7 @@ public enum RoomsError: Error, Sendable, Equatable, CustomStringConvertible {
             return .room(
                 .alreadyJoined(try reader.room("room"), jid: try reader.jid("jid"), nick: try reader.nick("nick")))
         case Name.banned: return .room(.banned(try reader.room("room"), jid: try reader.jid("jid")))
+        case Name.lastOwner: return .room(.lastOwner(try reader.room("room"), jid: try reader.jid("jid")))
         case Name.notAllowed:
             return .room(
                 .notAllowed(

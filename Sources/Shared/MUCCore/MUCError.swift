@@ -12,4 +12,7 @@ public enum MUCError: Error, Equatable, Sendable {
     case notAllowed(RoomAddress, nick: Nickname, affiliation: Affiliation)
     /// A nickname change by an occupant with several sessions (they would all have to change at once).
     case nickChangeRefused(RoomAddress, nick: Nickname)
+    /// A change that would leave a room with owners without any (XEP-0045 §10.4, §10.6: the last owner
+    /// may not give up ownership, nor ban itself).
+    case lastOwner(RoomAddress, jid: JID)
 }

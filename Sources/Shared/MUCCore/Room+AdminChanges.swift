@@ -27,6 +27,11 @@ extension Room {
             } catch {
                 throw .refused(error)
             }
+            do {
+                try checkOwnerRemains(jid, becoming: affiliation)
+            } catch {
+                throw .failed(error)
+            }
             return setAffiliation(affiliation, of: jid, reason: reason, actor: actor.name)
         }
     }

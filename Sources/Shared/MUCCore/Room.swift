@@ -28,8 +28,29 @@ public struct Room: Sendable {
 
     public var isEmpty: Bool { occupants.isEmpty }
 
+    /// How many outcast entries name a whole domain, so that users of rooms without domain bans pay no
+    /// second lookup.
+    private var domainBans = 0
+
+    /// A user's affiliation; a user of a banned domain (an outcast entry on the bare domain) is an outcast
+    /// unless its own JID has an entry, as in Prosody.
     public func affiliation(of jid: JID) -> Affiliation {
-        affiliations[jid.bare]?.affiliation ?? .none
+        if let entry = affiliations[jid.bare] { return entry.affiliation }
+        if domainBans > 0, jid.node != nil, let domain = try? JID(parsing: jid.domain),
+            affiliations[domain]?.affiliation == .outcast
+        {
+            return .outcast
+        }
+        return .none
+    }
+
+    /// Refuses a change of `jid` to `affiliation` that would take the room's last owner away.
+    public func checkOwnerRemains(_ jid: JID, becoming affiliation: Affiliation) throws(MUCError) {
+        let bare = jid.bare
+        guard affiliation != .owner, affiliations[bare]?.affiliation == .owner else { return }
+        guard affiliations.contains(where: { $0.key != bare && $0.value.affiliation == .owner }) else {
+            throw .lastOwner(address, jid: bare)
+        }
     }
 
     public func occupant(withSession jid: JID) -> Occupant? {
@@ -43,7 +64,15 @@ public struct Room: Sendable {
 
     /// Restores an affiliation read from the store, without events.
     public mutating func restore(jid: JID, entry: AffiliationEntry) {
-        affiliations[jid.bare] = entry
+        store(entry, for: jid.bare)
+    }
+
+    /// Every write of the affiliation table, which keeps `domainBans` in step.
+    private mutating func store(_ entry: AffiliationEntry?, for bare: JID) {
+        let isDomain = bare.node == nil
+        if isDomain, affiliations[bare]?.affiliation == .outcast { domainBans -= 1 }
+        affiliations[bare] = entry
+        if isDomain, entry?.affiliation == .outcast { domainBans += 1 }
     }
 
     // MARK: Transitions
@@ -167,9 +196,14 @@ public struct Room: Sendable {
     ) -> [RoomEvent] {
         let bare = jid.bare
         let entry = AffiliationEntry(affiliation: affiliation, reason: reason)
-        affiliations[bare] = affiliation == .none ? nil : entry
+        store(affiliation == .none ? nil : entry, for: bare)
         var events: [RoomEvent] = [.affiliationChanged(address, jid: bare, entry: entry, actor: actor)]
-        let affected = occupants.values.filter { $0.bareJID == bare }.sorted { $0.nick < $1.nick }
+        // A domain ban takes the domain's users who have no affiliation of their own, as at their join.
+        let domainBan = affiliation == .outcast && bare.node == nil
+        let affected = occupants.values.filter {
+            $0.bareJID == bare
+                || (domainBan && $0.bareJID.domain == bare.description && affiliations[$0.bareJID] == nil)
+        }.sorted { $0.nick < $1.nick }
         for var occupant in affected {
             if affiliation == .outcast {
                 events.append(.banned(remove(occupant), reason: reason, actor: actor))

@@ -86,7 +86,8 @@ public struct RoomRegistry: Sendable {
         _ address: RoomAddress, jid: JID, affiliation: Affiliation, reason: String?, actor: String?
     ) throws(MUCError) -> [RoomEvent] {
         try mutate(address) { (room: inout Room) throws(MUCError) in
-            room.setAffiliation(affiliation, of: jid, reason: reason, actor: actor)
+            try room.checkOwnerRemains(jid, becoming: affiliation)
+            return room.setAffiliation(affiliation, of: jid, reason: reason, actor: actor)
         }
     }
 
