@@ -26,6 +26,10 @@ extension MUCComponentService {
         guard stanza["type"] != "groupchat" else {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
         }
+        // `muc#roomconfig_allowpm`: whose private messages the room passes on.
+        guard room.configuration.privateMessages.allows(sender.role) else {
+            return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
+        }
         var forwarded: [XMLElement] = []
         for session in target.sessions where occupancy.isXMPP(session, in: room.address) {
             var message = Self.relayed(stanza, from: "\(room.address)/\(sender.nick)", to: session)
@@ -42,7 +46,10 @@ extension MUCComponentService {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
         }
         if let subject = stanza.child("subject", namespace: Namespace.component) {
-            guard sender.role == .moderator else {
+            // `muc#roomconfig_changesubject`: participants too, when the owner allows it.
+            let mayChange =
+                sender.role == .moderator || (room.configuration.changeSubject && sender.role == .participant)
+            guard mayChange else {
                 return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
             }
             guard (try? FreeText.check(subject.text, as: .subject)) != nil else {

@@ -74,11 +74,22 @@ extension MUCComponentService {
         _ stanza: XMLElement, room: RoomAddress, nick: Nickname, session: JID, registry: inout RoomRegistry
     ) -> StanzaOutcome {
         var events: [RoomEvent] = []
-        if registry.rooms[room] == nil {
-            // XEP-0045 §10.1.2: an instant room, its creator the owner. Temporary: it goes with its last
-            // occupant, as an ad-hoc room should.
+        let muc = stanza.child("x", namespace: Namespace.muc)
+        if let existing = registry.rooms[room] {
+            let password = muc?.child("password", namespace: Namespace.muc)?.text
             do {
-                events += try registry.createRoom(room, configuration: RoomConfiguration(persistent: false))
+                try existing.admit(session, nick: nick, password: password)
+            } catch {
+                return StanzaOutcome(before: [Self.refusal(error).reply(to: stanza)])
+            }
+        } else {
+            // XEP-0045 §10.1.1: a new room, its creator the owner, locked until the owner configures it (an
+            // instant room with an empty form, §10.1.2), as in Prosody. A join without the MUC element (the
+            // old groupchat protocol) cannot configure, and gets an unlocked room. Temporary until the owner
+            // makes it persistent: it goes with its last occupant.
+            do {
+                events += try registry.createRoom(
+                    room, configuration: RoomConfiguration(persistent: false), locked: muc != nil)
                 events += try registry.setAffiliation(room, jid: session, affiliation: .owner, reason: nil, actor: nil)
             } catch {
                 return StanzaOutcome(before: [StanzaError.notAllowed.reply(to: stanza)])
@@ -102,11 +113,23 @@ extension MUCComponentService {
         return StanzaOutcome(before: before, events: events, after: [subjectMessage(for: session, in: room)])
     }
 
+    /// The error XEP-0045 §7.2 gives each refusal; a locked room is one that does not exist yet (§10.1.1,
+    /// as Prosody answers).
+    static func refusal(_ refusal: JoinRefusal) -> StanzaError {
+        switch refusal {
+        case .locked: return .itemNotFound
+        case .membersOnly: return .registrationRequired
+        case .passwordRequired: return .notAuthorized
+        case .full: return .serviceUnavailable
+        }
+    }
+
     private func occupantList(for session: JID, in room: RoomAddress, except nick: Nickname, registry: RoomRegistry)
         -> [XMLElement]
     {
         guard let current = registry.rooms[room] else { return [] }
-        let isModerator = current.occupant(withSession: session)?.role == .moderator
+        let isModerator =
+            current.configuration.whois == .anyone || current.occupant(withSession: session)?.role == .moderator
         return current.sortedOccupants.filter { $0.nick != nick }.map {
             Presences.presence(
                 of: $0, in: room, to: session, showJID: isModerator, statusCodes: [],

@@ -79,6 +79,8 @@ public final class MUCComponentService {
         occupancy.sessions[room] = state.sessions
         occupancy.details[room] = state.details
         occupancy.subjects[room] = state.subject
+        // An undone destroy leaves no venue for a later one.
+        occupancy.venues[room] = nil
     }
 
     /// Forgets every session that joined over XMPP and returns them, room by room: when the stream they came

@@ -7,6 +7,10 @@ public enum Namespace {
     public static let muc = "http://jabber.org/protocol/muc"
     public static let mucUser = "http://jabber.org/protocol/muc#user"
     public static let mucAdmin = "http://jabber.org/protocol/muc#admin"
+    public static let mucOwner = "http://jabber.org/protocol/muc#owner"
+    public static let mucRoomConfig = "http://jabber.org/protocol/muc#roomconfig"
+    public static let mucRoomInfo = "http://jabber.org/protocol/muc#roominfo"
+    public static let dataForms = "jabber:x:data"
     public static let discoInfo = "http://jabber.org/protocol/disco#info"
     public static let discoItems = "http://jabber.org/protocol/disco#items"
 }

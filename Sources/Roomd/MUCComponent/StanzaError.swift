@@ -19,6 +19,8 @@ public struct StanzaError: Error, Equatable, Sendable {
     public static let jidMalformed = StanzaError("jid-malformed", type: "modify")
     public static let notAcceptable = StanzaError("not-acceptable", type: "modify")
     public static let notAllowed = StanzaError("not-allowed", type: "cancel")
+    public static let notAuthorized = StanzaError("not-authorized", type: "auth")
+    public static let registrationRequired = StanzaError("registration-required", type: "auth")
     public static let serviceUnavailable = StanzaError("service-unavailable", type: "cancel")
     public static let featureNotImplemented = StanzaError("feature-not-implemented", type: "cancel")
     public static let policyViolation = StanzaError("policy-violation", type: "modify", text: "nested too deep")

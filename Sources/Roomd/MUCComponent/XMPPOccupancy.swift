@@ -10,6 +10,15 @@ struct XMPPOccupancy {
         var by: String
     }
 
+    /// §10.9: where an owner's destroy sends the occupants.
+    struct Venue: Sendable {
+        var jid: JID
+        var password: String?
+    }
+
+    /// The alternate venue of a room its owner is destroying, from the destroy request to the rendering of
+    /// its `destroyed` event.
+    var venues: [RoomAddress: Venue] = [:]
     /// Sessions that joined over XMPP, per room.
     var sessions: [RoomAddress: Set<JID>] = [:]
     var details: [RoomAddress: [JID: [XMLElement]]] = [:]
@@ -33,6 +42,7 @@ struct XMPPOccupancy {
         sessions[room] = nil
         details[room] = nil
         subjects[room] = nil
+        venues[room] = nil
     }
 
     /// The presence details an occupant is shown with: its first session's.
@@ -40,13 +50,15 @@ struct XMPPOccupancy {
         details[room]?[occupant.sessions[0]] ?? []
     }
 
-    /// Every XMPP session in the room now, with whether its occupant may see real JIDs.
+    /// Every XMPP session in the room now, with whether its occupant may see real JIDs: moderators, and
+    /// everyone in a non-anonymous room (`whois` anyone).
     func recipients(_ room: RoomAddress, _ registry: RoomRegistry) -> [(session: JID, isModerator: Bool)] {
         guard let current = registry.rooms[room], let sessions = sessions[room], !sessions.isEmpty else { return [] }
+        let everyone = current.configuration.whois == .anyone
         var result: [(JID, Bool)] = []
         for occupant in current.sortedOccupants {
             for session in occupant.sessions where sessions.contains(session) {
-                result.append((session, occupant.role == .moderator))
+                result.append((session, everyone || occupant.role == .moderator))
             }
         }
         return result

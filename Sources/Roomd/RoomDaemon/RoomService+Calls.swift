@@ -258,6 +258,8 @@ extension RoomService {
             return Rooms.Event(
                 kind: .nick, room: room, nick: occupant.nick, jids: occupant.sessions, role: occupant.role,
                 affiliation: occupant.affiliation, reason: "was \(old)")
+        case .configured(let room, _, _, _):
+            return Rooms.Event(kind: .configured, room: room)
         case .affiliationChanged(let room, let jid, let entry, let actor):
             return Rooms.Event(
                 kind: .affiliation, room: room, jids: [jid], affiliation: entry.affiliation, reason: entry.reason,

@@ -9,6 +9,8 @@ extension Rooms {
             /// A nickname change: `nick` is the new one, `reason` says "was OLD".
             case nick
             case affiliation
+            /// The room's owner set its configuration over XMPP (XEP-0045 §10.2).
+            case configured
         }
 
         public var kind: Kind

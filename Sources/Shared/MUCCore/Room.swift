@@ -9,6 +9,9 @@ public enum KickTarget: Sendable, Equatable {
 public struct Room: Sendable {
     public let address: RoomAddress
     public var configuration: RoomConfiguration
+    /// XEP-0045 §10.1.1: a room a join created stays locked, refusing other joins, until its owner submits
+    /// a configuration (an empty form for an instant room).
+    public internal(set) var locked = false
     public private(set) var affiliations: [JID: AffiliationEntry] = [:]
     public private(set) var occupants: [Nickname: Occupant] = [:]
     /// Real session JID -> nickname, so a stanza or a kick by JID finds its occupant without a scan.
@@ -59,8 +62,10 @@ public struct Room: Sendable {
             sessionIndex[session] = nick
             return [.joined(address, occupant, session: session)]
         }
-        let occupant = Occupant(
-            nick: nick, sessions: [session], role: role ?? Role.default(for: affiliation), affiliation: affiliation)
+        // A moderated room lets those without an affiliation in as visitors (XEP-0045 §5.1.2).
+        let defaultRole =
+            configuration.moderated && affiliation == .none ? Role.visitor : Role.default(for: affiliation)
+        let occupant = Occupant(nick: nick, sessions: [session], role: role ?? defaultRole, affiliation: affiliation)
         occupants[nick] = occupant
         sessionIndex[session] = nick
         return [.joined(address, occupant, session: session)]
