@@ -290,7 +290,9 @@ import XMLStream
     }
 
     @Test mutating func discoDescribesTheServiceAndItsRooms() {
-        createInstantRoom()
+        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        // Made public by its owner: a room made by a join is hidden until then (Prosody 0.12's default).
+        _ = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_publicroom": ["1"]]))
         let info = send(
             XMLElement(
                 "iq", namespace: Namespace.component,

@@ -28,6 +28,7 @@ import Testing
             try store.record(
                 .configured(garden, configured, previous: RoomConfiguration(persistent: false), unlocked: true),
                 uid: 0, now: 2)
+            try store.record(.subjectChanged(garden, RoomSubject(text: "Fair Verona", by: "Romeo")), uid: 0, now: 3)
             try store.commit()
         }
         let store = try RoomStore(directory: directory, sync: .normal)
@@ -35,6 +36,7 @@ import Testing
         #expect(loaded.rooms.map(\.address) == [garden])
         #expect(loaded.rooms.first?.configuration == configured)
         #expect(loaded.rooms.first?.locked == false)
+        #expect(loaded.rooms.first?.subject == RoomSubject(text: "Fair Verona", by: "Romeo"))
     }
 
     @Test func aVersion2DatabaseIsMigratedWithItsRoomsKept() throws {
@@ -59,6 +61,7 @@ import Testing
             #expect(loaded.rooms.count == 1)
             let room = try #require(loaded.rooms.first)
             #expect(room.configuration == RoomConfiguration(name: "Garden", persistent: true))
+            #expect(room.subject == nil)
             #expect(room.affiliation(of: try JID(parsing: "romeo@example.org")) == .owner)
             var changed = room.configuration
             changed.membersOnly = true

@@ -76,7 +76,7 @@ extension MUCComponentService {
         x.append(
             RoomConfigForm.field(
                 "muc#roominfo_subject", type: "text-single", label: "Subject",
-                values: [occupancy.subjects[room.address]?.text ?? ""]))
+                values: [room.subject?.text ?? ""]))
         x.append(
             RoomConfigForm.field(
                 "muc#roomconfig_changesubject", type: "boolean", label: "Allow anyone to set the room's subject",

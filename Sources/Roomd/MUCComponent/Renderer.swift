@@ -3,7 +3,7 @@ import XMLStream
 
 /// Turns room events, from XMPP or from the control socket, into the presences each XMPP occupant of one
 /// MUC domain must receive (XEP-0045 §7–10), and keeps the XMPP side in step with them (a session removed
-/// is forgotten, a destroyed room's subject goes).
+/// is forgotten, a destroyed room's alternate venue goes).
 struct Renderer {
     let domain: String
 
@@ -42,6 +42,8 @@ struct Renderer {
                 }
             case .nickChanged(let room, let old, let occupant):
                 stanzas += nickChanged(from: old, to: occupant, in: room, registry: registry, occupancy: occupancy)
+            case .subjectChanged:
+                break  // the message that set it was reflected by `+Messages`
             case .configured(let room, let new, let previous, _):
                 stanzas += configured(room, new, previous: previous, registry: registry, occupancy: occupancy)
             }

@@ -2,14 +2,8 @@ import MUCCore
 import XMLStream
 
 /// What the component keeps beside the registry, which is XMPP's alone: which sessions joined over XMPP
-/// (only they are sent stanzas), the `<show/>`, `<status/>`, `<priority/>` of each one's last presence, and
-/// room subjects.
+/// (only they are sent stanzas), and the `<show/>`, `<status/>`, `<priority/>` of each one's last presence.
 struct XMPPOccupancy {
-    struct Subject: Sendable {
-        var text: String
-        var by: String
-    }
-
     /// §10.9: where an owner's destroy sends the occupants.
     struct Venue: Sendable {
         var jid: JID
@@ -22,7 +16,6 @@ struct XMPPOccupancy {
     /// Sessions that joined over XMPP, per room.
     var sessions: [RoomAddress: Set<JID>] = [:]
     var details: [RoomAddress: [JID: [XMLElement]]] = [:]
-    var subjects: [RoomAddress: Subject] = [:]
 
     func isXMPP(_ session: JID, in room: RoomAddress) -> Bool {
         sessions[room]?.contains(session) ?? false
@@ -41,7 +34,6 @@ struct XMPPOccupancy {
     mutating func forget(_ room: RoomAddress) {
         sessions[room] = nil
         details[room] = nil
-        subjects[room] = nil
         venues[room] = nil
     }
 

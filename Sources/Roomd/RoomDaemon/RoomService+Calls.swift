@@ -260,6 +260,8 @@ extension RoomService {
                 affiliation: occupant.affiliation, reason: "was \(old)")
         case .configured(let room, _, _, _):
             return Rooms.Event(kind: .configured, room: room)
+        case .subjectChanged(let room, let subject):
+            return Rooms.Event(kind: .subject, room: room, reason: subject.text, actor: subject.by)
         case .affiliationChanged(let room, let jid, let entry, let actor):
             return Rooms.Event(
                 kind: .affiliation, room: room, jids: [jid], affiliation: entry.affiliation, reason: entry.reason,

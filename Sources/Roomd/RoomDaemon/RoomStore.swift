@@ -29,6 +29,7 @@ final class RoomStore: @unchecked Sendable {
     private var changesAtBegin = 0
     private let insertRoom: SQLiteStatement
     private let updateRoom: SQLiteStatement
+    private let updateSubject: SQLiteStatement
     private let deleteRoom: SQLiteStatement
     private let deleteRoomAffiliations: SQLiteStatement
     private let upsertAffiliation: SQLiteStatement
@@ -69,7 +70,7 @@ final class RoomStore: @unchecked Sendable {
         CREATE INDEX IF NOT EXISTS audit_by_room ON audit (room, id);
         """
 
-    /// The configuration columns version 3 added to `rooms` (XEP-0045 §10.2), with the values a room of
+    /// The configuration and subject columns version 3 added to `rooms` (XEP-0045 §10.2, §8.1), with the values a room of
     /// version 2 had: a version-2 database is migrated by adding them, and a new one is made the same way.
     static let configurationColumns: [(name: String, definition: String)] = [
         ("description", "TEXT"),
@@ -83,6 +84,8 @@ final class RoomStore: @unchecked Sendable {
         ("allow_pm", "TEXT NOT NULL DEFAULT 'anyone'"),
         ("allow_invites", "INTEGER NOT NULL DEFAULT 0"),
         ("max_users", "INTEGER"),
+        ("subject", "TEXT"),
+        ("subject_by", "TEXT"),
     ]
     static let schemaVersion = 3
 
@@ -127,6 +130,7 @@ final class RoomStore: @unchecked Sendable {
                 members_only, whois, moderated, password, change_subject, allow_pm, allow_invites, max_users)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        updateSubject = try database.prepare("UPDATE rooms SET subject = ?2, subject_by = ?3 WHERE jid = ?1")
         updateRoom = try database.prepare(
             """
             UPDATE rooms SET name = ?2, persistent = ?3, description = ?4, language = ?5, public = ?6,
@@ -171,7 +175,9 @@ final class RoomStore: @unchecked Sendable {
                 temporary.append(text)
                 return
             }
-            rooms[address] = Room(address: address, configuration: Self.configuration(row))
+            var room = Room(address: address, configuration: Self.configuration(row))
+            if let text = row.text(14), let by = row.text(15) { room.restore(subject: RoomSubject(text: text, by: by)) }
+            rooms[address] = room
         }
         try database.prepare("SELECT room, jid, affiliation, reason FROM affiliations").query([]) { row in
             guard let address = try? RoomAddress(parsing: row.text(0) ?? ""), rooms[address] != nil,
@@ -197,6 +203,10 @@ final class RoomStore: @unchecked Sendable {
                     .integer(c.membersOnly ? 1 : 0), .text(c.whois.rawValue), .integer(c.moderated ? 1 : 0),
                     .text(c.password), .integer(c.changeSubject ? 1 : 0), .text(c.privateMessages.rawValue),
                     .integer(c.allowInvites ? 1 : 0), c.maxUsers.map { .integer(Int64($0)) } ?? .text(nil))
+            }
+        case .subjectChanged(let room, let subject):
+            try write { () throws(SQLiteError) in
+                try updateSubject.run(.text(room.description), .text(subject.text), .text(subject.by))
             }
         case .configured(let room, let c, _, _):
             try write { () throws(SQLiteError) in

@@ -11,6 +11,8 @@ extension Rooms {
             case affiliation
             /// The room's owner set its configuration over XMPP (XEP-0045 §10.2).
             case configured
+            /// An occupant set the subject: `reason` is the subject, `actor` the nickname that set it.
+            case subject
         }
 
         public var kind: Kind

@@ -12,6 +12,8 @@ public struct Room: Sendable {
     /// XEP-0045 §10.1.1: a room a join created stays locked, refusing other joins, until its owner submits
     /// a configuration (an empty form for an instant room).
     public internal(set) var locked = false
+    /// XEP-0045 §8.1: the subject, kept across restarts.
+    public internal(set) var subject: RoomSubject?
     public private(set) var affiliations: [JID: AffiliationEntry] = [:]
     public private(set) var occupants: [Nickname: Occupant] = [:]
     /// Real session JID -> nickname, so a stanza or a kick by JID finds its occupant without a scan.
@@ -35,6 +37,11 @@ public struct Room: Sendable {
     /// Occupants sorted by nickname, for listings that must not depend on hashing order.
     public var sortedOccupants: [Occupant] {
         occupants.values.sorted { $0.nick < $1.nick }
+    }
+
+    /// Restores a subject read from the store, without events.
+    public mutating func restore(subject: RoomSubject?) {
+        self.subject = subject
     }
 
     /// Restores an affiliation read from the store, without events.

@@ -47,6 +47,14 @@ public struct RoomRegistry: Sendable {
         return [.created(address, configuration)]
     }
 
+    /// XEP-0045 §8.1: the subject, as whoever may change it set it (the transport decides who may).
+    public mutating func setSubject(_ address: RoomAddress, _ subject: RoomSubject) throws(MUCError) -> [RoomEvent] {
+        try checkService(address)
+        guard let index = rooms.index(forKey: address) else { throw .roomNotFound(address) }
+        rooms.values[index].subject = subject
+        return [.subjectChanged(address, subject)]
+    }
+
     /// The owner's configuration (XEP-0045 §10.2), which also unlocks a new room. An empty room made
     /// temporary goes at once, as it would have gone with its last occupant.
     public mutating func configure(_ address: RoomAddress, _ configuration: RoomConfiguration) throws(MUCError)
