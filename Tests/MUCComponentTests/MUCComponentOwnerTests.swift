@@ -127,7 +127,8 @@ import XMLStream
         // (100) and everyone sees real JIDs.
         let refused = send(presence(from: Self.nurse, nick: "Nurse"))
         #expect(condition(refused[0]) == "registration-required")
-        _ = try registry.setAffiliation(garden, jid: try JID(parsing: Self.juliet), affiliation: .member, reason: nil, actor: nil)
+        _ = try registry.setAffiliation(
+            garden, jid: try JID(parsing: Self.juliet), affiliation: .member, reason: nil, actor: nil)
         let joined = send(presence(from: Self.juliet, nick: "Juliet"))
         let romeoAsSeen = try #require(joined.first { $0["from"] == "garden@chat.localhost/Romeo" })
         #expect(romeoAsSeen.child("x", namespace: Namespace.mucUser)?.child("item")?["jid"] == Self.romeo)
@@ -216,7 +217,8 @@ import XMLStream
             XMLElement("x", namespace: Namespace.dataForms, attributes: ["type": "cancel"]))
         let out = send(cancel)
         #expect(out.count == 2)
-        #expect(out[0]["type"] == "unavailable" && out[0].child("x", namespace: Namespace.mucUser)?.child("destroy") != nil)
+        #expect(
+            out[0]["type"] == "unavailable" && out[0].child("x", namespace: Namespace.mucUser)?.child("destroy") != nil)
         #expect(out[1]["type"] == "result")
         #expect(registry.rooms[garden] == nil)
     }
@@ -225,7 +227,8 @@ import XMLStream
         _ = send(presence(from: Self.romeo, nick: "Romeo"))
         _ = send(OwnerStanzas.instant(from: Self.romeo))
         _ = send(presence(from: Self.juliet, nick: "Juliet"))
-        var destroy = XMLElement("destroy", namespace: Namespace.mucOwner, attributes: ["jid": "orchard@chat.localhost"])
+        var destroy = XMLElement(
+            "destroy", namespace: Namespace.mucOwner, attributes: ["jid": "orchard@chat.localhost"])
         destroy.append(XMLElement("reason", namespace: Namespace.mucOwner).adding(text: "Moving"))
         destroy.append(XMLElement("password", namespace: Namespace.mucOwner).adding(text: "pear"))
         let refused = send(OwnerStanzas.iq(from: Self.juliet, to: "garden@chat.localhost", type: "set", destroy))
@@ -233,7 +236,8 @@ import XMLStream
         let out = send(OwnerStanzas.iq(from: Self.romeo, to: "garden@chat.localhost", type: "set", destroy))
         #expect(out.map { $0["to"] } == [Self.juliet, Self.romeo, Self.romeo])
         for presence in out.prefix(2) {
-            let element = presence.child("x", namespace: Namespace.mucUser)?.child("destroy", namespace: Namespace.mucUser)
+            let element = presence.child("x", namespace: Namespace.mucUser)?.child(
+                "destroy", namespace: Namespace.mucUser)
             #expect(element?["jid"] == "orchard@chat.localhost")
             #expect(element?.child("reason")?.text == "Moving")
             #expect(element?.child("password")?.text == "pear")

@@ -16,7 +16,9 @@ enum OwnerStanzas {
 
     /// §10.1.2: the empty submit that accepts the defaults (an instant room) and unlocks it.
     static func instant(from: String, to room: String = "garden@chat.localhost") -> XMLElement {
-        iq(from: from, to: room, type: "set", XMLElement("x", namespace: Namespace.dataForms, attributes: ["type": "submit"]))
+        iq(
+            from: from, to: room, type: "set",
+            XMLElement("x", namespace: Namespace.dataForms, attributes: ["type": "submit"]))
     }
 
     /// A submitted form with FORM_TYPE and `fields`.

@@ -37,14 +37,18 @@ import Testing
         var configuration = try registry.room(garden).configuration
         configuration.membersOnly = true
         _ = try registry.configure(garden, configuration)
-        #expect(throws: JoinRefusal.membersOnly) { try registry.room(garden).admit(juliet, nick: julietNick, password: nil) }
+        #expect(throws: JoinRefusal.membersOnly) {
+            try registry.room(garden).admit(juliet, nick: julietNick, password: nil)
+        }
         _ = try registry.setAffiliation(garden, jid: juliet, affiliation: .member, reason: nil, actor: nil)
         try registry.room(garden).admit(juliet, nick: julietNick, password: nil)
 
         configuration.membersOnly = false
         configuration.password = "capulet"
         _ = try registry.configure(garden, configuration)
-        #expect(throws: JoinRefusal.passwordRequired) { try registry.room(garden).admit(nurse, nick: nurseNick, password: nil) }
+        #expect(throws: JoinRefusal.passwordRequired) {
+            try registry.room(garden).admit(nurse, nick: nurseNick, password: nil)
+        }
         #expect(throws: JoinRefusal.passwordRequired) {
             try registry.room(garden).admit(nurse, nick: nurseNick, password: "montague")
         }

@@ -65,7 +65,8 @@ import Testing
             #expect(room.affiliation(of: try JID(parsing: "romeo@example.org")) == .owner)
             var changed = room.configuration
             changed.membersOnly = true
-            try store.record(.configured(garden, changed, previous: room.configuration, unlocked: false), uid: 0, now: 9)
+            try store.record(
+                .configured(garden, changed, previous: room.configuration, unlocked: false), uid: 0, now: 9)
             try store.commit()
         }
         // Opening it again (now version 3) migrates nothing twice and keeps the change.

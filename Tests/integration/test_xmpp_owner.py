@@ -15,7 +15,7 @@ import pytest
 
 import http_helpers as HH
 import xmpp_helpers as XH
-from xmpp_helpers import (NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_ADMIN, NS_MUC_USER, X, error_condition, from_room,
+from xmpp_helpers import (NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_ADMIN, ejabberd, error_condition,  # noqa: F401
                           is_message, is_presence, new_room, show, status_codes)
 
 PROSODY_MUC = "muc.localhost"
@@ -190,6 +190,9 @@ def test_configuration_survives_a_roomd_restart(server, xroomd, clients):
                              "muc#roomconfig_roomdesc": ["Fair Verona"], "muc#roomconfig_membersonly": ["1"],
                              "muc#roomconfig_whois": ["anyone"]}))
     assert res.get("type") == "result", show(res)
+    pos = r.mark()
+    r.send("<message type='groupchat' to='%s'><subject>Balcony</subject></message>" % room)
+    r.wait(lambda s: is_message(s) and s.get("from") == room + "/romeo", pos, 5, what="the subject reflected")
     r.leave(room, "romeo")
     xroomd.stop_clean()
     xroomd.start_attached()
@@ -204,4 +207,38 @@ def test_configuration_survives_a_roomd_restart(server, xroomd, clients):
     assert got["muc#roomconfig_whois"] == ["anyone"]
     n = clients.connect("nurse")
     out = n.join(room, "nurse", expect_error=True)
+    assert error_condition(out[-1]) == ("auth", "registration-required"), show(out[-1])
+    # the subject too, with who set it
+    out = r.join(room, "romeo")
+    assert out[-1].get("from") == room + "/romeo", show(out[-1])
+    assert out[-1].find("{%s}subject" % XH.NS_CLIENT).text == "Balcony", show(out[-1])
+
+
+@pytest.fixture
+def ej_roomd(ejabberd, bins):
+    yield from XH.attached_roomd(ejabberd)
+
+
+@pytest.fixture
+def ej_clients(ejabberd, ej_roomd):
+    yield from XH.connected_clients(ejabberd)
+
+
+def test_private_group_through_ejabberd(ejabberd, ej_roomd, ej_clients):
+    """The same creation through ejabberd: locked, form, submission announced, members-only enforced."""
+    room = new_room("ejgroup")
+    r, j = ej_clients.connect("romeo"), ej_clients.connect("juliet")
+    out = r.join(room, "romeo")
+    assert {"110", "201"} <= set(status_codes(out[0])), show(out[0])
+    out = j.join(room, "juliet", expect_error=True)
+    assert error_condition(out[-1]) == ("cancel", "item-not-found"), show(out[-1])
+    form = r.iq(room, "<query xmlns='%s'/>" % NS_OWNER, "get")
+    assert "muc#roomconfig_membersonly" in form_fields(form.find("{%s}query/{%s}x" % (NS_OWNER, NS_DATA)))
+    pos = r.mark()
+    res = r.iq(room, submit({"muc#roomconfig_persistentroom": ["1"], "muc#roomconfig_membersonly": ["1"],
+                             "muc#roomconfig_whois": ["anyone"]}))
+    assert res.get("type") == "result", show(res)
+    msg = r.wait(lambda s: is_message(s) and s.get("from") == room, pos, 5, what="104 message")
+    assert sorted(status_codes(msg)) == ["104", "172"], show(msg)
+    out = j.join(room, "juliet", expect_error=True)
     assert error_condition(out[-1]) == ("auth", "registration-required"), show(out[-1])

@@ -61,7 +61,9 @@ extension MUCComponentService {
         let c = room.configuration
         var x = XMLElement("x", namespace: Namespace.dataForms, attributes: ["type": "result"])
         x.append(RoomConfigForm.field("FORM_TYPE", type: "hidden", values: [Namespace.mucRoomInfo]))
-        x.append(RoomConfigForm.field("muc#roomconfig_roomname", type: "text-single", label: "Title", values: [c.name ?? ""]))
+        x.append(
+            RoomConfigForm.field(
+                "muc#roomconfig_roomname", type: "text-single", label: "Title", values: [c.name ?? ""]))
         x.append(
             RoomConfigForm.field(
                 "muc#roominfo_description", type: "text-single", label: "Description", values: [c.description ?? ""]))

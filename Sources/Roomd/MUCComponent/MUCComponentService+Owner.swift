@@ -8,7 +8,8 @@ extension MUCComponentService {
     func ownerGet(_ stanza: XMLElement, from: JID, to: JID, registry: RoomRegistry) throws(StanzaError) -> XMLElement {
         let room = try existingRoom(to, registry)
         guard room.affiliation(of: from) == .owner else { throw .forbidden }
-        return result(stanza, query: XMLElement("query", namespace: Namespace.mucOwner).adding(RoomConfigForm.form(for: room)))
+        return result(
+            stanza, query: XMLElement("query", namespace: Namespace.mucOwner).adding(RoomConfigForm.form(for: room)))
     }
 
     /// §10.1.2 (an empty form: an instant room), §10.1.3 and §10.2 (a filled form), §10.1.3 (cancel), §10.9

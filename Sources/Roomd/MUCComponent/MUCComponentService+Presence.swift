@@ -113,7 +113,8 @@ extension MUCComponentService {
         // §7.2.3: first the presence of every occupant already there, to the joiner only; §7.2.15: the
         // subject (empty when none) closes the join.
         let before = occupantList(for: session, in: room, except: nick, registry: registry)
-        return StanzaOutcome(before: before, events: events, after: [subjectMessage(for: session, in: room, registry: registry)])
+        let subject = subjectMessage(for: session, in: room, registry: registry)
+        return StanzaOutcome(before: before, events: events, after: [subject])
     }
 
     /// The error XEP-0045 §7.2 gives each refusal; a locked room is one that does not exist yet (§10.1.1,

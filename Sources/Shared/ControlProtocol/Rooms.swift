@@ -36,6 +36,7 @@ public enum Rooms {
         case getRoom = "GetRoom"
         case createRoom = "CreateRoom"
         case destroyRoom = "DestroyRoom"
+        case configureRoom = "ConfigureRoom"
         case join = "Join"
         case leave = "Leave"
         case kick = "Kick"
@@ -46,7 +47,7 @@ public enum Rooms {
         public var requiredLevel: AccessLevel {
             switch self {
             case .listServices, .listRooms, .getRoom, .kick, .getAudit, .watch: return .kick
-            case .createRoom, .destroyRoom, .join, .leave, .setAffiliation: return .admin
+            case .createRoom, .destroyRoom, .configureRoom, .join, .leave, .setAffiliation: return .admin
             }
         }
 
