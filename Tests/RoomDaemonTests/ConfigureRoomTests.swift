@@ -28,4 +28,18 @@ import Testing
         let missing = fixture.rooms("ConfigureRoom", ["room": "nowhere@chat.example.org"])
         #expect(missing.contains("RoomNotFound"), "\(missing)")
     }
+
+    @Test func aConfigurationTheDiskRefusesIsUndone() throws {
+        let fixture = try StorageFixture()
+        try fixture.populate()
+        try fixture.store.capSize(extraPages: 0)
+        let long = String(repeating: "d", count: 1000)
+        let refused = fixture.rooms(
+            "ConfigureRoom", ["room": StorageFixture.room, "description": long, "whois": "anyone"])
+        #expect(refused.contains("StorageUnavailable"), "\(refused)")
+        fixture.service.turn.end()
+        let room = try fixture.service.registry.room(try RoomAddress(parsing: StorageFixture.room))
+        #expect(room.configuration == RoomConfiguration())
+        #expect(try fixture.events() == [])
+    }
 }
