@@ -252,13 +252,42 @@ import Testing
         )
     }
 
+    @Test func configureRoom() throws {
+        try call(
+            Rooms.ConfigureRoomParameters(room: Self.room),
+            golden: #"{"method":"org.muckick.Rooms.ConfigureRoom","parameters":{"room":"lobby@chat.example.org"}}"#)
+        var change = Rooms.ConfigureRoomParameters(room: Self.room)
+        change.name = "Lobby"
+        change.membersOnly = true
+        change.whois = .anyone
+        change.allowPM = .moderators
+        change.maxUsers = 0
+        try call(
+            change,
+            golden:
+                #"{"method":"org.muckick.Rooms.ConfigureRoom","parameters":{"room":"lobby@chat.example.org","name":"Lobby","membersOnly":true,"whois":"anyone","allowPM":"moderators","maxUsers":0}}"#
+        )
+        #expect(!change.changesNothing && Rooms.ConfigureRoomParameters(room: Self.room).changesNothing)
+        let applied = change.applied(to: RoomConfiguration(name: "Old", maxUsers: 5))
+        #expect(applied.name == "Lobby" && applied.membersOnly && applied.whois == .anyone && applied.maxUsers == nil)
+        try reply(
+            Rooms.ConfigureRoomReply(configuration: .init(RoomConfiguration(name: "Lobby", password: "x", maxUsers: 20))),
+            golden:
+                #"{"parameters":{"configuration":{"name":"Lobby","persistent":true,"public":true,"membersOnly":false,"whois":"moderators","moderated":false,"passwordProtected":true,"changeSubject":false,"allowPM":"anyone","allowInvites":false,"maxUsers":20}}}"#
+        )
+        for bad in [#"{"room":"lobby@chat.example.org","whois":"all"}"#, #"{"room":"lobby@chat.example.org","maxUsers":-1}"#] {
+            let parameters = try JSONParser.parse(Array(bad.utf8))
+            #expect(throws: RoomsError.self) { try Rooms.ConfigureRoomParameters(reading: ParameterReader(parameters)) }
+        }
+    }
+
     /// Every method has its parameters type, and each names its own method.
     @Test func everyMethodHasItsMessages() {
         let methods: [Rooms.Method] = [
             Rooms.ListServicesParameters.method, Rooms.ListRoomsParameters.method, Rooms.GetRoomParameters.method,
             Rooms.CreateRoomParameters.method, Rooms.DestroyRoomParameters.method, Rooms.JoinParameters.method,
             Rooms.LeaveParameters.method, Rooms.KickParameters.method, Rooms.SetAffiliationParameters.method,
-            Rooms.GetAuditParameters.method, Rooms.WatchParameters.method,
+            Rooms.GetAuditParameters.method, Rooms.WatchParameters.method, Rooms.ConfigureRoomParameters.method,
         ]
         #expect(Set(methods) == Set(Rooms.Method.allCases))
         #expect(methods.count == Rooms.Method.allCases.count)

@@ -101,6 +101,16 @@ import Testing
                     kind: .affiliation, room: Self.address, jids: [Self.nurse], affiliation: .admin,
                     reason: "promoted", actor: "ops")
             ),
+            (
+                .configured(
+                    Self.address, RoomConfiguration(name: "Garden", persistent: true),
+                    previous: RoomConfiguration(name: nil, persistent: false), unlocked: true),
+                Rooms.Event(kind: .configured, room: Self.address)
+            ),
+            (
+                .subjectChanged(Self.address, RoomSubject(text: "Roses", by: "Romeo")),
+                Rooms.Event(kind: .subject, room: Self.address, reason: "Roses", actor: "Romeo")
+            ),
         ]
         for (event, expected) in cases {
             #expect(Rooms.Event(event) == expected)

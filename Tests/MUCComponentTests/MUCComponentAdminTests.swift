@@ -19,7 +19,11 @@ import XMLStream
             "presence", namespace: Namespace.component,
             attributes: ["from": session, "to": "garden@chat.localhost/\(nick)"]
         ).adding(XMLElement("x", namespace: Namespace.muc))
-        _ = service.handle(stanza, registry: &registry)
+        let outcome = service.handle(stanza, registry: &registry)
+        // The creator's empty form (XEP-0045 §10.1.2) unlocks a room its join created, for the others.
+        if outcome.events.contains(where: { if case .created = $0 { true } else { false } }) {
+            _ = service.handle(OwnerStanzas.instant(from: session), registry: &registry)
+        }
     }
 
     /// Romeo (owner), Juliet (made admin), the nurse.

@@ -41,6 +41,8 @@ import XMLStream
 
     mutating func threeInTheRoom() {
         _ = send(join(Self.romeo, as: "Romeo"))
+        // The creator's empty form (XEP-0045 §10.1.2) unlocks the room its join created, for the others.
+        _ = send(OwnerStanzas.instant(from: Self.romeo))
         _ = send(join(Self.juliet, as: "Juliet"))
         _ = send(join(Self.nurse, as: "Nurse"))
     }
@@ -138,7 +140,7 @@ import XMLStream
             #expect(out.allSatisfy { $0.name == "message" && $0["from"] == "garden@chat.localhost/Nurse" })
             #expect(out.allSatisfy { $0.child("subject")?.text == "Fake subject" })
         }
-        let subject = service.subjectMessage(for: try! JID(parsing: Self.romeo), in: garden)
+        let subject = service.subjectMessage(for: try! JID(parsing: Self.romeo), in: garden, registry: registry)
         #expect(subject.child("subject")?.text == "", "the subject did not change")
         #expect(subject["from"] == "garden@chat.localhost")
         // A subject alone from a participant is still refused.
@@ -243,6 +245,7 @@ import XMLStream
     /// Fails before the fix: caps, the avatar hash and idle were cut.
     @Test mutating func extendedPresenceIsPassedOnBounded() throws {
         _ = send(join(Self.romeo, as: "Romeo"))
+        _ = send(OwnerStanzas.instant(from: Self.romeo))
         let caps = XMLElement(
             "c", namespace: "http://jabber.org/protocol/caps",
             attributes: ["hash": "sha-1", "node": "https://conversations.im", "ver": "abc="])

@@ -23,7 +23,10 @@ import XMLStream
             "presence", namespace: Namespace.component,
             attributes: ["from": session, "to": "garden@chat.localhost/\(nick)"]
         ).adding(XMLElement("x", namespace: Namespace.muc))
+        let created = registry.rooms[try! RoomAddress(parsing: "garden@chat.localhost")] == nil
         _ = send(presence)
+        // The creator's empty form (XEP-0045 §10.1.2) unlocks the room its join created, for the others.
+        if created { _ = send(OwnerStanzas.instant(from: session)) }
     }
 
     mutating func ping(from: String, to: String) -> [XMLElement] {

@@ -34,8 +34,16 @@ import XMLStream
         stanza.child("x", namespace: Namespace.mucUser)?.children("status", namespace: Namespace.mucUser).compactMap { $0["code"] } ?? []
     }
 
+    /// Romeo's join creates the room, and his empty form (§10.1.2) unlocks it for the others.
+    @discardableResult
+    mutating func createInstantRoom() -> [XMLElement] {
+        let out = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        _ = send(OwnerStanzas.instant(from: Self.romeo))
+        return out
+    }
+
     mutating func threeInTheRoom() {
-        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        createInstantRoom()
         _ = send(presence(from: Self.juliet, to: "garden@chat.localhost/Juliet"))
         _ = send(presence(from: Self.nurse, to: "garden@chat.localhost/Nurse"))
     }
@@ -57,7 +65,7 @@ import XMLStream
     }
 
     @Test mutating func joinerGetsTheOccupantsFirstThenOthersSeeItSemiAnonymously() {
-        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        createInstantRoom()
         let out = send(presence(from: Self.juliet, to: "garden@chat.localhost/Juliet"))
         // Romeo's presence to Juliet, Juliet's to Romeo (moderator: sees her JID), Juliet's self-presence, subject.
         #expect(out.map { $0["to"] } == [Self.juliet, Self.romeo, Self.juliet, Self.juliet])
@@ -69,7 +77,7 @@ import XMLStream
     }
 
     @Test mutating func nicknameConflictIs409AndBansAreForbidden() throws {
-        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        createInstantRoom()
         let conflict = send(presence(from: Self.juliet, to: "garden@chat.localhost/Romeo"))
         #expect(conflict.count == 1)
         #expect(conflict[0]["type"] == "error")
@@ -253,7 +261,7 @@ import XMLStream
     }
 
     @Test mutating func presenceDetailsAreRebuiltAndAControlCharacterStatusIsRefused() {
-        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        createInstantRoom()
         var juliet = presence(from: Self.juliet, to: "garden@chat.localhost/Juliet")
         juliet.append(
             XMLElement("status", namespace: Namespace.component, attributes: ["xml:lang": "en", "evil": "1"])
@@ -272,7 +280,7 @@ import XMLStream
     }
 
     @Test mutating func leavingTellsEveryoneAndTheLastOneTakesTheTemporaryRoomAway() {
-        _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        createInstantRoom()
         _ = send(presence(from: Self.juliet, to: "garden@chat.localhost/Juliet"))
         let out = send(presence(from: Self.juliet, to: "garden@chat.localhost/Juliet", type: "unavailable"))
         #expect(out.count == 2)
@@ -283,6 +291,8 @@ import XMLStream
 
     @Test mutating func discoDescribesTheServiceAndItsRooms() {
         _ = send(presence(from: Self.romeo, to: "garden@chat.localhost/Romeo"))
+        // Made public by its owner: a room made by a join is hidden until then (Prosody 0.12's default).
+        _ = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_publicroom": ["1"]]))
         let info = send(
             XMLElement(
                 "iq", namespace: Namespace.component,

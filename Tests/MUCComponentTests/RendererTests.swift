@@ -19,7 +19,16 @@ import XMLStream
             attributes: ["from": session, "to": "garden@chat.localhost/\(nick)"]
         ).adding(XMLElement("x", namespace: Namespace.muc))
         let outcome = service.handle(stanza, registry: &registry)
-        return outcome.before + service.render(outcome.events, registry: registry) + outcome.after
+        let out = outcome.before + service.render(outcome.events, registry: registry) + outcome.after
+        unlockIfCreated(outcome, by: session)
+        return out
+    }
+
+    /// The creator's empty form (XEP-0045 §10.1.2) unlocks a room its join created, for the others.
+    mutating func unlockIfCreated(_ outcome: StanzaOutcome, by session: String) {
+        guard outcome.events.contains(where: { if case .created = $0 { true } else { false } }) else { return }
+        let unlocked = service.handle(OwnerStanzas.instant(from: session), registry: &registry)
+        _ = service.render(unlocked.events, registry: registry)
     }
 
     mutating func setSubject(_ text: String, from session: String) {

@@ -344,3 +344,27 @@ def test_kick_by_jid_and_protect(roomd):
     assert [o["nick"] for o in out["room"]["occupants"]] == ["bob"]
     p = ctl(roomd.sock, "kick", R)  # neither nick nor --jid (its stderr: test_usage_errors_single_stderr_line)
     assert p.returncode in (EX_USAGE, EX_DATAERR), p.returncode
+
+
+def test_config_reads_and_sets_the_room_configuration(roomd):
+    ok(ctl(roomd.sock, "create", R))
+    out = js(ctl(roomd.sock, "config", R, json_out=True))
+    assert out["configuration"] == {"persistent": True, "public": True, "membersOnly": False, "whois": "moderators",
+                                    "moderated": False, "passwordProtected": False, "changeSubject": False,
+                                    "allowPM": "anyone", "allowInvites": False}
+    out = js(ctl(roomd.sock, "config", R, "membersOnly=true", "whois=anyone", "maxUsers=20", "name=Snug",
+                 "password=s3cret", json_out=True))
+    c = out["configuration"]
+    assert (c["membersOnly"], c["whois"], c["maxUsers"], c["name"], c["passwordProtected"]) == (
+        True, "anyone", 20, "Snug", True)
+    assert "s3cret" not in json.dumps(out)
+    human = ok(ctl(roomd.sock, "config", R, "password=", "maxUsers=0")).stdout.splitlines()
+    assert "membersOnly=true" in human and "password=" in human and "maxUsers=0" in human, human
+    # survives a restart
+    roomd.restart()
+    c = js(ctl(roomd.sock, "config", R, json_out=True))["configuration"]
+    assert (c["membersOnly"], c["whois"], c["name"], c["passwordProtected"]) == (True, "anyone", "Snug", False)
+    assert_error(ctl(roomd.sock, "config", R, "colour=red"), EX_USAGE)
+    assert_error(ctl(roomd.sock, "config", R, "moderated=perhaps"), EX_USAGE)
+    assert_error(ctl(roomd.sock, "config", R, "whois=all"), EX_DATAERR)
+    assert_error(ctl(roomd.sock, "config", "nowhere@" + H.CHAT), EX_DATAERR)

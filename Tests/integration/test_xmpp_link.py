@@ -114,6 +114,10 @@ def test_server_that_stops_reading_bounds_memory_and_drops_the_stream(bins):
     room = "flood@" + MUC
     joins = ["<presence from='user%d@localhost/r' to='%s/u%d'><x xmlns='http://jabber.org/protocol/muc'/>"
              "</presence>" % (i, room, i) for i in range(n_xmpp)]
+    # The first join creates the room locked (XEP-0045 §10.1.1); its owner's empty form opens it.
+    joins.insert(1, "<iq from='user0@localhost/r' to='%s' type='set' id='open'>"
+                    "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/>"
+                    "</query></iq>" % room)
     server = DeafServer(joins)
     # The default bound, stated: at most twice --xmpp-send-queue-kib is held for a server that does not read.
     d = XH.ComponentRoomd(server.port, "deaf-secret", extra_args=["--xmpp-send-queue-kib", "4096"])

@@ -18,8 +18,8 @@ struct RoomctlCommand: ParsableCommand {
             """,
         version: "roomctl (muc-kick)\n" + String(cString: muckick_c_libraries_line()),
         subcommands: [
-            Services.self, ListRooms.self, ShowRoom.self, Create.self, Destroy.self, Join.self, Leave.self, Kick.self,
-            Ban.self, SetAffiliation.self, Audit.self, Watch.self,
+            Services.self, ListRooms.self, ShowRoom.self, Create.self, Config.self, Destroy.self, Join.self,
+            Leave.self, Kick.self, Ban.self, SetAffiliation.self, Audit.self, Watch.self,
         ])
 
     /// `roomctl [--socket P] [--json] COMMAND ...`: ArgumentParser only reads a subcommand's options after

@@ -29,6 +29,10 @@ extension MUCComponentService {
                 ])
             case ("set", Namespace.mucAdmin, false, true):
                 return try adminSet(stanza, query: query, from: from, to: to, registry: &registry)
+            case ("get", Namespace.mucOwner, false, true):
+                return StanzaOutcome(after: [try ownerGet(stanza, from: from, to: to, registry: registry)])
+            case ("set", Namespace.mucOwner, false, true):
+                return try ownerSet(stanza, query: query, from: from, to: to, registry: &registry)
             case ("get", Namespace.mucAdmin, false, true):
                 return StanzaOutcome(after: [try adminGet(stanza, query: query, from: from, to: to, registry: registry)]
                 )

@@ -4,7 +4,7 @@ import XMLStream
 /// Messages and subject (XEP-0045 §7.4, 7.5, 8.1): groupchat reflected to every occupant, private messages
 /// to one, and the subject moderators set.
 extension MUCComponentService {
-    func handleMessage(_ stanza: XMLElement, from: JID, to: JID, registry: RoomRegistry) -> StanzaOutcome {
+    func handleMessage(_ stanza: XMLElement, from: JID, to: JID, registry: inout RoomRegistry) -> StanzaOutcome {
         guard let room = roomAddress(to) else { return StanzaOutcome() }
         // As Prosody: no such room is item-not-found; a room the sender is not in, not-acceptable.
         guard let current = registry.rooms[room] else {
@@ -16,7 +16,11 @@ extension MUCComponentService {
         if let resource = to.resource {
             return privateMessage(stanza, from: sender, toNick: resource, in: current)
         }
-        return groupchat(stanza, from: sender, in: current)
+        var outcome = groupchat(stanza, from: sender, in: current)
+        if let subject = outcome.subject {
+            outcome.stanzas.events = (try? registry.setSubject(room, subject)) ?? []
+        }
+        return outcome.stanzas
     }
 
     /// §7.5: a private message to one occupant, every XMPP session of it.
@@ -31,6 +35,10 @@ extension MUCComponentService {
         guard let targetNick = try? Nickname(parsing: resource), let target = room.occupants[targetNick] else {
             return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
         }
+        // `muc#roomconfig_allowpm`: whose private messages the room passes on.
+        guard room.configuration.privateMessages.allows(sender.role) else {
+            return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
+        }
         var forwarded: [XMLElement] = []
         for session in target.sessions where occupancy.isXMPP(session, in: room.address) {
             var message = Self.relayed(stanza, from: "\(room.address)/\(sender.nick)", to: session)
@@ -42,24 +50,30 @@ extension MUCComponentService {
 
     /// §7.4: reflected to every occupant, the sender included, from the sender's occupant JID; §8.1: a
     /// subject from a moderator is kept and sent on the same way.
-    private func groupchat(_ stanza: XMLElement, from sender: Occupant, in room: Room) -> StanzaOutcome {
+    private func groupchat(_ stanza: XMLElement, from sender: Occupant, in room: Room)
+        -> (stanzas: StanzaOutcome, subject: RoomSubject?)
+    {
         guard stanza["type"] == "groupchat" else {
-            return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
+            return (StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)]), nil)
         }
         // §8.1: a subject with a body or a thread is a message that carries a subject, not a subject change.
+        var newSubject: RoomSubject?
         if let subject = stanza.child("subject", namespace: Namespace.component),
             stanza.child("body", namespace: Namespace.component) == nil,
             stanza.child("thread", namespace: Namespace.component) == nil
         {
-            guard sender.role == .moderator else {
-                return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
+            // `muc#roomconfig_changesubject`: participants too, when the owner allows it.
+            let mayChange =
+                sender.role == .moderator || (room.configuration.changeSubject && sender.role == .participant)
+            guard mayChange else {
+                return (StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)]), nil)
             }
             guard (try? FreeText.check(subject.text, as: .subject)) != nil else {
-                return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
+                return (StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)]), nil)
             }
-            occupancy.subjects[room.address] = XMPPOccupancy.Subject(text: subject.text, by: sender.nick.description)
+            newSubject = RoomSubject(text: subject.text, by: sender.nick.description)
         } else if sender.role == .visitor {
-            return StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)])
+            return (StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)]), nil)
         }
         var copies: [XMLElement] = []
         for occupant in room.sortedOccupants {
@@ -67,12 +81,12 @@ extension MUCComponentService {
                 copies.append(Self.relayed(stanza, from: "\(room.address)/\(sender.nick)", to: session))
             }
         }
-        return StanzaOutcome(after: copies)
+        return (StanzaOutcome(after: copies), newSubject)
     }
 
     /// §7.2.15: the subject (empty when none), which closes a join.
-    func subjectMessage(for session: JID, in room: RoomAddress) -> XMLElement {
-        let subject = occupancy.subjects[room]
+    func subjectMessage(for session: JID, in room: RoomAddress, registry: RoomRegistry) -> XMLElement {
+        let subject = registry.rooms[room]?.subject
         var message = XMLElement("message", namespace: Namespace.component)
         message["type"] = "groupchat"
         message["from"] = subject.map { "\(room)/\($0.by)" } ?? room.description

@@ -94,7 +94,7 @@ extension MUCComponentService {
                 Presences.presence(
                     of: occupant, in: room, to: session, showJID: true, statusCodes: ["110"],
                     details: occupancy.details(of: occupant, in: room)))
-            resync.append(subjectMessage(for: session, in: room))
+            resync.append(subjectMessage(for: session, in: room, registry: registry))
             return StanzaOutcome(after: resync)
         }
         // A change of show/status: everyone sees the occupant's new presence.
@@ -106,11 +106,25 @@ extension MUCComponentService {
         _ stanza: XMLElement, room: RoomAddress, nick: Nickname, session: JID, registry: inout RoomRegistry
     ) -> StanzaOutcome {
         var events: [RoomEvent] = []
-        if registry.rooms[room] == nil {
-            // XEP-0045 §10.1.2: an instant room, its creator the owner. Temporary: it goes with its last
-            // occupant, as an ad-hoc room should.
+        let muc = stanza.child("x", namespace: Namespace.muc)
+        if let existing = registry.rooms[room] {
+            let password = muc?.child("password", namespace: Namespace.muc)?.text
             do {
-                events += try registry.createRoom(room, configuration: RoomConfiguration(persistent: false))
+                try existing.admit(session, nick: nick, password: password)
+            } catch {
+                return StanzaOutcome(before: [Self.refusal(error).reply(to: stanza)])
+            }
+        } else {
+            // XEP-0045 §10.1.1: a new room, its creator the owner, locked until the owner configures it (an
+            // instant room with an empty form, §10.1.2), as in Prosody. A join without the MUC element (the
+            // old groupchat protocol) cannot configure, and gets an unlocked room. Temporary until the owner
+            // makes it persistent: it goes with its last occupant.
+            do {
+                // As in Prosody 0.12: the room's language is its creator's, and it is hidden (not listed)
+                // until its owner makes it public.
+                let language = Self.languageTag(stanza["xml:lang"])
+                let configuration = RoomConfiguration(language: language, persistent: false, isPublic: false)
+                events += try registry.createRoom(room, configuration: configuration, locked: muc != nil)
                 events += try registry.setAffiliation(room, jid: session, affiliation: .owner, reason: nil, actor: nil)
             } catch {
                 return StanzaOutcome(before: [StanzaError.notAllowed.reply(to: stanza)])
@@ -131,14 +145,43 @@ extension MUCComponentService {
         // §7.2.3: first the presence of every occupant already there, to the joiner only; §7.2.15: the
         // subject (empty when none) closes the join.
         let before = occupantList(for: session, in: room, except: nick, registry: registry)
-        return StanzaOutcome(before: before, events: events, after: [subjectMessage(for: session, in: room)])
+        let subject = subjectMessage(for: session, in: room, registry: registry)
+        return StanzaOutcome(before: before, events: events, after: [subject])
+    }
+
+    /// The error XEP-0045 §7.2 gives each refusal; a locked room is one that does not exist yet (§10.1.1,
+    /// as Prosody answers).
+    static func refusal(_ refusal: JoinRefusal) -> StanzaError {
+        switch refusal {
+        case .locked: return .itemNotFound
+        case .membersOnly: return .registrationRequired
+        case .passwordRequired: return .notAuthorized
+        case .full: return .serviceUnavailable
+        }
+    }
+
+    /// An `xml:lang` that has the shape of a language tag (RFC 5646: letters, digits and hyphens, at
+    /// most 35 characters), or nil.
+    static func languageTag(_ text: String?) -> String? {
+        guard let text, !text.isEmpty, text.utf8.count <= 35 else { return nil }
+        let isTag = text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"):
+                return true
+            default:
+                return false
+            }
+        }
+        return isTag ? text : nil
     }
 
     private func occupantList(for session: JID, in room: RoomAddress, except nick: Nickname, registry: RoomRegistry)
         -> [XMLElement]
     {
         guard let current = registry.rooms[room] else { return [] }
-        let isModerator = current.occupant(withSession: session)?.role == .moderator
+        let isModerator =
+            current.configuration.whois == .anyone || current.occupant(withSession: session)?.role == .moderator
         return current.sortedOccupants.filter { $0.nick != nick }.map {
             Presences.presence(
                 of: $0, in: room, to: session, showJID: isModerator, statusCodes: [],

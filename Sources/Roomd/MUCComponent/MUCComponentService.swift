@@ -41,7 +41,7 @@ public final class MUCComponentService {
         }
         switch stanza.name {
         case "presence": return handlePresence(stanza, from: from, to: to, registry: &registry)
-        case "message": return handleMessage(stanza, from: from, to: to, registry: registry)
+        case "message": return handleMessage(stanza, from: from, to: to, registry: &registry)
         case "iq": return handleIQ(stanza, from: from, to: to, registry: &registry)
         default: return StanzaOutcome()
         }
@@ -63,26 +63,26 @@ public final class MUCComponentService {
     // MARK: The XMPP side's state
 
     /// What this service keeps of one room beside the registry: its XMPP sessions, their presence
-    /// details and its subject. Saved before a change and put back when the change is undone (a commit
+    /// details and the sessions removed on a bounced error. Saved before a change and put back when the change is undone (a commit
     /// the disk refused), so that the XMPP side never disagrees with the registry.
     public struct RoomState: Sendable {
         fileprivate var sessions: TreeSet<JID>?
         fileprivate var details: TreeDictionary<JID, [XMLElement]>?
-        fileprivate var subject: XMPPOccupancy.Subject?
         fileprivate var removedOnError: Set<JID>?
     }
 
     public func state(of room: RoomAddress) -> RoomState {
         RoomState(
-            sessions: occupancy.sessions[room], details: occupancy.details[room], subject: occupancy.subjects[room],
+            sessions: occupancy.sessions[room], details: occupancy.details[room],
             removedOnError: occupancy.removedOnError[room])
     }
 
     public func restore(_ state: RoomState, of room: RoomAddress) {
         occupancy.sessions[room] = state.sessions
         occupancy.details[room] = state.details
-        occupancy.subjects[room] = state.subject
         occupancy.removedOnError[room] = state.removedOnError
+        // An undone destroy leaves no venue for a later one.
+        occupancy.venues[room] = nil
     }
 
     /// Forgets every session that joined over XMPP and returns them, room by room: when the stream they came

@@ -43,15 +43,20 @@ enum Presences {
     }
 
     /// §9.8 / §10.9: the unavailable presence of an occupant whose room is destroyed, to one of its sessions.
-    static func destroyed(_ occupant: RemovedOccupant, in room: RoomAddress, to session: JID, reason: String?)
-        -> XMLElement
-    {
+    static func destroyed(
+        _ occupant: RemovedOccupant, in room: RoomAddress, to session: JID, reason: String?, venue: JID? = nil,
+        password: String? = nil
+    ) -> XMLElement {
         var stanza = XMLElement("presence", namespace: Namespace.component)
         stanza["type"] = "unavailable"
         stanza["from"] = "\(room)/\(occupant.nick)"
         stanza["to"] = session.description
         var destroy = XMLElement("destroy", namespace: Namespace.mucUser)
+        if let venue { destroy["jid"] = venue.description }
         if let reason { destroy.append(XMLElement("reason", namespace: Namespace.mucUser).adding(text: reason)) }
+        if let password {
+            destroy.append(XMLElement("password", namespace: Namespace.mucUser).adding(text: password))
+        }
         let x = XMLElement("x", namespace: Namespace.mucUser)
             .adding(
                 XMLElement(

@@ -3,7 +3,7 @@ import XMLStream
 
 /// Turns room events, from XMPP or from the control socket, into the presences each XMPP occupant of one
 /// MUC domain must receive (XEP-0045 §7–10), and keeps the XMPP side in step with them (a session removed
-/// is forgotten, a destroyed room's subject goes).
+/// is forgotten, a destroyed room's alternate venue goes).
 struct Renderer {
     let domain: String
 
@@ -42,6 +42,10 @@ struct Renderer {
                 }
             case .nickChanged(let room, let old, let occupant):
                 stanzas += nickChanged(from: old, to: occupant, in: room, registry: registry, occupancy: occupancy)
+            case .subjectChanged:
+                break  // the message that set it was reflected by `+Messages`
+            case .configured(let room, let new, let previous, _):
+                stanzas += configured(room, new, previous: previous, registry: registry, occupancy: occupancy)
             }
         }
         return stanzas
@@ -75,7 +79,9 @@ struct Renderer {
                     details: details))
         }
         if occupancy.isXMPP(session, in: room) {
-            let codes = created ? ["110", "201"] : ["110"]
+            var codes = created ? ["110", "201"] : ["110"]
+            // §7.2.4: the joiner is told that everyone sees its real JID.
+            if registry.rooms[room]?.configuration.whois == .anyone { codes.insert("100", at: 0) }
             stanzas.append(
                 Presences.presence(
                     of: current, in: room, to: session, showJID: true, statusCodes: codes, details: details))
@@ -143,13 +149,41 @@ struct Renderer {
         _ room: RoomAddress, removed: [RemovedOccupant], reason: String?, occupancy: inout XMPPOccupancy
     ) -> [XMLElement] {
         var stanzas: [XMLElement] = []
+        let venue = occupancy.venues[room]
         for occupant in removed {
             for session in occupant.sessions where occupancy.isXMPP(session, in: room) {
-                stanzas.append(Presences.destroyed(occupant, in: room, to: session, reason: reason))
+                stanzas.append(
+                    Presences.destroyed(
+                        occupant, in: room, to: session, reason: reason, venue: venue?.jid,
+                        password: venue?.password))
             }
         }
         occupancy.forget(room)
         return stanzas
+    }
+
+    /// §10.2.1: every occupant is told the configuration changed (104), and whether real JIDs are now shown
+    /// to everyone (172) or to moderators only (173). Nothing when nothing changed, as in Prosody (an
+    /// instant room's empty form).
+    private func configured(
+        _ room: RoomAddress, _ new: RoomConfiguration, previous: RoomConfiguration, registry: RoomRegistry,
+        occupancy: XMPPOccupancy
+    ) -> [XMLElement] {
+        guard new != previous else { return [] }
+        var codes = ["104"]
+        if new.whois != previous.whois { codes.append(new.whois == .anyone ? "172" : "173") }
+        return occupancy.recipients(room, registry).map { recipient in
+            var x = XMLElement("x", namespace: Namespace.mucUser)
+            for code in codes {
+                x.append(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
+            }
+            var message = XMLElement("message", namespace: Namespace.component)
+            message["type"] = "groupchat"
+            message["from"] = room.description
+            message["to"] = recipient.session.description
+            message.append(x)
+            return message
+        }
     }
 
     /// §7.6.3: unavailable from the old nickname with 303 and the new one, then available from the new.

@@ -19,6 +19,8 @@ public struct StanzaError: Error, Equatable, Sendable {
     public static let jidMalformed = StanzaError("jid-malformed", type: "modify")
     public static let notAcceptable = StanzaError("not-acceptable", type: "modify")
     public static let notAllowed = StanzaError("not-allowed", type: "cancel")
+    public static let notAuthorized = StanzaError("not-authorized", type: "auth")
+    public static let registrationRequired = StanzaError("registration-required", type: "auth")
     public static let serviceUnavailable = StanzaError("service-unavailable", type: "cancel")
     public static let featureNotImplemented = StanzaError("feature-not-implemented", type: "cancel")
     /// XEP-0410 §3.2 and Prosody: the sender holds no occupant in the room, which a client takes as "rejoin".

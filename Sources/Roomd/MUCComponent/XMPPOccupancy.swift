@@ -4,21 +4,23 @@ import XMLStream
 
 /// What the component keeps beside the registry, which is XMPP's alone: which sessions joined over XMPP
 /// (only they are sent stanzas), the `<show/>`, `<status/>`, `<priority/>` and extended presence of each one's
-/// last presence, and
-/// room subjects.
+/// last presence, sessions removed on a bounced error, and the venue of a room being destroyed.
 struct XMPPOccupancy {
-    struct Subject: Sendable {
-        var text: String
-        var by: String
+    /// §10.9: where an owner's destroy sends the occupants.
+    struct Venue: Sendable {
+        var jid: JID
+        var password: String?
     }
 
     /// Sessions that joined over XMPP, per room. Persistent hash trees, as in `Room`: a room's state is kept
     /// before each change (`MUCComponentService.state(of:)`), and a change then copies a path, not the table.
     var sessions: [RoomAddress: TreeSet<JID>] = [:]
     var details: [RoomAddress: TreeDictionary<JID, [XMLElement]>] = [:]
-    var subjects: [RoomAddress: Subject] = [:]
     /// Sessions whose client bounced an error, until their leave is rendered with status 333.
     var removedOnError: [RoomAddress: Set<JID>] = [:]
+    /// The alternate venue of a room its owner is destroying, from the destroy request to the rendering of
+    /// its `destroyed` event.
+    var venues: [RoomAddress: Venue] = [:]
 
     func isXMPP(_ session: JID, in room: RoomAddress) -> Bool {
         sessions[room]?.contains(session) ?? false
@@ -40,8 +42,8 @@ struct XMPPOccupancy {
     mutating func forget(_ room: RoomAddress) {
         sessions[room] = nil
         details[room] = nil
-        subjects[room] = nil
         removedOnError[room] = nil
+        venues[room] = nil
     }
 
     /// The presence details an occupant is shown with: its first session's.
@@ -49,13 +51,15 @@ struct XMPPOccupancy {
         details[room]?[occupant.sessions[0]] ?? []
     }
 
-    /// Every XMPP session in the room now, with whether its occupant may see real JIDs.
+    /// Every XMPP session in the room now, with whether its occupant may see real JIDs: moderators, and
+    /// everyone in a non-anonymous room (`whois` anyone).
     func recipients(_ room: RoomAddress, _ registry: RoomRegistry) -> [(session: JID, isModerator: Bool)] {
         guard let current = registry.rooms[room], let sessions = sessions[room], !sessions.isEmpty else { return [] }
+        let everyone = current.configuration.whois == .anyone
         var result: [(JID, Bool)] = []
         for occupant in current.sortedOccupants {
             for session in occupant.sessions where sessions.contains(session) {
-                result.append((session, occupant.role == .moderator))
+                result.append((session, everyone || occupant.role == .moderator))
             }
         }
         return result

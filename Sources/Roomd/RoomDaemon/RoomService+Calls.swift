@@ -136,6 +136,17 @@ extension RoomService {
             try apply(try registry.createRoom(address, configuration: configuration), uid: uid)
             return JSONWriter.varlinkReply(Rooms.CreateRoomReply(room: Rooms.RoomSummary(try registry.room(address))))
 
+        case .configureRoom:
+            let call = try Rooms.ConfigureRoomParameters(reading: parameters)
+            guard !call.changesNothing else {
+                let room = try registry.room(call.room)
+                return JSONWriter.varlinkReply(Rooms.ConfigureRoomReply(configuration: .init(room.configuration)))
+            }
+            let address = changing(call.room)
+            let configuration = call.applied(to: try registry.room(address).configuration)
+            try apply(try registry.configure(address, configuration), uid: uid)
+            return JSONWriter.varlinkReply(Rooms.ConfigureRoomReply(configuration: .init(configuration)))
+
         case .destroyRoom:
             let call = try Rooms.DestroyRoomParameters(reading: parameters)
             let events = try registry.destroyRoom(changing(call.room), reason: call.reason)

@@ -18,6 +18,8 @@ final class RoomStore: @unchecked Sendable {
     /// `totalChanges` when the open transaction began.
     private var changesAtBegin = 0
     private let insertRoom: SQLiteStatement
+    private let updateRoom: SQLiteStatement
+    private let updateSubject: SQLiteStatement
     private let deleteRoom: SQLiteStatement
     private let deleteRoomAffiliations: SQLiteStatement
     private let upsertAffiliation: SQLiteStatement
@@ -56,8 +58,43 @@ final class RoomStore: @unchecked Sendable {
         -- GetAudit {room} runs on the event loop: without this index a quiet room's records meant a scan of
         -- the whole table. It costs one more page per audit commit (Benchmarks/roomd/README.md).
         CREATE INDEX IF NOT EXISTS audit_by_room ON audit (room, id);
-        PRAGMA user_version = 2;
         """
+
+    /// The configuration and subject columns version 3 added to `rooms` (XEP-0045 §10.2, §8.1), with the values a room of
+    /// version 2 had: a version-2 database is migrated by adding them, and a new one is made the same way.
+    static let configurationColumns: [(name: String, definition: String)] = [
+        ("description", "TEXT"),
+        ("language", "TEXT"),
+        ("public", "INTEGER NOT NULL DEFAULT 1"),
+        ("members_only", "INTEGER NOT NULL DEFAULT 0"),
+        ("whois", "TEXT NOT NULL DEFAULT 'moderators'"),
+        ("moderated", "INTEGER NOT NULL DEFAULT 0"),
+        ("password", "TEXT"),
+        ("change_subject", "INTEGER NOT NULL DEFAULT 0"),
+        ("allow_pm", "TEXT NOT NULL DEFAULT 'anyone'"),
+        ("allow_invites", "INTEGER NOT NULL DEFAULT 0"),
+        ("max_users", "INTEGER"),
+        ("subject", "TEXT"),
+        ("subject_by", "TEXT"),
+    ]
+    static let schemaVersion = 3
+
+    /// Adds the columns a database made by an older roomd lacks; idempotent, in the open transaction-free
+    /// state of startup.
+    private static func migrate(_ database: SQLiteDatabase) throws(SQLiteError) {
+        var present: Set<String> = []
+        do {
+            try database.prepare("PRAGMA table_info(rooms)").query([]) { present.insert($0.text(1) ?? "") }
+        } catch let error as SQLiteError {
+            throw error
+        } catch {
+            throw database.error(1)
+        }
+        for column in configurationColumns where !present.contains(column.name) {
+            try database.execute("ALTER TABLE rooms ADD COLUMN \(column.name) \(column.definition)")
+        }
+        try database.execute("PRAGMA user_version = \(schemaVersion)")
+    }
 
     /// A checkpoint stalls the event loop (~3 ms of fdatasync here); SQLite's default of 1000 pages did
     /// so several times a second under load. 16 MiB of WAL at most.
@@ -76,8 +113,21 @@ final class RoomStore: @unchecked Sendable {
         try database.execute("PRAGMA synchronous = \(sync == .full ? "FULL" : "NORMAL")")
         try database.execute("PRAGMA wal_autocheckpoint = \(Self.checkpointPages)")
         try database.execute(Self.schema)
+        try Self.migrate(database)
         insertRoom = try database.prepare(
-            "INSERT OR REPLACE INTO rooms (jid, name, persistent, created) VALUES (?, ?, ?, ?)")
+            """
+            INSERT OR REPLACE INTO rooms (jid, name, persistent, created, description, language, public,
+                members_only, whois, moderated, password, change_subject, allow_pm, allow_invites, max_users)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        updateSubject = try database.prepare("UPDATE rooms SET subject = ?2, subject_by = ?3 WHERE jid = ?1")
+        updateRoom = try database.prepare(
+            """
+            UPDATE rooms SET name = ?2, persistent = ?3, description = ?4, language = ?5, public = ?6,
+                members_only = ?7, whois = ?8, moderated = ?9, password = ?10, change_subject = ?11,
+                allow_pm = ?12, allow_invites = ?13, max_users = ?14
+            WHERE jid = ?1
+            """)
         deleteRoom = try database.prepare("DELETE FROM rooms WHERE jid = ?")
         deleteRoomAffiliations = try database.prepare("DELETE FROM affiliations WHERE room = ?")
         upsertAffiliation = try database.prepare(
@@ -104,7 +154,8 @@ final class RoomStore: @unchecked Sendable {
         var rooms: [RoomAddress: Room] = [:]
         var temporary: [String] = []
         var unreadable: [String] = []
-        try database.prepare("SELECT jid, name, persistent FROM rooms").query([]) { row in
+        let columns = "jid, name, persistent, " + Self.configurationColumns.map(\.name).joined(separator: ", ")
+        try database.prepare("SELECT \(columns) FROM rooms").query([]) { row in
             let text = row.text(0) ?? ""
             guard let address = try? RoomAddress(parsing: text) else {
                 unreadable.append(text)
@@ -114,8 +165,9 @@ final class RoomStore: @unchecked Sendable {
                 temporary.append(text)
                 return
             }
-            rooms[address] = Room(
-                address: address, configuration: RoomConfiguration(name: row.text(1), persistent: true))
+            var room = Room(address: address, configuration: Self.configuration(row))
+            if let text = row.text(14), let by = row.text(15) { room.restore(subject: RoomSubject(text: text, by: by)) }
+            rooms[address] = room
         }
         try database.prepare("SELECT room, jid, affiliation, reason FROM affiliations").query([]) { row in
             guard let address = try? RoomAddress(parsing: row.text(0) ?? ""), rooms[address] != nil,
@@ -134,9 +186,26 @@ final class RoomStore: @unchecked Sendable {
         switch event {
         case .created(let room, let configuration):
             try write { () throws(SQLiteError) in
+                let c = configuration
                 try insertRoom.run(
-                    .text(room.description), .text(configuration.name),
-                    .integer(configuration.persistent ? 1 : 0), .integer(now))
+                    .text(room.description), .text(c.name), .integer(c.persistent ? 1 : 0), .integer(now),
+                    .text(c.description), .text(c.language), .integer(c.isPublic ? 1 : 0),
+                    .integer(c.membersOnly ? 1 : 0), .text(c.whois.rawValue), .integer(c.moderated ? 1 : 0),
+                    .text(c.password), .integer(c.changeSubject ? 1 : 0), .text(c.privateMessages.rawValue),
+                    .integer(c.allowInvites ? 1 : 0), c.maxUsers.map { .integer(Int64($0)) } ?? .text(nil))
+            }
+        case .subjectChanged(let room, let subject):
+            try write { () throws(SQLiteError) in
+                try updateSubject.run(.text(room.description), .text(subject.text), .text(subject.by))
+            }
+        case .configured(let room, let c, _, _):
+            try write { () throws(SQLiteError) in
+                try updateRoom.run(
+                    .text(room.description), .text(c.name), .integer(c.persistent ? 1 : 0),
+                    .text(c.description), .text(c.language), .integer(c.isPublic ? 1 : 0),
+                    .integer(c.membersOnly ? 1 : 0), .text(c.whois.rawValue), .integer(c.moderated ? 1 : 0),
+                    .text(c.password), .integer(c.changeSubject ? 1 : 0), .text(c.privateMessages.rawValue),
+                    .integer(c.allowInvites ? 1 : 0), c.maxUsers.map { .integer(Int64($0)) } ?? .text(nil))
             }
         case .destroyed(let room, _, _):
             try deleteRoomRows(room.description)
@@ -157,6 +226,19 @@ final class RoomStore: @unchecked Sendable {
         case .joined, .left, .nickChanged:
             break  // presence is live state, never stored
         }
+    }
+
+    /// A room's configuration from a row of `SELECT jid, name, persistent, <configurationColumns>`; a value
+    /// that no longer parses takes its default.
+    private static func configuration(_ row: SQLiteRow) -> RoomConfiguration {
+        let maxUsers = row.text(13).flatMap { Int($0) }
+        return RoomConfiguration(
+            name: row.text(1), description: row.text(3), language: row.text(4), persistent: true,
+            isPublic: row.integer(5) != 0, membersOnly: row.integer(6) != 0,
+            whois: Whois(rawValue: row.text(7) ?? "") ?? .moderators, moderated: row.integer(8) != 0,
+            password: row.text(9), changeSubject: row.integer(10) != 0,
+            privateMessages: PrivateMessages(rawValue: row.text(11) ?? "") ?? .anyone,
+            allowInvites: row.integer(12) != 0, maxUsers: maxUsers.flatMap { $0 > 0 ? $0 : nil })
     }
 
     private func deleteRoomRows(_ jid: String) throws(SQLiteError) {

@@ -16,7 +16,9 @@ final class SQLiteDatabase {
         sqlite3_busy_timeout(handle, 5000)
     }
 
-    deinit { sqlite3_close(handle) }
+    // `_v2`: the statements a store holds are finalized after the connection is released, and the file (and
+    // its exclusive lock) is closed with the last of them.
+    deinit { sqlite3_close_v2(handle) }
 
     func execute(_ sql: String) throws(SQLiteError) {
         var errorMessage: UnsafeMutablePointer<CChar>?

@@ -9,6 +9,10 @@ extension Rooms {
             /// A nickname change: `nick` is the new one, `reason` says "was OLD".
             case nick
             case affiliation
+            /// The room's owner set its configuration over XMPP (XEP-0045 §10.2).
+            case configured
+            /// An occupant set the subject: `reason` is the subject, `actor` the nickname that set it.
+            case subject
         }
 
         public var kind: Kind
@@ -57,6 +61,10 @@ extension Rooms {
                 self.init(
                     kind: .nick, room: room, nick: occupant.nick, jids: occupant.sessions, role: occupant.role,
                     affiliation: occupant.affiliation, reason: "was \(old)")
+            case .configured(let room, _, _, _):
+                self.init(kind: .configured, room: room)
+            case .subjectChanged(let room, let subject):
+                self.init(kind: .subject, room: room, reason: subject.text, actor: subject.by)
             case .affiliationChanged(let room, let jid, let entry, let actor):
                 self.init(
                     kind: .affiliation, room: room, jids: [jid], affiliation: entry.affiliation, reason: entry.reason,

@@ -7,6 +7,7 @@ extension Rooms {
         case getRoom = "GetRoom"
         case createRoom = "CreateRoom"
         case destroyRoom = "DestroyRoom"
+        case configureRoom = "ConfigureRoom"
         case join = "Join"
         case leave = "Leave"
         case kick = "Kick"
@@ -17,7 +18,7 @@ extension Rooms {
         public var requiredLevel: AccessLevel {
             switch self {
             case .listServices, .listRooms, .getRoom, .kick, .getAudit, .watch: return .kick
-            case .createRoom, .destroyRoom, .join, .leave, .setAffiliation: return .admin
+            case .createRoom, .destroyRoom, .configureRoom, .join, .leave, .setAffiliation: return .admin
             }
         }
 

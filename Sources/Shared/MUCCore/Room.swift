@@ -16,6 +16,11 @@ public enum KickTarget: Sendable, Equatable {
 public struct Room: Sendable {
     public let address: RoomAddress
     public var configuration: RoomConfiguration
+    /// XEP-0045 §10.1.1: a room a join created stays locked, refusing other joins, until its owner submits
+    /// a configuration (an empty form for an instant room).
+    public internal(set) var locked = false
+    /// XEP-0045 §8.1: the subject, kept across restarts.
+    public internal(set) var subject: RoomSubject?
     public private(set) var affiliations: TreeDictionary<JID, AffiliationEntry> = [:]
     public private(set) var occupants: TreeDictionary<Nickname, Occupant> = [:]
     /// Real session JID -> nickname, so a stanza or a kick by JID finds its occupant without a scan.
@@ -62,6 +67,11 @@ public struct Room: Sendable {
         occupants.values.sorted { $0.nick < $1.nick }
     }
 
+    /// Restores a subject read from the store, without events.
+    public mutating func restore(subject: RoomSubject?) {
+        self.subject = subject
+    }
+
     /// Restores an affiliation read from the store, without events.
     public mutating func restore(jid: JID, entry: AffiliationEntry) {
         store(entry, for: jid.bare)
@@ -95,8 +105,10 @@ public struct Room: Sendable {
             sessionIndex[session] = nick
             return [.joined(address, occupant, session: session)]
         }
-        let occupant = Occupant(
-            nick: nick, sessions: [session], role: role ?? Role.default(for: affiliation), affiliation: affiliation)
+        // A moderated room lets those without an affiliation in as visitors (XEP-0045 §5.1.2).
+        let defaultRole =
+            configuration.moderated && affiliation == .none ? Role.visitor : Role.default(for: affiliation)
+        let occupant = Occupant(nick: nick, sessions: [session], role: role ?? defaultRole, affiliation: affiliation)
         occupants[nick] = occupant
         sessionIndex[session] = nick
         return [.joined(address, occupant, session: session)]

@@ -1,22 +1,48 @@
-/// What an owner configures and what survives a restart.
+/// What an owner configures (XEP-0045 §10.2, the `muc#roomconfig` form) and what survives a restart.
 public struct RoomConfiguration: Sendable, Equatable {
     public var name: String?
+    public var description: String?
+    /// The room's language tag (`muc#roomconfig_lang`).
+    public var language: String?
     /// A persistent room stays when empty; a temporary one is destroyed when its last occupant goes.
     public var persistent: Bool
+    /// Listed in the service's disco#items; a hidden room is not.
+    public var isPublic: Bool
+    /// Only members (and admins, owners) may join.
+    public var membersOnly: Bool
+    /// Who sees occupants' real JIDs.
+    public var whois: Whois
+    /// Visitors may not speak; participants may.
+    public var moderated: Bool
+    /// The password a join must carry; nil for none.
+    public var password: String?
+    /// Whether participants, not only moderators, may change the subject.
+    public var changeSubject: Bool
+    /// Who may send private messages to occupants.
+    public var privateMessages: PrivateMessages
+    /// Whether participants may invite others.
+    public var allowInvites: Bool
+    /// The most occupants the room takes; nil for no limit.
+    public var maxUsers: Int?
 
-    public init(name: String? = nil, persistent: Bool = true) {
+    public init(
+        name: String? = nil, description: String? = nil, language: String? = nil, persistent: Bool = true,
+        isPublic: Bool = true, membersOnly: Bool = false, whois: Whois = .moderators, moderated: Bool = false,
+        password: String? = nil, changeSubject: Bool = false, privateMessages: PrivateMessages = .anyone,
+        allowInvites: Bool = false, maxUsers: Int? = nil
+    ) {
         self.name = name
+        self.description = description
+        self.language = language
         self.persistent = persistent
-    }
-}
-
-/// A stored affiliation with the reason given when it was set.
-public struct AffiliationEntry: Sendable, Equatable {
-    public var affiliation: Affiliation
-    public var reason: String?
-
-    public init(affiliation: Affiliation, reason: String? = nil) {
-        self.affiliation = affiliation
-        self.reason = reason
+        self.isPublic = isPublic
+        self.membersOnly = membersOnly
+        self.whois = whois
+        self.moderated = moderated
+        self.password = password
+        self.changeSubject = changeSubject
+        self.privateMessages = privateMessages
+        self.allowInvites = allowInvites
+        self.maxUsers = maxUsers
     }
 }

@@ -10,11 +10,16 @@ public enum RoomEvent: Sendable, Equatable {
     case affiliationChanged(RoomAddress, jid: JID, entry: AffiliationEntry, actor: String?)
     /// XEP-0045 §7.6: the occupant (its one session) took another nickname.
     case nickChanged(RoomAddress, from: Nickname, to: Occupant)
+    /// XEP-0045 §10.2: the owner set the room's configuration; `unlocked` when that ended its lock.
+    case configured(RoomAddress, RoomConfiguration, previous: RoomConfiguration, unlocked: Bool)
+    /// XEP-0045 §8.1: an occupant set the subject (the transport sends the subject message itself).
+    case subjectChanged(RoomAddress, RoomSubject)
 
     public var room: RoomAddress {
         switch self {
         case .created(let room, _), .destroyed(let room, _, _), .joined(let room, _, _),
-            .left(let room, _, _, _), .affiliationChanged(let room, _, _, _), .nickChanged(let room, _, _):
+            .left(let room, _, _, _), .affiliationChanged(let room, _, _, _), .nickChanged(let room, _, _),
+            .configured(let room, _, _, _), .subjectChanged(let room, _):
             return room
         case .kicked(let removed, _, _), .banned(let removed, _, _):
             return removed.room

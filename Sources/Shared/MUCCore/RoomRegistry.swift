@@ -35,13 +35,39 @@ public struct RoomRegistry: Sendable {
         rooms[room.address] = room
     }
 
+    /// A new room; `locked` for one a join creates (XEP-0045 §10.1.1), until its owner configures it.
     public mutating func createRoom(
-        _ address: RoomAddress, configuration: RoomConfiguration
+        _ address: RoomAddress, configuration: RoomConfiguration, locked: Bool = false
     ) throws(MUCError) -> [RoomEvent] {
         try checkService(address)
         if rooms[address] != nil { throw .roomExists(address) }
-        rooms[address] = Room(address: address, configuration: configuration)
+        var room = Room(address: address, configuration: configuration)
+        room.locked = locked
+        rooms[address] = room
         return [.created(address, configuration)]
+    }
+
+    /// XEP-0045 §8.1: the subject, as whoever may change it set it (the transport decides who may).
+    public mutating func setSubject(_ address: RoomAddress, _ subject: RoomSubject) throws(MUCError) -> [RoomEvent] {
+        try checkService(address)
+        guard let index = rooms.index(forKey: address) else { throw .roomNotFound(address) }
+        rooms.values[index].subject = subject
+        return [.subjectChanged(address, subject)]
+    }
+
+    /// The owner's configuration (XEP-0045 §10.2), which also unlocks a new room. An empty room made
+    /// temporary goes at once, as it would have gone with its last occupant.
+    public mutating func configure(_ address: RoomAddress, _ configuration: RoomConfiguration) throws(MUCError)
+        -> [RoomEvent]
+    {
+        try checkService(address)
+        guard let index = rooms.index(forKey: address) else { throw .roomNotFound(address) }
+        var events = rooms.values[index].configure(configuration)
+        if !configuration.persistent, rooms.values[index].isEmpty {
+            rooms.remove(at: index)
+            events.append(.destroyed(address, removed: [], reason: nil))
+        }
+        return events
     }
 
     public mutating func destroyRoom(_ address: RoomAddress, reason: String?) throws(MUCError) -> [RoomEvent] {
