@@ -12,18 +12,22 @@ public struct VarlinkFrameDecoder: ByteToMessageDecoder {
         splitter = VarlinkFrameSplitter(maxMessageSize: maxMessageSize)
     }
 
+    /// Passes on every complete message in `buffer`, not one per call: `ByteToMessageHandler` runs its
+    /// generic (unspecialised) loop around each call, which cost more than the splitting itself when one read
+    /// brings hundreds of pipelined calls.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = splitter.next(&buffer) else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(frame))
-        if case .tooLarge = frame { return .needMoreData }
-        return .continue
+        while let frame = splitter.next(&buffer) {
+            context.fireChannelRead(wrapInboundOut(frame))
+            if case .tooLarge = frame { break }
+        }
+        return .needMoreData
     }
 
     public mutating func decodeLast(
         context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
     ) throws -> DecodingState {
         // Complete messages still count; a half message from a client that went away is dropped.
-        while try decode(context: context, buffer: &buffer) == .continue {}
+        _ = try decode(context: context, buffer: &buffer)
         buffer.moveReaderIndex(to: buffer.writerIndex)
         return .needMoreData
     }

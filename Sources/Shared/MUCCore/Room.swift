@@ -33,6 +33,8 @@ public struct Room: Sendable {
     /// A user's affiliation; a user of a banned domain (an outcast entry on the bare domain) is an outcast
     /// unless its own JID has an entry, as in Prosody.
     public func affiliation(of jid: JID) -> Affiliation {
+        // Most rooms have no affiliations: no bare JID to build (a new string for a full JID) and hash.
+        if affiliations.isEmpty { return .none }
         if let entry = affiliations[jid.bare] { return entry.affiliation }
         if domainBans > 0, jid.node != nil, let domain = try? JID(parsing: jid.domain),
             affiliations[domain]?.affiliation == .outcast

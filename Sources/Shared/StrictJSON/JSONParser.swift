@@ -25,7 +25,7 @@ public struct JSONParser {
         _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth, maxMembers: Int = defaultMaxMembers
     ) throws(JSONParseError) -> JSONValue {
         // One validation of the whole text lets every string below be made without validating again.
-        guard String(validating: bytes, as: UTF8.self) != nil else {
+        guard isValidUTF8(bytes) else {
             throw JSONParseError(reason: "the text is not valid UTF-8", offset: 0)
         }
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth, maxMembers: maxMembers)
@@ -34,6 +34,13 @@ public struct JSONParser {
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value") }
         return value
+    }
+
+    /// Whether `bytes` are UTF-8. ASCII text (every control call roomd reads) is checked by a scan of its
+    /// bytes; `String(validating:)` would also build a copy of the whole message, to throw it away.
+    private static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if !bytes.contains(where: { $0 >= 0x80 }) { return true }
+        return String(validating: bytes, as: UTF8.self) != nil
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
