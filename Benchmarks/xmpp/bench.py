@@ -7,6 +7,11 @@ markers in what the server sends (`<subject` = join finished, `code='307'` = a k
 `<presence` = any presence). Prosody serialises stanzas itself, so the markers are stable; the driver
 checks the counts are exact at the end of each phase.
 
+Rejoin (--rejoin N, default 20): a room of N occupants in roomd and one in Prosody's own MUC (a
+`Component "muc.localhost" "muc"` on the same Prosody), both made over XMPP (201, instant form); one occupant
+leaves and joins again, the two rooms alternating; timed from the join presence written to the subject read
+(p50/p99, and roomd's / Prosody's ratio), with how many reads the joiner's answer took.
+
 Phases, for each room size N (default 100 and 1000):
   login  N sessions log in (not roomd; reported for context)
   join   all N sessions send their MUC join presence at once; done when every one has its subject
@@ -449,7 +454,8 @@ class Bench:
                 # how long the answer took to arrive once it started: a write held back by Nagle shows here
                 sm["spread_ms"].append((t2 - s.first_read) * 1000)
                 await asyncio.sleep(pause)
-        res = {"rejoin": n, "rounds": rounds, "pause_s": pause, "prosody_nagle": self.args.prosody_nagle, "cpu_s": self.cpu_delta(cpu0)}
+        res = {"rejoin": n, "rounds": rounds, "pause_s": pause, "prosody_nagle": self.args.prosody_nagle,
+               "prosody_read_size": self.args.prosody_read_size or 8192, "cpu_s": self.cpu_delta(cpu0)}
         for name, sm in samples.items():
             j = sorted(sm["join_ms"])
             res[name] = {
@@ -612,7 +618,9 @@ class Bench:
             cfg = f.read()
         # Prosody's own MUC on the same server, the reference for the rejoin phase; and, when asked, Prosody
         # without Nagle's algorithm (a global setting, so before the first host section).
-        settings = "" if a.prosody_nagle == "on" else "network_settings = { nagle = false }\n\n"
+        network = ([] if a.prosody_nagle == "on" else ["nagle = false"]) + (
+            ["read_size = %d" % a.prosody_read_size] if a.prosody_read_size else [])
+        settings = "network_settings = { %s }\n\n" % "; ".join(network) if network else ""
         cfg = cfg.replace('VirtualHost "localhost"', settings + 'VirtualHost "localhost"', 1)
         cfg += '\nComponent "%s" "muc"\n' % PROSODY_MUC
         with open(self.p.config, "w") as f:
@@ -638,8 +646,9 @@ def summary(results):
     print()
     for r in results:
         if "rejoin" in r:
-            print("rejoin in a room of %d (%d rounds, %.2f s pauses, Prosody nagle %s), ms from join sent to subject"
-                  " read:" % (r["rejoin"], r["rounds"], r["pause_s"], r["prosody_nagle"]))
+            print("rejoin in a room of %d (%d rounds, %.2f s pauses, Prosody nagle %s, read_size %d), ms from join"
+                  " sent to subject read:" % (r["rejoin"], r["rounds"], r["pause_s"], r["prosody_nagle"],
+                                              r["prosody_read_size"]))
             for name in ("roomd", "prosody"):
                 x = r[name]
                 print("  %-8s p50 %7.2f  p99 %7.2f  mean %7.2f  (whole rejoin p50 %7.2f; %s bytes; answers in several"
@@ -671,6 +680,8 @@ def main():
                     help="seconds between a leave answered and the next join (0: at once, as a client rejoining)")
     ap.add_argument("--prosody-nagle", choices=("on", "off"), default="on",
                     help="off: Prosody with network_settings = { nagle = false }")
+    ap.add_argument("--prosody-read-size", type=int, default=0,
+                    help="Prosody's network_settings read_size (0: its default, 8192)")
     ap.add_argument("--http-concurrency", type=int, default=4)
     ap.add_argument("--responder-threads", type=int, default=4)
     ap.add_argument("--timeout", type=float, default=120)
