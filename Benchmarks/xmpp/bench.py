@@ -7,6 +7,11 @@ markers in what the server sends (`<subject` = join finished, `code='307'` = a k
 `<presence` = any presence). Prosody serialises stanzas itself, so the markers are stable; the driver
 checks the counts are exact at the end of each phase.
 
+Rejoin (--rejoin N, default 20): a room of N occupants in roomd and one in Prosody's own MUC (a
+`Component "muc.localhost" "muc"` on the same Prosody), both made over XMPP (201, instant form); one occupant
+leaves and joins again, the two rooms alternating; timed from the join presence written to the subject read
+(p50/p99, and roomd's / Prosody's ratio), with how many reads the joiner's answer took.
+
 Phases, for each room size N (default 100 and 1000):
   login  N sessions log in (not roomd; reported for context)
   join   all N sessions send their MUC join presence at once; done when every one has its subject
@@ -47,7 +52,12 @@ M307 = b"code='307'"
 MSUBJ = b"<subject"
 MPRES = b"<presence"
 MERR = b"type='error'"
-MARKERS = (M307, MSUBJ, MPRES, MERR)
+MUNAV = b"type='unavailable'"
+MRESULT = b"type='result'"
+M201 = b"code='201'"
+MARKERS = (M307, MSUBJ, MPRES, MERR, MUNAV, MRESULT, M201)
+NS_OWNER = "http://jabber.org/protocol/muc#owner"
+PROSODY_MUC = "muc.localhost"
 
 
 def cpu_seconds(pid):
@@ -73,16 +83,21 @@ def rss_kib(pid):
 class Sess:
     """One c2s session: login, then a reader task that counts markers."""
 
-    def __init__(self, user, port):
+    def __init__(self, user, port, resource="b"):
         self.user = user
         self.port = port
-        self.jid = "%s@%s/b" % (user, XH.DOMAIN)
+        self.resource = resource
+        self.jid = "%s@%s/%s" % (user, XH.DOMAIN, resource)
         self.counts = {m: 0 for m in MARKERS}
         self.tail = b""
         self.bytes = 0
+        self.reads = 0
+        self.first_read = None  # arrival time of the first read since `mark_reads()`
         self.buf = b""
         self.reader = None
         self.closed = False
+        # (marker, count, future): resolved by the reader, with the arrival time, once counts[marker] >= count
+        self.waiter = None
 
     async def _until(self, marker, fail=None):
         while marker not in self.buf:
@@ -108,7 +123,7 @@ class Sess:
         self.w.write(self._header())
         await self._until(b"</stream:features>")
         self.w.write(b"<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
-                     b"<resource>b</resource></bind></iq>")
+                     b"<resource>%s</resource></bind></iq>" % self.resource.encode())
         await self._until(b"</iq>")
         self.reader = asyncio.ensure_future(self._read())
 
@@ -122,14 +137,33 @@ class Sess:
             if not d:
                 self.closed = True
                 return
+            now = time.monotonic()
             self.bytes += len(d)
+            self.reads += 1
+            if self.first_read is None:
+                self.first_read = now
             b = self.tail + d
             for m in MARKERS:
                 self.counts[m] += b.count(m)
             self.tail = b[-keep:]
+            if self.waiter and self.counts[self.waiter[0]] >= self.waiter[1] and not self.waiter[2].done():
+                self.waiter[2].set_result(now)
 
     def send(self, data):
         self.w.write(data.encode() if isinstance(data, str) else data)
+
+    async def expect(self, marker, more=1, timeout=30):
+        """Waits until `more` further `marker`s arrived (counted from the call); returns their arrival time."""
+        fut = asyncio.get_running_loop().create_future()
+        self.waiter = (marker, self.counts[marker] + more, fut)
+        if self.counts[marker] >= self.waiter[1]:
+            fut.set_result(time.monotonic())
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError("%s: no %r within %ss" % (self.jid, marker, timeout)) from None
+        finally:
+            self.waiter = None
 
     async def close(self):
         try:
@@ -368,6 +402,80 @@ class Bench:
         res["roomd_rss_kib_after"] = rss_kib(self.d.proc.pid)
         return res
 
+    async def run_rejoin(self, n, rounds):
+        """One occupant of an n-occupant room leaves and joins again, `rounds` times, in a room of roomd
+        (chat.localhost) and in one of Prosody's own MUC (muc.localhost) on the same Prosody, alternating.
+        Timed: from the join presence written to the joiner's subject read (its join complete), and the
+        whole rejoin (leave sent to subject read). Both rooms are made over XMPP the same way: the first
+        occupant creates the room (201) and submits the empty muc#owner form (an instant room)."""
+        services = {"roomd": XH.MUC, "prosody": PROSODY_MUC}
+        tag = os.getpid() % 10000
+        rooms, sess = {}, {}
+        for name, domain in services.items():
+            room = "rejoin%d-%d@%s" % (n, tag, domain)
+            rooms[name] = room
+            ss = [Sess("u%05d" % i, self.p.c2s_port, resource=name[0]) for i in range(n)]
+            await asyncio.gather(*(s.login() for s in ss))
+            sess[name] = ss
+            owner = ss[0]
+            owner.send("<presence to='%s/%s'><x xmlns='http://jabber.org/protocol/muc'/></presence>" % (room, owner.user))
+            await owner.expect(MSUBJ)
+            owner.send("<iq type='set' id='instant' to='%s'><query xmlns='%s'><x xmlns='jabber:x:data' type='submit'/>"
+                       "</query></iq>" % (room, NS_OWNER))
+            await owner.expect(MRESULT)
+            for s in ss[1:]:
+                s.send("<presence to='%s/%s'><x xmlns='http://jabber.org/protocol/muc'/></presence>" % (room, s.user))
+                await s.expect(MSUBJ)
+        await asyncio.sleep(0.5)
+        samples = {name: {"join_ms": [], "rejoin_ms": [], "reads": [], "bytes": [], "spread_ms": []}
+                   for name in services}
+        pause = self.args.rejoin_pause
+        cpu0 = self.cpu()
+        for r in range(rounds):
+            order = list(services) if r % 2 == 0 else list(reversed(list(services)))
+            for name in order:
+                s = sess[name][-1]
+                occ = "%s/%s" % (rooms[name], s.user)
+                t0 = time.monotonic()
+                s.send("<presence type='unavailable' to='%s'/>" % occ)
+                await s.expect(MUNAV)
+                # the others hear of the leave; let that traffic pass so the join starts on quiet streams
+                await asyncio.sleep(pause)
+                reads, nbytes = s.reads, s.bytes
+                s.first_read = None
+                t1 = time.monotonic()
+                s.send("<presence to='%s'><x xmlns='http://jabber.org/protocol/muc'/></presence>" % occ)
+                t2 = await s.expect(MSUBJ)
+                sm = samples[name]
+                sm["join_ms"].append((t2 - t1) * 1000)
+                sm["rejoin_ms"].append((t2 - t0 - pause) * 1000)
+                sm["reads"].append(s.reads - reads)
+                sm["bytes"].append(s.bytes - nbytes)
+                # how long the answer took to arrive once it started: a write held back by Nagle shows here
+                sm["spread_ms"].append((t2 - s.first_read) * 1000)
+                await asyncio.sleep(pause)
+        res = {"rejoin": n, "rounds": rounds, "pause_s": pause, "prosody_nagle": self.args.prosody_nagle,
+               "prosody_read_size": self.args.prosody_read_size or 8192, "cpu_s": self.cpu_delta(cpu0)}
+        for name, sm in samples.items():
+            j = sorted(sm["join_ms"])
+            res[name] = {
+                "join_ms_p50": round(statistics.median(j), 2),
+                "join_ms_p99": round(j[min(len(j) - 1, int(len(j) * 0.99))], 2),
+                "join_ms_mean": round(statistics.mean(j), 2),
+                "rejoin_ms_p50": round(statistics.median(sm["rejoin_ms"]), 2),
+                "reads_p50": statistics.median(sm["reads"]),
+                "reads_max": max(sm["reads"]),
+                "bytes_p50": statistics.median(sm["bytes"]),
+                "answers_in_several_reads": sum(1 for x in sm["reads"] if x > 1),
+                "answers_spread_over_30ms": sum(1 for x in sm["spread_ms"] if x > 30),
+            }
+        res["ratio_p50"] = round(res["roomd"]["join_ms_p50"] / res["prosody"]["join_ms_p50"], 2)
+        res["ratio_p99"] = round(res["roomd"]["join_ms_p99"] / res["prosody"]["join_ms_p99"], 2)
+        for ss in sess.values():
+            await asyncio.gather(*(s.close() for s in ss))
+        await asyncio.sleep(0.5)
+        return res
+
     async def run_direct(self, n, kicks, xkicks):
         """roomd alone: the bench plays the XMPP server (see FakeServer)."""
         a = self.args
@@ -483,6 +591,10 @@ class Bench:
                 self.dd.stop()
                 self.fake.close()
                 shutil.rmtree(self.dd.workdir, ignore_errors=True)
+        if a.rejoin:
+            r = await self.run_rejoin(a.rejoin, a.rejoin_rounds)
+            self.results.append(r)
+            print(json.dumps(r), flush=True)
         if not a.sizes:
             return
         sizes = [int(x) for x in a.sizes.split(",")]
@@ -495,13 +607,24 @@ class Bench:
 
     def setup(self):
         a = self.args
-        if not a.sizes:
+        if not a.sizes and not a.rejoin:
             return
         resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000)) if resource.getrlimit(
             resource.RLIMIT_NOFILE)[0] < 20000 else None
         XH.ensure_apt("prosody", "prosody")
-        top = max(int(x) for x in a.sizes.split(","))
+        top = max([int(x) for x in a.sizes.split(",") if x] + [a.rejoin])
         self.p = XH.Prosody(users=[], level="warn", workdir=H.make_workdir())
+        with open(self.p.config) as f:
+            cfg = f.read()
+        # Prosody's own MUC on the same server, the reference for the rejoin phase; and, when asked, Prosody
+        # without Nagle's algorithm (a global setting, so before the first host section).
+        network = ([] if a.prosody_nagle == "on" else ["nagle = false"]) + (
+            ["read_size = %d" % a.prosody_read_size] if a.prosody_read_size else [])
+        settings = "network_settings = { %s }\n\n" % "; ".join(network) if network else ""
+        cfg = cfg.replace('VirtualHost "localhost"', settings + 'VirtualHost "localhost"', 1)
+        cfg += '\nComponent "%s" "muc"\n' % PROSODY_MUC
+        with open(self.p.config, "w") as f:
+            f.write(cfg)
         self.p.register_bulk(["u%05d" % i for i in range(top)])
         self.p.start()
         self.d = XH.ComponentRoomd(self.p.component_port, self.p.secret)
@@ -509,7 +632,7 @@ class Bench:
         self.stack = HH.Stack(daemon=self.d, threads=a.responder_threads).start()
 
     def teardown(self):
-        if not self.args.sizes:
+        if not self.args.sizes and not self.args.rejoin:
             return
         for f in (lambda: self.stack.stop(check=False), lambda: self.d.stop(), lambda: self.p.cleanup(),
                   lambda: shutil.rmtree(self.d.workdir, ignore_errors=True)):
@@ -521,9 +644,23 @@ class Bench:
 
 def summary(results):
     print()
+    for r in results:
+        if "rejoin" in r:
+            print("rejoin in a room of %d (%d rounds, %.2f s pauses, Prosody nagle %s, read_size %d), ms from join"
+                  " sent to subject read:" % (r["rejoin"], r["rounds"], r["pause_s"], r["prosody_nagle"],
+                                              r["prosody_read_size"]))
+            for name in ("roomd", "prosody"):
+                x = r[name]
+                print("  %-8s p50 %7.2f  p99 %7.2f  mean %7.2f  (whole rejoin p50 %7.2f; %s bytes; answers in several"
+                      " reads %d, spread over 30 ms %d)"
+                      % (name, x["join_ms_p50"], x["join_ms_p99"], x["join_ms_mean"], x["rejoin_ms_p50"],
+                         x["bytes_p50"], x["answers_in_several_reads"], x["answers_spread_over_30ms"]))
+            print("  roomd / Prosody's MUC: p50 %.2fx, p99 %.2fx" % (r["ratio_p50"], r["ratio_p99"]))
     print("%-34s %6s %10s %12s %10s %12s %10s %12s" % (
         "path", "room", "joins/s", "join pres/s", "HTTP k/s", "HTTP pres/s", "XMPP k/s", "XMPP pres/s"))
     for r in results:
+        if "rejoin" in r:
+            continue
         path = "roomd alone (bench = server)" if "server" in r else "Prosody c2s sessions, end to end"
         j, h, x = r.get("join", {}), r.get("http_kick", {}), r.get("xmpp_kick", {})
         print("%-34s %6d %10s %12s %10s %12s %10s %12s" % (
@@ -537,6 +674,14 @@ def main():
     ap.add_argument("--direct-sizes", default="100,1000", help="room sizes with the bench as the server ('' to skip)")
     ap.add_argument("--kicks", type=int, default=50, help="HTTP kicks per room (at most N/2)")
     ap.add_argument("--xmpp-kicks", type=int, default=25, help="XMPP kicks per room (at most N/4)")
+    ap.add_argument("--rejoin", type=int, default=20, help="occupants of the rejoin rooms (0 skips the phase)")
+    ap.add_argument("--rejoin-rounds", type=int, default=60, help="rejoins in each of the two rooms")
+    ap.add_argument("--rejoin-pause", type=float, default=0.0,
+                    help="seconds between a leave answered and the next join (0: at once, as a client rejoining)")
+    ap.add_argument("--prosody-nagle", choices=("on", "off"), default="on",
+                    help="off: Prosody with network_settings = { nagle = false }")
+    ap.add_argument("--prosody-read-size", type=int, default=0,
+                    help="Prosody's network_settings read_size (0: its default, 8192)")
     ap.add_argument("--http-concurrency", type=int, default=4)
     ap.add_argument("--responder-threads", type=int, default=4)
     ap.add_argument("--timeout", type=float, default=120)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The XMPP benchmark: occupants joined over XMPP per second, and kicks per second with the presence
-# fan-out, in rooms of 100 and 1,000 occupants; through a real Prosody (end to end) and against roomd
-# alone (the benchmark plays the XMPP server). See README.md.
+# The XMPP benchmark: the latency of a rejoin in a room of 20, against Prosody's own MUC on the same
+# Prosody; occupants joined over XMPP per second, and kicks per second with the presence fan-out, in rooms
+# of 100 and 1,000 occupants; through a real Prosody (end to end) and against roomd alone (the benchmark
+# plays the XMPP server). See README.md.
 #
 # Usage: Benchmarks/xmpp/run.sh
 # Environment (all optional):
@@ -11,6 +12,11 @@
 #   DIRECT_SIZES=100,1000 room sizes with the benchmark as the XMPP server ("" to skip)
 #   KICKS=50              HTTP kicks per room (at most half the room)
 #   XMPP_KICKS=20         kicks by the owner over XMPP per room (at most a quarter of the room)
+#   REJOIN=20             occupants of the rejoin rooms, roomd's and Prosody's own MUC's (0 skips the phase)
+#   REJOIN_ROUNDS=60      rejoins in each room, the two rooms alternating
+#   REJOIN_PAUSE=0        seconds between a leave answered and the next join
+#   PROSODY_NAGLE=on      off: Prosody runs with network_settings = { nagle = false }
+#   PROSODY_READ_SIZE=0   Prosody's network_settings read_size (0: its default, 8192)
 #   HTTP_CONCURRENCY=4    HTTP kick requests in flight
 #   OUT=file              JSON results (default: a file in /tmp, printed at the end)
 #   STEP_TIMEOUT=300      seconds allowed for each phase to complete
@@ -40,6 +46,11 @@ python3 "$HERE/bench.py" \
     --direct-sizes "${DIRECT_SIZES-100,1000}" \
     --kicks "${KICKS:-50}" \
     --xmpp-kicks "${XMPP_KICKS:-20}" \
+    --rejoin "${REJOIN:-20}" \
+    --rejoin-rounds "${REJOIN_ROUNDS:-60}" \
+    --rejoin-pause "${REJOIN_PAUSE:-0}" \
+    --prosody-nagle "${PROSODY_NAGLE:-on}" \
+    --prosody-read-size "${PROSODY_READ_SIZE:-0}" \
     --http-concurrency "${HTTP_CONCURRENCY:-4}" \
     --timeout "${STEP_TIMEOUT:-300}" \
     --json "$OUT"

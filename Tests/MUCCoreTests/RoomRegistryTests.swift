@@ -16,6 +16,25 @@ import Testing
         return registry
     }
 
+    @Test func roomsLoadedAtTheStartAreRestoredWholeAndWinOverRoomsAlreadyThere() throws {
+        let garden = try RoomAddress(parsing: "garden@chat.example.org")
+        var named = Room(address: lobby, configuration: RoomConfiguration(name: "Lobby", persistent: true))
+        named.restore(subject: RoomSubject(text: "welcome", by: "Bob"))
+        let loaded = [lobby: named, garden: Room(address: garden, configuration: RoomConfiguration(persistent: true))]
+
+        var started = RoomRegistry(services: ["chat.example.org"])
+        started.restore(contentsOf: loaded)
+        #expect(Set(started.rooms.keys) == [lobby, garden])
+        #expect(try started.room(lobby).configuration.name == "Lobby")
+        #expect(try started.room(lobby).subject?.text == "welcome")
+        _ = try started.join(garden, nick: bob, session: bobPhone)
+
+        var running = try registry()
+        running.restore(contentsOf: loaded)
+        #expect(Set(running.rooms.keys) == [lobby, garden])
+        #expect(try running.room(lobby).configuration.name == "Lobby")
+    }
+
     @Test func unknownServiceAndUnknownRoomAreDistinct() throws {
         var registry = try registry()
         let elsewhere = try RoomAddress(parsing: "lobby@muc.other.org")

@@ -21,7 +21,7 @@ import Testing
         #expect(events.count == 1 && events[0].contains("\"kind\":\"configured\""), "\(events)")
         let room = try fixture.service.registry.room(try RoomAddress(parsing: StorageFixture.room))
         #expect(room.configuration.name == "Pantry" && room.configuration.password == "secret")
-        #expect(try fixture.store.loadRooms().rooms.first?.configuration == room.configuration)
+        #expect(try fixture.store.loadRooms().rooms.values.first?.configuration == room.configuration)
 
         let bad = fixture.rooms("ConfigureRoom", ["room": StorageFixture.room, "allowPM": "everyone"])
         #expect(bad.contains("InvalidParameter") && bad.contains("allowPM"), "\(bad)")

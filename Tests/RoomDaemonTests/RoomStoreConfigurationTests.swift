@@ -33,10 +33,10 @@ import Testing
         }
         let store = try RoomStore(directory: directory, sync: .normal)
         let loaded = try store.loadRooms()
-        #expect(loaded.rooms.map(\.address) == [garden])
-        #expect(loaded.rooms.first?.configuration == configured)
-        #expect(loaded.rooms.first?.locked == false)
-        #expect(loaded.rooms.first?.subject == RoomSubject(text: "Fair Verona", by: "Romeo"))
+        #expect(Array(loaded.rooms.keys) == [garden])
+        #expect(loaded.rooms.values.first?.configuration == configured)
+        #expect(loaded.rooms.values.first?.locked == false)
+        #expect(loaded.rooms.values.first?.subject == RoomSubject(text: "Fair Verona", by: "Romeo"))
     }
 
     @Test func aVersion2DatabaseIsMigratedWithItsRoomsKept() throws {
@@ -59,7 +59,7 @@ import Testing
             let store = try RoomStore(directory: directory, sync: .normal)
             let loaded = try store.loadRooms()
             #expect(loaded.rooms.count == 1)
-            let room = try #require(loaded.rooms.first)
+            let room = try #require(loaded.rooms.values.first)
             #expect(room.configuration == RoomConfiguration(name: "Garden", persistent: true))
             #expect(room.subject == nil)
             #expect(room.affiliation(of: try JID(parsing: "romeo@example.org")) == .owner)
@@ -72,7 +72,7 @@ import Testing
         // Opening it again (now version 3) migrates nothing twice and keeps the change.
         do {
             let store = try RoomStore(directory: directory, sync: .normal)
-            #expect(try store.loadRooms().rooms.first?.configuration.membersOnly == true)
+            #expect(try store.loadRooms().rooms.values.first?.configuration.membersOnly == true)
         }
         var version: Int64 = 0
         try SQLiteDatabase(path: directory + "/roomd.sqlite3").prepare("PRAGMA user_version").query([]) {

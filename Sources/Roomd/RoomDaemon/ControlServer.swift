@@ -44,8 +44,8 @@ public final class ControlServer: Service, Sendable {
         var registry = RoomRegistry(services: configuration.services + configuration.components.map(\.domain))
         do {
             let loaded = try store.loadRooms()
-            for room in loaded.rooms { registry.restore(room) }
-            let served = loaded.rooms.filter { registry.services.contains($0.address.service) }.count
+            registry.restore(contentsOf: loaded.rooms)
+            let served = loaded.rooms.keys.reduce(0) { $0 + (registry.services.contains($1.service) ? 1 : 0) }
             logger.info(
                 "state loaded",
                 metadata: [

@@ -121,6 +121,7 @@ extension RoomService: ComponentConnectionDelegate {
             stanza["to"].flatMap { try? JID(parsing: $0) }.flatMap { try? RoomAddress(parsing: $0.bare.description) },
             components: components)
         let outcome = link.mucService.handle(stanza, registry: &registry)
+        let mark = turn.stanzaMark
         turn.send(outcome.before, via: link)
         do {
             try apply(outcome.events, uid: getuid())
@@ -130,6 +131,7 @@ extension RoomService: ComponentConnectionDelegate {
             logger.error("cannot apply a stanza's events: \(error)")
         }
         turn.send(outcome.after, via: link)
+        turn.groupByRecipient(since: mark, on: link)
         // While the disk refuses writes, each change is committed on its own (as calls are).
         if storageFailure != nil { turn.end() }
     }

@@ -150,7 +150,7 @@ final class RoomStore: @unchecked Sendable {
 
     /// Reads every room back. Temporary rooms are empty after a restart, and an empty temporary room is
     /// destroyed, so they are dropped here (and from the disk). Rows that no longer parse are skipped.
-    func loadRooms() throws -> (rooms: [Room], droppedTemporary: Int, unreadable: [String]) {
+    func loadRooms() throws -> (rooms: [RoomAddress: Room], droppedTemporary: Int, unreadable: [String]) {
         var rooms: [RoomAddress: Room] = [:]
         var temporary: [String] = []
         var unreadable: [String] = []
@@ -178,7 +178,7 @@ final class RoomStore: @unchecked Sendable {
         }
         for jid in temporary { try deleteRoomRows(jid) }
         try commit()
-        return (Array(rooms.values), temporary.count, unreadable)
+        return (rooms, temporary.count, unreadable)
     }
 
     /// Writes what an event changes into the open transaction. `uid` is the caller's, for the audit log.

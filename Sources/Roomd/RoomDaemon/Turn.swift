@@ -109,6 +109,21 @@ final class Turn {
         self.stanzas.append((link, stanzas))
     }
 
+    /// Where the stanzas queued from now on begin, for `groupByRecipient(since:on:)`.
+    var stanzaMark: Int { stanzas.count }
+
+    /// Writes the stanzas queued for `link` since `mark` (what one inbound stanza led to) as one run per
+    /// recipient (`RecipientOrder`), so that a server reading the stream in chunks delivers each recipient's
+    /// part in as few writes as it can. Stanzas for other streams stay as they are.
+    func groupByRecipient(since mark: Int, on link: ComponentConnection) {
+        // Nothing queued, or undone meanwhile (an undo only ever truncates to before the mark).
+        guard mark < stanzas.count else { return }
+        let indices = (mark..<stanzas.count).filter { stanzas[$0].link === link }
+        guard let first = indices.first else { return }
+        stanzas[first].stanzas = RecipientOrder.grouped(indices.flatMap { stanzas[$0].stanzas })
+        for index in indices.dropFirst().reversed() { stanzas.remove(at: index) }
+    }
+
     /// Ends the turn so far with a commit of its own, then runs `body` as a part whose changes are facts
     /// rather than requests: they stand (and are told) whatever the disk says, and are committed at once.
     func standing(_ body: () -> Void) {

@@ -35,6 +35,17 @@ public struct RoomRegistry: Sendable {
         rooms[room.address] = room
     }
 
+    /// Puts the rooms loaded from the store back, without events. Into an empty registry (a start) the
+    /// dictionary is taken as it is rather than copied room by room: with many rooms a copy is a second
+    /// dictionary as large as the first, and the memory it took stays with the process after the start.
+    public mutating func restore(contentsOf loaded: [RoomAddress: Room]) {
+        if rooms.isEmpty {
+            rooms = loaded
+        } else {
+            rooms.merge(loaded) { _, restored in restored }
+        }
+    }
+
     /// A new room; `locked` for one a join creates (XEP-0045 §10.1.1), until its owner configures it.
     public mutating func createRoom(
         _ address: RoomAddress, configuration: RoomConfiguration, locked: Bool = false
