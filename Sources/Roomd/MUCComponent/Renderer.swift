@@ -115,8 +115,11 @@ struct Renderer {
         let onError = occupancy.removedOnError[room]?.contains(session) ?? false
         occupancy.forget(session, in: room)
         guard lastSession else {
-            return sessionLeft(nick, session: session, wasXMPP: wasXMPP, details: details, in: room, registry: registry,
-                occupancy: occupancy)
+            // A session removed because it bounced an error is not written to again while its occupant stays
+            // (as in Prosody's `handle_kickable`): it is unreachable, and would bounce that too.
+            return sessionLeft(
+                nick, session: session, tellSession: wasXMPP && !onError, details: details, in: room,
+                registry: registry, occupancy: occupancy)
         }
         // §11.1: removed because its client bounced an error.
         let codes = onError ? ["333"] : []
@@ -144,7 +147,7 @@ struct Renderer {
     /// now, not an unavailable one. (Prosody also lists the session that left in the others' copies; roomd
     /// lists only the sessions still there.)
     private func sessionLeft(
-        _ nick: Nickname, session: JID, wasXMPP: Bool, details: [XMLElement]?, in room: RoomAddress,
+        _ nick: Nickname, session: JID, tellSession: Bool, details: [XMLElement]?, in room: RoomAddress,
         registry: RoomRegistry, occupancy: XMPPOccupancy
     ) -> [XMLElement] {
         // Nil when the occupant has no session left once the whole batch is applied (all its sessions left
@@ -154,7 +157,7 @@ struct Renderer {
         if let current {
             stanzas += broadcast(of: current, in: room, registry: registry, occupancy: occupancy)
         }
-        if wasXMPP {
+        if tellSession {
             let leaver = Occupant(
                 nick: nick, sessions: [session] + (current?.sessions ?? []), role: current?.role ?? .none,
                 affiliation: current?.affiliation ?? registry.rooms[room]?.affiliation(of: session) ?? .none)
