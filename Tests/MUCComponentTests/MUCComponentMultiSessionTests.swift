@@ -75,7 +75,10 @@ import XMLStream
 
         // The joiner: the others (her own occupant not among them), her self-presence, the subject.
         let chamber = to(Self.chamber, out)
-        #expect(chamber.map { $0["from"] } == ["garden@chat.localhost/Nurse", "garden@chat.localhost/Romeo", Self.juliet, "garden@chat.localhost"])
+        #expect(
+            chamber.map { $0["from"] } == [
+                "garden@chat.localhost/Nurse", "garden@chat.localhost/Romeo", Self.juliet, "garden@chat.localhost",
+            ])
         #expect(codes(chamber[2]) == ["110"] && show(chamber[2]) == "dnd")
         #expect(jids(chamber[2]) == [Self.chamber, Self.balcony])
 
@@ -120,7 +123,8 @@ import XMLStream
     /// Fails before: a session leaving while another stays was sent nothing, and nobody saw a change.
     @Test mutating func aSessionLeavingWhileAnotherStays() throws {
         julietTwice()
-        let out = send(stanza("presence", from: Self.balcony, to: Self.juliet, type: "unavailable", [text("status", "bye")]))
+        let out = send(
+            stanza("presence", from: Self.balcony, to: Self.juliet, type: "unavailable", [text("status", "bye")]))
         let juliet = try #require(registry.rooms[garden]?.occupants[try Nickname(parsing: "Juliet")])
         #expect(juliet.sessions.map(\.description) == [Self.chamber])
 
@@ -184,7 +188,10 @@ import XMLStream
         // As Prosody: the room again for the session, every session of the occupant its self-presence, and
         // the others the occupant's presence.
         let balcony = to(Self.balcony, out)
-        #expect(balcony.map { $0["from"] } == ["garden@chat.localhost/Nurse", "garden@chat.localhost/Romeo", Self.juliet, "garden@chat.localhost"])
+        #expect(
+            balcony.map { $0["from"] } == [
+                "garden@chat.localhost/Nurse", "garden@chat.localhost/Romeo", Self.juliet, "garden@chat.localhost",
+            ])
         #expect(codes(balcony[2]) == ["110"] && show(balcony[2]) == "chat")
         #expect(to(Self.chamber, out).map { [show($0), codes($0).joined()] } == [["dnd", "110"]])
         #expect(to(Self.romeo, out).map(show) == ["chat"])

@@ -29,7 +29,8 @@ import XMLStream
     }
 
     func join(_ session: String, as nick: String) -> XMLElement {
-        stanza("presence", from: session, to: "garden@chat.localhost/\(nick)", [XMLElement("x", namespace: Namespace.muc)])
+        stanza(
+            "presence", from: session, to: "garden@chat.localhost/\(nick)", [XMLElement("x", namespace: Namespace.muc)])
     }
 
     mutating func send(_ stanza: XMLElement) -> [XMLElement] {
@@ -82,11 +83,13 @@ import XMLStream
 
     @Test mutating func anErrorAnswerIsRoutedBackAndRemovesNobody() throws {
         fourSessions()
-        let routed = try #require(send(stanza("iq", from: Self.nurse, to: Self.romeoNick, type: "set", id: "n1", [version()])).first)
+        let routed = try #require(
+            send(stanza("iq", from: Self.nurse, to: Self.romeoNick, type: "set", id: "n1", [version()])).first)
         #expect(routed["to"] == Self.romeo && routed["from"] == "garden@chat.localhost/Nurse")
         let error = XMLElement("error", namespace: Namespace.component, attributes: ["type": "cancel"])
             .adding(XMLElement("service-unavailable", namespace: Namespace.stanzaErrors))
-        let back = send(stanza("iq", from: Self.romeo, to: "garden@chat.localhost/Nurse", type: "error", id: routed["id"], [error]))
+        let back = send(
+            stanza("iq", from: Self.romeo, to: "garden@chat.localhost/Nurse", type: "error", id: routed["id"], [error]))
         #expect(back.count == 1 && back[0]["type"] == "error" && back[0]["id"] == "n1" && back[0]["to"] == Self.nurse)
         #expect(condition(back[0]) == "service-unavailable")
         // An IQ error says nothing of presence: Romeo is still there.
@@ -95,12 +98,15 @@ import XMLStream
 
     @Test mutating func aVCardRequestGoesToTheBareJIDAndItsAnswerComesFromThere() throws {
         fourSessions()
-        for payload in [vcard(), XMLElement("pubsub", namespace: "http://jabber.org/protocol/pubsub"),
-            XMLElement("vcard", namespace: "urn:ietf:params:xml:ns:vcard-4.0")]
-        {
-            let routed = try #require(send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", id: "c", [payload])).first)
+        for payload in [
+            vcard(), XMLElement("pubsub", namespace: "http://jabber.org/protocol/pubsub"),
+            XMLElement("vcard", namespace: "urn:ietf:params:xml:ns:vcard-4.0"),
+        ] {
+            let routed = try #require(
+                send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", id: "c", [payload])).first)
             #expect(routed["to"] == "juliet@localhost")
-            let back = send(stanza("iq", from: "juliet@localhost", to: Self.romeoNick, type: "result", id: routed["id"], [payload]))
+            let back = send(
+                stanza("iq", from: "juliet@localhost", to: Self.romeoNick, type: "result", id: routed["id"], [payload]))
             #expect(back.map { $0["id"] } == ["c"])
             #expect(back.first?["from"] == Self.julietNick)
         }
@@ -108,15 +114,19 @@ import XMLStream
 
     @Test mutating func anAnswerFromAnyoneElseIsDroppedAndTheRealOneStillRouted() throws {
         fourSessions()
-        let routed = try #require(send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", id: "v1", [version()])).first)
+        let routed = try #require(
+            send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", id: "v1", [version()])).first)
         let token = routed["id"]
         // Her other session, another occupant, the room's own domain: none is the session asked.
         for forger in [Self.chamber, Self.nurse, "nurse@localhost", "romeo@localhost/elsewhere"] {
-            #expect(send(stanza("iq", from: forger, to: Self.romeoNick, type: "result", id: token)).isEmpty, "\(forger)")
+            #expect(
+                send(stanza("iq", from: forger, to: Self.romeoNick, type: "result", id: token)).isEmpty, "\(forger)")
         }
         // An id never given, or given for another room, is dropped too.
         #expect(send(stanza("iq", from: Self.balcony, to: Self.romeoNick, type: "result", id: "v1")).isEmpty)
-        #expect(send(stanza("iq", from: Self.balcony, to: "elsewhere@chat.localhost/Romeo", type: "result", id: token)).isEmpty)
+        #expect(
+            send(stanza("iq", from: Self.balcony, to: "elsewhere@chat.localhost/Romeo", type: "result", id: token))
+                .isEmpty)
         #expect(send(stanza("iq", from: Self.balcony, to: Self.romeoNick, type: "result", id: token)).count == 1)
     }
 
@@ -135,28 +145,41 @@ import XMLStream
         #expect(out.count == 1 && condition(out[0]) == "bad-request")
         out = send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", id: nil, [version()]))
         #expect(out.count == 1 && condition(out[0]) == "bad-request")
-        out = send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", id: String(repeating: "i", count: 257), [version()]))
+        out = send(
+            stanza(
+                "iq", from: Self.romeo, to: Self.julietNick, type: "get", id: String(repeating: "i", count: 257),
+                [version()]))
         #expect(out.count == 1 && condition(out[0]) == "policy-violation")
         #expect(service.pendingIQs.count == 0)
     }
 
     @Test mutating func aPingToAnotherOccupantIsRoutedToIt() {
         fourSessions()
-        let out = send(stanza("iq", from: Self.nurse, to: Self.julietNick, type: "get", [XMLElement("ping", namespace: Namespace.ping)]))
+        let out = send(
+            stanza(
+                "iq", from: Self.nurse, to: Self.julietNick, type: "get",
+                [XMLElement("ping", namespace: Namespace.ping)]))
         #expect(out.count == 1 && out[0]["to"] == Self.balcony && out[0]["type"] == "get")
         #expect(out[0].child("ping", namespace: Namespace.ping) != nil)
         // While a ping to oneself is answered by the room, from any session of the occupant.
-        let own = send(stanza("iq", from: Self.chamber, to: Self.julietNick, type: "get", [XMLElement("ping", namespace: Namespace.ping)]))
+        let own = send(
+            stanza(
+                "iq", from: Self.chamber, to: Self.julietNick, type: "get",
+                [XMLElement("ping", namespace: Namespace.ping)]))
         #expect(own.count == 1 && own[0]["type"] == "result" && own[0]["to"] == Self.chamber)
     }
 
     @Test mutating func anAnswerAfterTheAskerLeftIsDropped() throws {
         fourSessions()
-        let routed = try #require(send(stanza("iq", from: Self.nurse, to: Self.julietNick, type: "get", [version()])).first)
+        let routed = try #require(
+            send(stanza("iq", from: Self.nurse, to: Self.julietNick, type: "get", [version()])).first)
         _ = send(stanza("presence", from: Self.nurse, to: "garden@chat.localhost/Nurse", type: "unavailable"))
-        #expect(send(stanza("iq", from: Self.balcony, to: "garden@chat.localhost/Nurse", type: "result", id: routed["id"])).isEmpty)
+        #expect(
+            send(stanza("iq", from: Self.balcony, to: "garden@chat.localhost/Nurse", type: "result", id: routed["id"]))
+                .isEmpty)
         // ... and one from a session that left since.
-        let again = try #require(send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()])).first)
+        let again = try #require(
+            send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()])).first)
         _ = send(stanza("presence", from: Self.balcony, to: Self.julietNick, type: "unavailable"))
         #expect(send(stanza("iq", from: Self.balcony, to: Self.romeoNick, type: "result", id: again["id"])).isEmpty)
     }
@@ -164,7 +187,8 @@ import XMLStream
     @Test mutating func anIQAfterTheFirstSessionLeftGoesToTheNext() throws {
         fourSessions()
         _ = send(stanza("presence", from: Self.balcony, to: Self.julietNick, type: "unavailable"))
-        let routed = try #require(send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()])).first)
+        let routed = try #require(
+            send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()])).first)
         #expect(routed["to"] == Self.chamber)
     }
 
@@ -172,7 +196,8 @@ import XMLStream
         fourSessions()
         var clock = ContinuousClock.now
         service.now = { clock }
-        let routed = try #require(send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()])).first)
+        let routed = try #require(
+            send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()])).first)
         clock = clock.advanced(by: PendingIQs.lifetime)
         #expect(send(stanza("iq", from: Self.balcony, to: Self.romeoNick, type: "result", id: routed["id"])).isEmpty)
     }
@@ -182,17 +207,20 @@ import XMLStream
         var clock = ContinuousClock.now
         service.now = { clock }
         for index in 0..<PendingIQs.maxPerSender {
-            let out = send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", id: "q\(index)", [version()]))
+            let out = send(
+                stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", id: "q\(index)", [version()]))
             #expect(out.first?["to"] == Self.balcony)
         }
         let refused = send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", id: "over", [version()]))
         #expect(refused.count == 1 && condition(refused[0]) == "resource-constraint")
         #expect(refused[0].child("error")?["type"] == "wait" && refused[0]["id"] == "over")
         // Others still ask.
-        #expect(send(stanza("iq", from: Self.nurse, to: Self.julietNick, type: "get", [version()])).first?["type"] == "get")
+        #expect(
+            send(stanza("iq", from: Self.nurse, to: Self.julietNick, type: "get", [version()])).first?["type"] == "get")
         // Once the deadline passes, the share is free again.
         clock = clock.advanced(by: PendingIQs.lifetime)
-        #expect(send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()])).first?["type"] == "get")
+        #expect(
+            send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()])).first?["type"] == "get")
         #expect(service.pendingIQs.count == 1)
     }
 

@@ -18,7 +18,8 @@ import Testing
             let token = try table.add(
                 room: garden, sender: jid("u\(index)@localhost/r"), id: "same", target: jid("t@localhost/r"),
                 now: start)
-            #expect(token.utf8.count == 32 && token.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
+            #expect(
+                token.utf8.count == 32 && token.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
             seen.insert(token)
         }
         #expect(seen.count == 200)
@@ -36,7 +37,8 @@ import Testing
         // The same user's other session has a share of its own; the room is bounded for all.
         var sender = 0
         while table.count < PendingIQs.maxPerRoom {
-            _ = try table.add(room: garden, sender: jid("s\(sender / 200)@localhost/r"), id: "\(sender)", target: target, now: start)
+            _ = try table.add(
+                room: garden, sender: jid("s\(sender / 200)@localhost/r"), id: "\(sender)", target: target, now: start)
             sender += 1
         }
         #expect(throws: PendingIQs.Refusal.roomBusy) {
@@ -45,7 +47,8 @@ import Testing
         var room = 0
         while table.count < PendingIQs.maxTotal {
             let address = try RoomAddress(parsing: "room\(room / 2000)@chat.localhost")
-            _ = try table.add(room: address, sender: jid("z\(room / 200)@localhost/r"), id: "\(room)", target: target, now: start)
+            _ = try table.add(
+                room: address, sender: jid("z\(room / 200)@localhost/r"), id: "\(room)", target: target, now: start)
             room += 1
         }
         #expect(throws: PendingIQs.Refusal.serviceBusy) {
@@ -54,12 +57,14 @@ import Testing
         // All expire together, and the shares are whole again.
         table.expire(now: start + PendingIQs.lifetime)
         #expect(table.count == 0 && table.queueLength == 0)
-        _ = try table.add(room: garden, sender: jid("a@localhost/r"), id: "x", target: target, now: start + PendingIQs.lifetime)
+        _ = try table.add(
+            room: garden, sender: jid("a@localhost/r"), id: "x", target: target, now: start + PendingIQs.lifetime)
     }
 
     @Test func anEntryLivesUntilItsDeadline() throws {
         var table = PendingIQs()
-        let token = try table.add(room: garden, sender: jid("a@localhost/r"), id: "1", target: jid("t@localhost/r"), now: start)
+        let token = try table.add(
+            room: garden, sender: jid("a@localhost/r"), id: "1", target: jid("t@localhost/r"), now: start)
         #expect(table.entry(token, now: start + .seconds(119))?.id == "1")
         #expect(table.entry(token, now: start + PendingIQs.lifetime) == nil)
         #expect(table.entry("0123456789abcdef0123456789abcdef", now: start) == nil)
@@ -69,7 +74,8 @@ import Testing
     /// as long as everything asked within a lifetime.
     @Test func answeredIQsDoNotGrowTheQueue() throws {
         var table = PendingIQs()
-        let held = try table.add(room: garden, sender: jid("a@localhost/r"), id: "held", target: jid("t@localhost/r"), now: start)
+        let held = try table.add(
+            room: garden, sender: jid("a@localhost/r"), id: "held", target: jid("t@localhost/r"), now: start)
         for index in 0..<10_000 {
             let token = try table.add(
                 room: garden, sender: jid("a@localhost/r"), id: "\(index)", target: jid("t@localhost/r"), now: start)
