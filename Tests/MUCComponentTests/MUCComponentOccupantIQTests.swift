@@ -224,6 +224,25 @@ import XMLStream
         #expect(service.pendingIQs.count == 1)
     }
 
+    @Test mutating func answersThatNameNothingAreDroppedWithoutAReply() throws {
+        fourSessions()
+        let routed = try #require(
+            send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()])).first)
+        let junk: [XMLElement] = [
+            stanza("iq", from: Self.balcony, to: Self.romeoNick, type: "result", id: nil),
+            stanza(
+                "iq", from: Self.balcony, to: Self.romeoNick, type: "result", id: String(repeating: "f", count: 5000)),
+            stanza("iq", from: Self.balcony, to: Self.romeoNick, type: "error", id: ""),
+            // The room itself, not an occupant: nothing was routed there.
+            stanza("iq", from: Self.balcony, to: "garden@chat.localhost", type: "result", id: routed["id"]),
+            stanza("iq", from: Self.balcony, to: "chat.localhost", type: "result", id: routed["id"]),
+            stanza("iq", from: Self.balcony, to: Self.romeoNick, type: "bogus", id: routed["id"]),
+        ]
+        for answer in junk { #expect(send(answer).isEmpty, "\(answer)") }
+        #expect(service.pendingIQs.count == 1)
+        #expect(send(stanza("iq", from: Self.balcony, to: Self.romeoNick, type: "result", id: routed["id"])).count == 1)
+    }
+
     @Test mutating func aLostStreamForgetsThePendingIQs() throws {
         fourSessions()
         _ = send(stanza("iq", from: Self.romeo, to: Self.julietNick, type: "get", [version()]))
