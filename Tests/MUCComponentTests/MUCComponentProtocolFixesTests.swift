@@ -218,7 +218,10 @@ import XMLStream
         let other = "nurse@localhost/phone"
         _ = send(join(other, as: "Nurse"))
         let out = send(bounced("message", from: other, to: "garden@chat.localhost", condition: "gone"))
-        #expect(out.isEmpty)
+        // §7.2.2, as Prosody: the others see the occupant's presence as it is now (no 333: it stays); the
+        // session removed, unreachable, is sent nothing.
+        #expect(out.map { $0["to"] } == [Self.juliet, Self.nurse, Self.romeo])
+        #expect(out.allSatisfy { $0["type"] == nil && !codes($0).contains("333") })
         let nurse = try #require(try registry.room(garden).occupants[try Nickname(parsing: "Nurse")])
         #expect(nurse.sessions == [try JID(parsing: Self.nurse)])
         // The next plain leave of the other session is not marked.

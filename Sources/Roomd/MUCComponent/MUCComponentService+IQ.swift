@@ -1,16 +1,21 @@
 import MUCCore
 import XMLStream
 
-/// IQs: which feature answers which query, and the replies they share.
+/// IQs: which feature answers which query, and the replies they share; those to occupant JIDs are routed
+/// (`+OccupantIQ`).
 extension MUCComponentService {
     func handleIQ(_ stanza: XMLElement, from: JID, to: JID, registry: inout RoomRegistry) -> StanzaOutcome {
         let type = stanza["type"]
-        guard type == "get" || type == "set" else { return StanzaOutcome() }
+        guard type == "get" || type == "set" else {
+            // An answer: to an IQ routed to an occupant, or to nothing the room asked.
+            guard type == "result", to.resource != nil else { return StanzaOutcome() }
+            return iqAnswerFromOccupant(stanza, from: from, to: to, registry: registry)
+        }
         guard let query = stanza.elements.first else {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
         }
-        if type == "get", to.resource != nil, query.name == "ping", query.namespace == Namespace.ping {
-            return selfPing(stanza, from: from, to: to, registry: registry)
+        if to.resource != nil {
+            return iqToOccupant(stanza, query: query, from: from, to: to, registry: registry)
         }
         do {
             switch (type, query.namespace, to.node == nil, to.resource == nil) {

@@ -48,6 +48,25 @@ extension MUCComponentService {
         return StanzaOutcome(after: forwarded)
     }
 
+    /// An error about a private message (one that does not say its sender is gone), from an occupant to
+    /// another's occupant JID: passed on as a private message is, to every XMPP session of the recipient, as
+    /// Prosody does. Nothing goes back on a refusal (an error is never answered): a recipient that left, or
+    /// a sender the room's `allowpm` does not let speak privately, and it is dropped.
+    func privateError(_ stanza: XMLElement, from sender: Occupant, toNick resource: String, in room: Room)
+        -> StanzaOutcome
+    {
+        guard let targetNick = try? Nickname(parsing: resource), let target = room.occupants[targetNick],
+            room.configuration.privateMessages.allows(sender.role)
+        else { return StanzaOutcome() }
+        var forwarded: [XMLElement] = []
+        for session in target.sessions where occupancy.isXMPP(session, in: room.address) {
+            var message = Self.relayed(stanza, from: "\(room.address)/\(sender.nick)", to: session)
+            message.append(XMLElement("x", namespace: Namespace.mucUser))
+            forwarded.append(message)
+        }
+        return StanzaOutcome(after: forwarded)
+    }
+
     /// §7.4: reflected to every occupant, the sender included, from the sender's occupant JID; §8.1: a
     /// subject from a moderator is kept and sent on the same way.
     private func groupchat(_ stanza: XMLElement, from sender: Occupant, in room: Room)

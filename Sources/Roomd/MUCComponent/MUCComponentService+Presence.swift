@@ -31,13 +31,22 @@ extension MUCComponentService {
     /// leaves with status 333 and a status text naming the condition: on any presence error, and on a
     /// message error whose condition says the recipient cannot be reached.
     func handleErrorStanza(_ stanza: XMLElement, from: JID, to: JID, registry: inout RoomRegistry) -> StanzaOutcome {
+        if stanza.name == "iq" {
+            // The answer to an IQ routed to an occupant; an IQ error says nothing of the session's presence.
+            guard to.resource != nil else { return StanzaOutcome() }
+            return iqAnswerFromOccupant(stanza, from: from, to: to, registry: registry)
+        }
         guard stanza.name == "presence" || stanza.name == "message", let room = roomAddress(to),
             let occupant = registry.rooms[room]?.occupant(withSession: from)
         else { return StanzaOutcome() }
         let condition = Self.errorCondition(of: stanza)
         if stanza.name == "message" {
-            // A malformed error counts as one of these, as in Prosody.
-            guard condition.map(Self.kickableConditions.contains) ?? true else { return StanzaOutcome() }
+            // A malformed error counts as one of these, as in Prosody. Any other error about a private message
+            // goes on to the occupant it is addressed to, as a private message does.
+            guard condition.map(Self.kickableConditions.contains) ?? true else {
+                guard let resource = to.resource, let current = registry.rooms[room] else { return StanzaOutcome() }
+                return privateError(stanza, from: occupant, toNick: resource, in: current)
+            }
         }
         let text = "Kicked: " + (condition.map { String($0.map { $0 == "-" ? " " : $0 }) } ?? "presence error")
         occupancy.details[room]?[from] = [XMLElement("status", namespace: Namespace.component).adding(text: text)]
@@ -85,21 +94,16 @@ extension MUCComponentService {
             }
         }
         guard let occupant = registry.rooms[room]?.occupants[nick] else { return StanzaOutcome() }
-        if stanza.child("x", namespace: Namespace.muc) != nil {
-            // A join from a session already in the room: its client lost track (after a reconnect, say). It
-            // gets the room again, as on a first join; the others see nothing new.
-            occupancy.add(session, in: room)
-            var resync = occupantList(for: session, in: room, except: nick, registry: registry)
-            resync.append(
-                Presences.presence(
-                    of: occupant, in: room, to: session, showJID: true, statusCodes: ["110"],
-                    details: occupancy.details(of: occupant, in: room)))
-            resync.append(subjectMessage(for: session, in: room, registry: registry))
-            return StanzaOutcome(after: resync)
-        }
-        // A change of show/status: everyone sees the occupant's new presence.
-        return StanzaOutcome(
-            after: renderer.broadcast(of: occupant, in: room, registry: registry, occupancy: occupancy))
+        // A change of show/status: everyone sees the occupant's presence, and each of its sessions its own.
+        let broadcast = renderer.broadcast(of: occupant, in: room, registry: registry, occupancy: occupancy)
+        guard stanza.child("x", namespace: Namespace.muc) != nil else { return StanzaOutcome(after: broadcast) }
+        // A join from a session already in the room: its client lost track (after a reconnect, say). As in
+        // Prosody, it gets the room again, as on a first join, its self-presence among the broadcast.
+        occupancy.add(session, in: room)
+        var resync = occupantList(for: session, in: room, except: nick, registry: registry)
+        resync += broadcast
+        resync.append(subjectMessage(for: session, in: room, registry: registry))
+        return StanzaOutcome(after: resync)
     }
 
     private func join(

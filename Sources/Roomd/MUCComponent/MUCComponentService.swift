@@ -8,13 +8,17 @@ import XMLStream
 ///
 /// The registry is the one state; this type only adds what is XMPP's alone (`XMPPOccupancy`). One feature a
 /// file, as Prosody's MUC: presence (`+Presence`), messages and subject (`+Messages`), which IQ goes where
-/// (`+IQ`), muc#admin (`+Admin`), disco (`+Disco`), and the rendering of room events (`Renderer`, with the
-/// presences it builds in `Presences`). Who may kick, ban or change whom is decided in the core
-/// (`MUCCore.Actor`), never here.
+/// (`+IQ`; those to occupants, `+OccupantIQ`), muc#admin (`+Admin`), disco (`+Disco`), and the rendering of
+/// room events (`Renderer`, with the presences it builds in `Presences`). Who may kick, ban or change whom is
+/// decided in the core (`MUCCore.Actor`), never here.
 public final class MUCComponentService {
     public let domain: String
     var occupancy = XMPPOccupancy()
     let renderer: Renderer
+    /// IQs routed to occupants, waiting for their answer (`+OccupantIQ`).
+    var pendingIQs = PendingIQs()
+    /// The clock pending IQs expire by; tests set their own.
+    var now: () -> ContinuousClock.Instant = { ContinuousClock.now }
 
     public init(domain: String) {
         self.domain = domain.lowercased()
@@ -95,6 +99,8 @@ public final class MUCComponentService {
         occupancy.sessions.removeAll()
         occupancy.details.removeAll()
         occupancy.removedOnError.removeAll()
+        // Their answers could reach no one.
+        pendingIQs.removeAll()
         return taken.sorted {
             ($0.room.description, $0.session.description) < ($1.room.description, $1.session.description)
         }

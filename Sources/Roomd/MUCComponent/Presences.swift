@@ -11,20 +11,36 @@ enum Presences {
         stanza["from"] = "\(room)/\(occupant.nick)"
         stanza["to"] = recipient.description
         for child in details { stanza.append(child) }
-        var item = XMLElement(
+        let item = XMLElement(
             "item", namespace: Namespace.mucUser,
             attributes: ["affiliation": occupant.affiliation.rawValue, "role": occupant.role.rawValue])
-        if showJID {
-            // An occupant's own copy names the session it goes to; others see the first session.
-            item["jid"] = (occupant.sessions.contains(recipient) ? recipient : occupant.sessions[0]).description
-        }
         var x = XMLElement("x", namespace: Namespace.mucUser)
-        x.append(item)
+        if showJID {
+            // One item per session, as Prosody lists a multi-session occupant (XEP-0045 §7.2.2). Clients read
+            // the first item: an occupant's own copy names the session it goes to first, others the first
+            // session to have joined.
+            for session in sessionsListed(occupant.sessions, to: recipient) {
+                var copy = item
+                copy["jid"] = session.description
+                x.append(copy)
+            }
+        } else {
+            x.append(item)
+        }
         for code in statusCodes {
             x.append(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
         }
         stanza.append(x)
         return stanza
+    }
+
+    /// The sessions an item list names, the recipient's own first.
+    static func sessionsListed(_ sessions: [JID], to recipient: JID) -> [JID] {
+        guard let own = sessions.firstIndex(of: recipient), own > 0 else { return sessions }
+        var ordered = sessions
+        ordered.remove(at: own)
+        ordered.insert(recipient, at: 0)
+        return ordered
     }
 
     static func unavailable(

@@ -51,40 +51,56 @@ struct Renderer {
         return stanzas
     }
 
-    /// Everyone sees an occupant's current presence; its own sessions see their real JID and 110.
+    /// Everyone sees an occupant's current presence, with the details of its first session; each of its own
+    /// sessions sees its own presence (its own details), every session listed, and 110 — as Prosody's
+    /// `publicise_occupant_status` does for a multi-session occupant (XEP-0045 §7.2.2).
     func broadcast(of occupant: Occupant, in room: RoomAddress, registry: RoomRegistry, occupancy: XMPPOccupancy)
         -> [XMLElement]
     {
-        occupancy.recipients(room, registry).map { recipient in
-            let isSelf = occupant.sessions.contains(recipient.session)
+        let details = occupancy.details(of: occupant, in: room)
+        return occupancy.recipients(room, registry).map { recipient in
+            guard occupant.sessions.contains(recipient.session) else {
+                return Presences.presence(
+                    of: occupant, in: room, to: recipient.session, showJID: recipient.isModerator, statusCodes: [],
+                    details: details)
+            }
             return Presences.presence(
-                of: occupant, in: room, to: recipient.session, showJID: recipient.isModerator || isSelf,
-                statusCodes: isSelf ? ["110"] : [], details: occupancy.details(of: occupant, in: room))
+                of: occupant, in: room, to: recipient.session, showJID: true, statusCodes: ["110"],
+                details: occupancy.details[room]?[recipient.session] ?? [])
         }
     }
 
     /// §7.2.3: the joiner's presence to the others, then its self-presence last; 201 when the join created
-    /// the room (§10.1.1).
+    /// the room (§10.1.1). A session joining an occupant that has others (§7.2.2) is shown as Prosody does:
+    /// the others see the occupant's presence again (its first session's), and every session of it its
+    /// own self-presence, the joiner's last.
     private func joined(
         _ nick: Nickname, session: JID, in room: RoomAddress, created: Bool, registry: RoomRegistry,
         occupancy: XMPPOccupancy
     ) -> [XMLElement] {
         guard let current = registry.rooms[room]?.occupants[nick] else { return [] }
         let details = occupancy.details(of: current, in: room)
+        var codes = created ? ["110", "201"] : ["110"]
+        // §7.2.4: the joiner is told that everyone sees its real JID.
+        if registry.rooms[room]?.configuration.whois == .anyone { codes.insert("100", at: 0) }
         var stanzas: [XMLElement] = []
-        for recipient in occupancy.recipients(room, registry) where recipient.session != session {
+        for recipient in occupancy.recipients(room, registry) where !current.sessions.contains(recipient.session) {
             stanzas.append(
                 Presences.presence(
                     of: current, in: room, to: recipient.session, showJID: recipient.isModerator, statusCodes: [],
                     details: details))
         }
-        if occupancy.isXMPP(session, in: room) {
-            var codes = created ? ["110", "201"] : ["110"]
-            // §7.2.4: the joiner is told that everyone sees its real JID.
-            if registry.rooms[room]?.configuration.whois == .anyone { codes.insert("100", at: 0) }
+        for own in current.sessions where own != session && occupancy.isXMPP(own, in: room) {
             stanzas.append(
                 Presences.presence(
-                    of: current, in: room, to: session, showJID: true, statusCodes: codes, details: details))
+                    of: current, in: room, to: own, showJID: true, statusCodes: codes,
+                    details: occupancy.details[room]?[own] ?? []))
+        }
+        if occupancy.isXMPP(session, in: room) {
+            stanzas.append(
+                Presences.presence(
+                    of: current, in: room, to: session, showJID: true, statusCodes: codes,
+                    details: occupancy.details[room]?[session] ?? []))
         }
         return stanzas
     }
@@ -98,7 +114,13 @@ struct Renderer {
         let wasXMPP = occupancy.isXMPP(session, in: room)
         let onError = occupancy.removedOnError[room]?.contains(session) ?? false
         occupancy.forget(session, in: room)
-        guard lastSession else { return [] }
+        guard lastSession else {
+            // A session removed because it bounced an error is not written to again while its occupant stays
+            // (as in Prosody's `handle_kickable`): it is unreachable, and would bounce that too.
+            return sessionLeft(
+                nick, session: session, tellSession: wasXMPP && !onError, details: details, in: room,
+                registry: registry, occupancy: occupancy)
+        }
         // §11.1: removed because its client bounced an error.
         let codes = onError ? ["333"] : []
         let gone = Occupant(
@@ -115,6 +137,33 @@ struct Renderer {
             stanzas.append(
                 Presences.unavailable(
                     gone, in: room, to: session, showJID: true, codes: ["110"] + codes, details: details))
+        }
+        return stanzas
+    }
+
+    /// §7.2.2: one session of an occupant left while others stay, as Prosody shows it. The session gets its
+    /// own unavailable presence (110, its own status; its item still the occupant's role, every session
+    /// listed, itself first); everyone else, the occupant's other sessions included, its presence as it is
+    /// now, not an unavailable one. (Prosody also lists the session that left in the others' copies; roomd
+    /// lists only the sessions still there.)
+    private func sessionLeft(
+        _ nick: Nickname, session: JID, tellSession: Bool, details: [XMLElement]?, in room: RoomAddress,
+        registry: RoomRegistry, occupancy: XMPPOccupancy
+    ) -> [XMLElement] {
+        // Nil when the occupant has no session left once the whole batch is applied (all its sessions left
+        // at once): the event of its last session tells everyone.
+        let current = registry.rooms[room]?.occupants[nick].flatMap { $0.bareJID == session.bare ? $0 : nil }
+        var stanzas: [XMLElement] = []
+        if let current {
+            stanzas += broadcast(of: current, in: room, registry: registry, occupancy: occupancy)
+        }
+        if tellSession {
+            let leaver = Occupant(
+                nick: nick, sessions: [session] + (current?.sessions ?? []), role: current?.role ?? .none,
+                affiliation: current?.affiliation ?? registry.rooms[room]?.affiliation(of: session) ?? .none)
+            stanzas.append(
+                Presences.unavailable(
+                    leaver, in: room, to: session, showJID: true, codes: ["110"], details: details))
         }
         return stanzas
     }
