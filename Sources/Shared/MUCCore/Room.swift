@@ -14,6 +14,11 @@ public struct Room: Sendable {
     public internal(set) var locked = false
     /// XEP-0045 §8.1: the subject, kept across restarts.
     public internal(set) var subject: RoomSubject?
+    /// The bare JID of the user whose join created the room; nil for a room the operator created. Kept across
+    /// restarts, for the service's limit of rooms per user (`ServicePolicy.maxRoomsPerUser`).
+    public internal(set) var creator: JID?
+    /// The service admins (`ServicePolicy.admins`), owners of every room: set by the registry that holds it.
+    public internal(set) var serviceAdmins: Set<JID> = []
     public private(set) var affiliations: TreeDictionary<JID, AffiliationEntry> = [:]
     public private(set) var occupants: TreeDictionary<Nickname, Occupant> = [:]
     /// Real session JID -> nickname, so a stanza or a kick by JID finds its occupant without a scan.
@@ -31,8 +36,10 @@ public struct Room: Sendable {
     private var domainBans = 0
 
     /// A user's affiliation; a user of a banned domain (an outcast entry on the bare domain) is an outcast
-    /// unless its own JID has an entry, as in Prosody.
+    /// unless its own JID has an entry, as in Prosody. A service admin is an owner whatever the room's table
+    /// says, as Prosody's `component_admins_as_room_owners` makes server admins.
     public func affiliation(of jid: JID) -> Affiliation {
+        if !serviceAdmins.isEmpty, serviceAdmins.contains(jid.bare) { return .owner }
         if let entry = affiliations[jid.bare] { return entry.affiliation }
         if domainBans > 0, jid.node != nil, let domain = try? JID(parsing: jid.domain),
             affiliations[domain]?.affiliation == .outcast
@@ -63,6 +70,11 @@ public struct Room: Sendable {
     /// Restores a subject read from the store, without events.
     public mutating func restore(subject: RoomSubject?) {
         self.subject = subject
+    }
+
+    /// Restores the creator read from the store, without events.
+    public mutating func restore(creator: JID?) {
+        self.creator = creator?.bare
     }
 
     /// Restores an affiliation read from the store, without events.
