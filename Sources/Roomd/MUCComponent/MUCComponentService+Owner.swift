@@ -26,6 +26,10 @@ extension MUCComponentService {
         switch form["type"] {
         case "submit":
             let configuration = try RoomConfigForm.apply(form, to: room.configuration)
+            // A room's own limit may not exceed the service's (`ServicePolicy.maxOccupants`).
+            guard registry.policy.accepts(maxUsers: configuration.maxUsers) else {
+                throw StanzaError("not-acceptable", type: "modify", text: "The service allows fewer occupants")
+            }
             let events: [RoomEvent]
             do {
                 events = try registry.configure(room.address, configuration)
