@@ -212,3 +212,24 @@ import Testing
         #expect(throws: PermissionRefusal.forbidden) { try room.authorizeInvitation(by: nurse) }
     }
 }
+
+/// A service admin's affiliation cannot be changed away from owner through a change list (XMPP's muc#admin).
+@Suite struct ServiceAdminAffiliationTests {
+    @Test func aChangeListMayNotTakeAServiceAdminsOwnershipAway() throws {
+        let garden = try RoomAddress(parsing: "garden@chat.example.org")
+        let romeo = try JID(parsing: "romeo@example.org/phone")
+        let prince = try JID(parsing: "escalus@example.org")
+        var registry = RoomRegistry(services: ["chat.example.org"], policy: ServicePolicy(admins: [prince]))
+        _ = try registry.createRoom(garden, configuration: RoomConfiguration())
+        _ = try registry.setAffiliation(garden, jid: romeo, affiliation: .owner, reason: nil, actor: nil)
+        let owner = try registry.room(garden).actor(withSession: romeo)
+        for affiliation in [Affiliation.admin, .member, .none, .outcast] {
+            #expect(throws: AdminChangeError.refused(.serviceAdmin)) {
+                try registry.apply([.setAffiliation(prince, affiliation, reason: nil)], to: garden, by: owner)
+            }
+        }
+        // Making them an owner of the room's own list is allowed, and changes nothing they can do.
+        _ = try registry.apply([.setAffiliation(prince, .owner, reason: nil)], to: garden, by: owner)
+        #expect(try registry.room(garden).affiliation(of: prince) == .owner)
+    }
+}

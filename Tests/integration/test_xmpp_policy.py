@@ -220,9 +220,12 @@ def test_a_service_admin_enters_a_members_only_room_as_owner_like_prosody(server
         out = friar.join(room, "friar")
         sees = romeo.wait(lambda s: is_presence(s) and s.get("from") == room + "/friar", pos, 5)
         form = friar.iq(room, "<query xmlns='%s'/>" % NS_OWNER, "get")
+        # their ownership cannot be taken away
+        demote = romeo.iq(room, XH.affiliation_iq(ADMIN, "member"))
         seen[side] = {"self": (room, [s for s in out if is_presence(s)][-1]), "owner-sees": (room, sees),
-                      "form": (room, form)}
-    for key in ("self", "owner-sees"):
+                      "form": (room, form), "demote": (room, demote)}
+    assert error_condition(seen["roomd"]["demote"][1]) == ("modify", "not-acceptable")
+    for key in ("self", "owner-sees", "demote"):
         assert_same(seen["roomd"][key], seen["prosody"][key], key, jids)
     item = XH.item_of(seen["roomd"]["self"][1])
     assert (item.get("affiliation"), item.get("role")) == ("owner", "moderator"), show(seen["roomd"]["self"][1])

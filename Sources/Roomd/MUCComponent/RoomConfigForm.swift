@@ -60,7 +60,7 @@ enum RoomConfigForm {
                 options: ["10", "20", "30", "50", "100", "none"].map { ($0, $0 == "none" ? "No limit" : $0) }))
         x.append(field(nil, type: "fixed", values: ["Permissions in the room"]))
         x.append(boolean(changeSubject, label: "Allow anyone to set the room's subject", c.changeSubject))
-        x.append(boolean(allowInvites, label: "Allow occupants to invite others", c.allowInvites))
+        x.append(boolean(allowInvites, label: "Allow members to invite others", c.allowInvites))
         x.append(
             field(
                 allowPM, type: "list-single", label: "Who may send private messages",
