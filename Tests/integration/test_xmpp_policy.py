@@ -302,6 +302,7 @@ def private_group(cs, room):
                              "muc#roomconfig_changesubject": ["0"], "muc#roomconfig_allowinvites": ["0"],
                              "muc#roomconfig_enablearchiving": ["1"]}))
     assert res.get("type") == "result", show(res)
+    seen["info"] = r.iq(room, "<query xmlns='%s'/>" % XH.NS_DISCO_INFO, "get")
     time.sleep(0.2)
     jpos, npos = j.mark(), n.mark()
     # one invitation a message: Prosody takes only the first of several
@@ -337,6 +338,13 @@ def test_private_group_with_invitations_like_prosodys_muc(server, roomds, client
     theirs, _ = private_group(clients, names["prosody"])
     for key in ("invitation", "member-refused", "decline", "join", "owner-sees", "outsider"):
         assert_same((names["roomd"], ours[key]), (names["prosody"], theirs[key]), key, jids)
+    # roominfo: members may not invite (Conversations reads this field to offer the invite action)
+    def allowinvites(res):
+        for f in res.iter("{%s}field" % NS_DATA):
+            if f.get("var") == "muc#roomconfig_allowinvites":
+                return [v.text for v in f.findall("{%s}value" % NS_DATA)] or ["0"]
+    assert allowinvites(ours["info"]) == allowinvites(theirs["info"]) == ["0"], (show(ours["info"]),
+                                                                                show(theirs["info"]))
     # The member list: the same members. roomd shows the reason each entry was stored with (as XEP-0045's
     # §9.5 example does, here "Invited by" the inviter, Prosody's own wording); Prosody 0.12 stores it and
     # does not show it.
