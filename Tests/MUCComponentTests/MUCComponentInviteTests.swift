@@ -16,7 +16,8 @@ import XMLStream
 
     func join(from: String, nick: String) -> XMLElement {
         XMLElement(
-            "presence", namespace: Namespace.component, attributes: ["from": from, "to": "garden@chat.localhost/\(nick)"]
+            "presence", namespace: Namespace.component,
+            attributes: ["from": from, "to": "garden@chat.localhost/\(nick)"]
         ).adding(XMLElement("x", namespace: Namespace.muc))
     }
 
@@ -62,8 +63,9 @@ import XMLStream
         #expect(message["id"] == "i1")
         let x = message.child("x", namespace: Namespace.mucUser)
         #expect(x?.child("invite", namespace: Namespace.mucUser)?["from"] == Self.romeo)
-        #expect(x?.child("invite", namespace: Namespace.mucUser)?.child("reason", namespace: Namespace.mucUser)?.text
-            == "Come")
+        #expect(
+            x?.child("invite", namespace: Namespace.mucUser)?.child("reason", namespace: Namespace.mucUser)?.text
+                == "Come")
         #expect(x?.child("password", namespace: Namespace.mucUser)?.text == "capulet")
         #expect(message.child("x", namespace: "jabber:x:conference")?["jid"] == "garden@chat.localhost")
         #expect(message.child("body")?.text == "\(Self.romeo) invited you to the room garden@chat.localhost (Come)")
@@ -132,8 +134,9 @@ import XMLStream
             services: ["chat.localhost"], policy: ServicePolicy(creation: .local, maxRoomsPerUser: 1))
         var out = send(join(from: "mallory@other.example/x", nick: "Mallory"))
         #expect(out.count == 1 && condition(out[0]) == "not-allowed")
-        #expect(out[0].child("error")?.child("text", namespace: Namespace.stanzaErrors)?.text
-            == "Room creation is restricted")
+        #expect(
+            out[0].child("error")?.child("text", namespace: Namespace.stanzaErrors)?.text
+                == "Room creation is restricted")
         #expect(registry.rooms[garden] == nil)
         out = send(join(from: Self.romeo, nick: "Romeo"))
         #expect(out.first?["type"] == nil)
@@ -160,7 +163,9 @@ extension MUCComponentInviteTests {
         #expect(try allowInvites(registry) == ["0"])
         _ = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_allowinvites": ["1"]]))
         #expect(try allowInvites(registry) == ["1"])
-        _ = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_membersonly": ["0"], "muc#roomconfig_allowinvites": ["0"]]))
+        _ = send(
+            OwnerStanzas.submit(
+                from: Self.romeo, ["muc#roomconfig_membersonly": ["0"], "muc#roomconfig_allowinvites": ["0"]]))
         #expect(try allowInvites(registry) == ["1"])
     }
 }

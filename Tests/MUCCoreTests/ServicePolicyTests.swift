@@ -121,7 +121,10 @@ import Testing
         // Members-only, a ban, a password and a full room do not keep them out.
         try registry.admit(garden, session: prince, nick: nick("Prince"), password: nil)
         let events = try registry.join(garden, nick: nick("Prince"), session: prince)
-        guard case .joined(_, let occupant, _) = events.first else { Issue.record("no join"); return }
+        guard case .joined(_, let occupant, _) = events.first else {
+            Issue.record("no join")
+            return
+        }
         #expect(occupant.affiliation == .owner && occupant.role == .moderator)
         // Nor a room still locked by its creator.
         _ = try registry.createRoom(orchard, configuration: RoomConfiguration(persistent: false), locked: true)
@@ -165,7 +168,8 @@ import Testing
         _ = try registry.createRoom(garden, configuration: RoomConfiguration(persistent: false), locked: true)
         let configuration = try registry.room(garden).configuration
         #expect(
-            registry.expireLock(garden) == [.configured(garden, configuration, previous: configuration, unlocked: true)])
+            registry.expireLock(garden) == [.configured(garden, configuration, previous: configuration, unlocked: true)]
+        )
         #expect(try !registry.room(garden).locked)
         #expect(registry.expireLock(garden).isEmpty)
         #expect(registry.expireLock(orchard).isEmpty)

@@ -120,7 +120,9 @@ extension MUCComponentService {
             let occupant = declinee.resource.flatMap { try? Nickname(parsing: $0) }.flatMap { room.occupants[$0] }
             recipients = occupant?.sessions.filter { occupancy.isXMPP($0, in: room.address) } ?? []
         } else {
-            guard declinee.domain != domain else { return refused(stanza, StanzaError("jid-malformed", type: "cancel")) }
+            guard declinee.domain != domain else {
+                return refused(stanza, StanzaError("jid-malformed", type: "cancel"))
+            }
             recipients = [declinee]
         }
         let because = reason.isEmpty ? "" : " (\(reason))"

@@ -13,7 +13,7 @@ extension RoomService {
     func scheduleLockExpiry(after events: [RoomEvent]) {
         for event in events {
             guard case .created(let room, _) = event, registry.rooms[room]?.locked == true else { continue }
-            let deadline = NIODeadline.now() + lockTimeout
+            let deadline = eventLoop.now + lockTimeout
             lockDeadlines[room] = deadline
             eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.expireLock(of: room) }
         }
@@ -22,7 +22,7 @@ extension RoomService {
     /// Ends the lock of `room` if its deadline has come and it is still locked; the change is committed and
     /// told as an owner's instant-room configuration would be.
     func expireLock(of room: RoomAddress) {
-        guard let deadline = lockDeadlines[room], deadline <= .now() else { return }
+        guard let deadline = lockDeadlines[room], deadline <= eventLoop.now else { return }
         lockDeadlines[room] = nil
         guard registry.rooms[room]?.locked == true else { return }
         turn.willChange(room, components: components)
