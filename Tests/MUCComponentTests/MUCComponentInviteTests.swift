@@ -169,3 +169,27 @@ extension MUCComponentInviteTests {
         #expect(try allowInvites(registry) == ["1"])
     }
 }
+
+extension MUCComponentInviteTests {
+    /// With a service-wide occupant limit the form offers no `maxusers` above it, and refuses one.
+    @Test mutating func theFormKeepsMaxUsersUnderTheServiceLimit() throws {
+        registry = RoomRegistry(services: ["chat.localhost"], policy: ServicePolicy(maxOccupants: 25))
+        _ = send(join(from: Self.romeo, nick: "Romeo"))
+        let reply = send(OwnerStanzas.iq(from: Self.romeo, to: "garden@chat.localhost", type: "get", nil))
+        let form = reply.first?.child("query", namespace: Namespace.mucOwner)?.child(
+            "x", namespace: Namespace.dataForms)
+        let field = form?.children("field", namespace: Namespace.dataForms).first {
+            $0["var"] == "muc#roomconfig_maxusers"
+        }
+        let offered = field?.children("option", namespace: Namespace.dataForms).compactMap {
+            $0.child("value", namespace: Namespace.dataForms)?.text
+        }
+        #expect(offered == ["10", "20", "25", "none"])
+        let refused = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_maxusers": ["30"]]))
+        #expect(refused.count == 1 && condition(refused[0]) == "not-acceptable")
+        #expect(registry.rooms[garden]?.locked == true)
+        let accepted = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_maxusers": ["25"]]))
+        #expect(accepted.last?["type"] == "result")
+        #expect(registry.rooms[garden]?.configuration.maxUsers == 25)
+    }
+}
