@@ -453,3 +453,33 @@ def test_private_group_invitation_through_ejabberd(ejabberd, ej_roomd, ej_client
     assert inv.find("{%s}x/{%s}invite" % (NS_MUC_USER, NS_MUC_USER)).get("from") == r.jid, show(inv)
     out = j.join(room, "juliet")
     assert XH.item_of([s for s in out if is_presence(s)][-1]).get("affiliation") == "member"
+
+
+@pytest.fixture
+def ej_policy_roomd(ejabberd, bins):
+    r = Roomds(ejabberd)
+    yield r
+    r.stop()
+
+
+def test_admins_only_creation_and_a_service_admin_through_ejabberd(ejabberd, ej_policy_roomd):
+    ej_policy_roomd.start("--room-creation", "admins", "--service-admin", ADMIN)
+    cs = XH.Clients(ejabberd.c2s_port)
+    try:
+        romeo, friar = cs.connect("romeo"), cs.connect("friar")
+        room = XH.new_room("ejadmins")
+        out = romeo.join(room, "romeo", expect_error=True)
+        assert error_condition(out[-1]) == ("cancel", "not-allowed"), show(out[-1])
+        assert error_text(out[-1]) == "Room creation is restricted", show(out[-1])
+        out = friar.join(room, "friar")
+        assert {"110", "201"} <= set(status_codes(out[0])), show(out[0])
+        assert friar.iq(room, submit({"muc#roomconfig_membersonly": ["1"]})).get("type") == "result"
+        # the service admin, owner of the room it made, invites: romeo becomes a member and enters
+        pos = romeo.mark()
+        available(romeo)
+        friar.send(invite(room, romeo.bare))
+        romeo.wait(lambda s: is_message(s) and s.get("from") == room, pos, 5, what="invitation")
+        out = romeo.join(room, "romeo")
+        assert XH.item_of([s for s in out if is_presence(s)][-1]).get("affiliation") == "member"
+    finally:
+        cs.close()
