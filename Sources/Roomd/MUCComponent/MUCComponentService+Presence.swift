@@ -118,8 +118,8 @@ extension MUCComponentService {
             // XEP-0045 §10.1.1: a new room, its creator the owner, locked until the owner configures it (an
             // instant room with an empty form, §10.1.2), as in Prosody. A join without the MUC element (the
             // old groupchat protocol) cannot configure, and gets an unlocked room. Temporary until the owner
-            // makes it persistent: it goes with its last occupant.
-            // The service policy first: who may create rooms, and how many (`+Policy`).
+            // makes it persistent: it goes with its last occupant. The service policy says first whether
+            // this user may create rooms, and more of them (`+Policy`).
             do {
                 try registry.checkCreation(in: room.service, by: session)
             } catch {
