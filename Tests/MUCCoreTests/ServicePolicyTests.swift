@@ -237,3 +237,21 @@ import Testing
         #expect(try registry.room(garden).affiliation(of: prince) == .owner)
     }
 }
+
+extension ServiceAdminAffiliationTests {
+    /// The control socket may write any entry, but a ban (of the admin or of its domain) that does not hold
+    /// against a service admin does not throw it out either.
+    @Test func aBanThatDoesNotHoldRemovesNoServiceAdmin() throws {
+        let garden = try RoomAddress(parsing: "garden@chat.example.org")
+        let prince = try JID(parsing: "escalus@example.org/throne")
+        var registry = RoomRegistry(services: ["chat.example.org"], policy: ServicePolicy(admins: [prince]))
+        _ = try registry.createRoom(garden, configuration: RoomConfiguration())
+        _ = try registry.join(garden, nick: try Nickname(parsing: "Prince"), session: prince)
+        var events = try registry.setAffiliation(garden, jid: prince, affiliation: .outcast, reason: nil, actor: nil)
+        events += try registry.setAffiliation(
+            garden, jid: try JID(parsing: "example.org"), affiliation: .outcast, reason: nil, actor: nil)
+        #expect(!events.contains { if case .banned = $0 { return true } else { return false } })
+        let occupant = try registry.room(garden).occupant(withSession: prince)
+        #expect(occupant?.affiliation == .owner && occupant?.role == .moderator)
+    }
+}

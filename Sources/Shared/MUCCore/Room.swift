@@ -217,9 +217,12 @@ public struct Room: Sendable {
         var events: [RoomEvent] = [.affiliationChanged(address, jid: bare, entry: entry, actor: actor)]
         // A domain ban takes the domain's users who have no affiliation of their own, as at their join.
         let domainBan = affiliation == .outcast && bare.node == nil
+        // A service admin stays an owner whatever the table says (the control socket may still write an entry
+        // for one): its occupants keep their standing.
         let affected = occupants.values.filter {
-            $0.bareJID == bare
-                || (domainBan && $0.bareJID.domain == bare.description && affiliations[$0.bareJID] == nil)
+            ($0.bareJID == bare
+                || (domainBan && $0.bareJID.domain == bare.description && affiliations[$0.bareJID] == nil))
+                && (serviceAdmins.isEmpty || !serviceAdmins.contains($0.bareJID))
         }.sorted { $0.nick < $1.nick }
         for var occupant in affected {
             if affiliation == .outcast {
