@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "roomd",
             dependencies: [
-                "RoomDaemon", "CBuildInfo", "CSQLite", "CExpat",
+                "RoomDaemon", "MUCCore", "CBuildInfo", "CSQLite", "CExpat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -41,6 +41,8 @@ extension MUCComponentService {
         switch error {
         case .refused(.forbidden): return .forbidden
         case .refused(.notAllowed): return .notAllowed
+        // As Prosody's `component_admins_as_room_owners`, with its condition.
+        case .refused(.serviceAdmin): return .notAcceptable
         // §10.4, §10.6: the last owner may not give up ownership, nor ban itself.
         case .failed(.lastOwner): return .conflict
         // The occupant or the room a change names is gone (an earlier change of the list took it).

@@ -85,6 +85,12 @@ extension MUCComponentService {
             RoomConfigForm.field(
                 "muc#roomconfig_changesubject", type: "boolean", label: "Allow anyone to set the room's subject",
                 values: [c.changeSubject ? "1" : "0"]))
+        // Whether members may invite (`Room.authorizeInvitation`), as Prosody shows it: Conversations offers
+        // a member of a members-only room the invite action only when it is on.
+        x.append(
+            RoomConfigForm.field(
+                "muc#roomconfig_allowinvites", type: "boolean", label: "Allow users to invite other users",
+                values: [!c.membersOnly || c.allowInvites ? "1" : "0"]))
         if let maxUsers = c.maxUsers {
             x.append(
                 RoomConfigForm.field(

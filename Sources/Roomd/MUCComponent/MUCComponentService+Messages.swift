@@ -10,6 +10,10 @@ extension MUCComponentService {
         guard let current = registry.rooms[room] else {
             return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
         }
+        // §7.8.2: invitations and declines (`+Invite`), which need not come from an occupant.
+        if to.resource == nil, let outcome = mediated(stanza, from: from, in: current, registry: &registry) {
+            return outcome
+        }
         guard let sender = current.occupant(withSession: from) else {
             return StanzaOutcome(before: [StanzaError.notAcceptable.reply(to: stanza)])
         }

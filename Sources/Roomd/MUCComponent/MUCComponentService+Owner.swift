@@ -9,7 +9,9 @@ extension MUCComponentService {
         let room = try existingRoom(to, registry)
         guard room.affiliation(of: from) == .owner else { throw .forbidden }
         return result(
-            stanza, query: XMLElement("query", namespace: Namespace.mucOwner).adding(RoomConfigForm.form(for: room)))
+            stanza,
+            query: XMLElement("query", namespace: Namespace.mucOwner).adding(
+                RoomConfigForm.form(for: room, maxOccupants: registry.policy.maxOccupants)))
     }
 
     /// §10.1.2 (an empty form: an instant room), §10.1.3 and §10.2 (a filled form), §10.1.3 (cancel), §10.9
@@ -26,6 +28,10 @@ extension MUCComponentService {
         switch form["type"] {
         case "submit":
             let configuration = try RoomConfigForm.apply(form, to: room.configuration)
+            // A room's own limit may not exceed the service's (`ServicePolicy.maxOccupants`).
+            guard registry.policy.accepts(maxUsers: configuration.maxUsers) else {
+                throw StanzaError("not-acceptable", type: "modify", text: "The service allows fewer occupants")
+            }
             let events: [RoomEvent]
             do {
                 events = try registry.configure(room.address, configuration)

@@ -111,10 +111,10 @@ extension MUCComponentService {
     ) -> StanzaOutcome {
         var events: [RoomEvent] = []
         let muc = stanza.child("x", namespace: Namespace.muc)
-        if let existing = registry.rooms[room] {
+        if registry.rooms[room] != nil {
             let password = muc?.child("password", namespace: Namespace.muc)?.text
             do {
-                try existing.admit(session, nick: nick, password: password)
+                try registry.admit(room, session: session, nick: nick, password: password)
             } catch {
                 return StanzaOutcome(before: [Self.refusal(error).reply(to: stanza)])
             }
@@ -122,13 +122,20 @@ extension MUCComponentService {
             // XEP-0045 §10.1.1: a new room, its creator the owner, locked until the owner configures it (an
             // instant room with an empty form, §10.1.2), as in Prosody. A join without the MUC element (the
             // old groupchat protocol) cannot configure, and gets an unlocked room. Temporary until the owner
-            // makes it persistent: it goes with its last occupant.
+            // makes it persistent: it goes with its last occupant. The service policy says first whether
+            // this user may create rooms, and more of them (`+Policy`).
+            do {
+                try registry.checkCreation(in: room.service, by: session)
+            } catch {
+                return StanzaOutcome(before: [Self.refusal(error).reply(to: stanza)])
+            }
             do {
                 // As in Prosody 0.12: the room's language is its creator's, and it is hidden (not listed)
                 // until its owner makes it public.
                 let language = Self.languageTag(stanza["xml:lang"])
                 let configuration = RoomConfiguration(language: language, persistent: false, isPublic: false)
-                events += try registry.createRoom(room, configuration: configuration, locked: muc != nil)
+                events += try registry.createRoom(
+                    room, configuration: configuration, locked: muc != nil, creator: session)
                 events += try registry.setAffiliation(room, jid: session, affiliation: .owner, reason: nil, actor: nil)
             } catch {
                 return StanzaOutcome(before: [StanzaError.notAllowed.reply(to: stanza)])

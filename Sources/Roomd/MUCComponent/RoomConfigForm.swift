@@ -30,8 +30,9 @@ enum RoomConfigForm {
     static let maxFields = 64
     static let maxValues = 16
 
-    /// The form an owner gets (§10.1.3, §10.2), filled with the room's configuration.
-    static func form(for room: Room) -> XMLElement {
+    /// The form an owner gets (§10.1.3, §10.2), filled with the room's configuration. With a service-wide
+    /// limit of occupants, the `maxusers` choices above it are not offered, and "none" means that limit.
+    static func form(for room: Room, maxOccupants: Int? = nil) -> XMLElement {
         let c = room.configuration
         var x = XMLElement("x", namespace: Namespace.dataForms, attributes: ["type": "form"])
         x.append(XMLElement("title", namespace: Namespace.dataForms).adding(text: "Configuration for \(room.address)"))
@@ -57,10 +58,10 @@ enum RoomConfigForm {
             field(
                 maxUsers, type: "list-single", label: "Maximum number of occupants",
                 values: [c.maxUsers.map(String.init) ?? "none"],
-                options: ["10", "20", "30", "50", "100", "none"].map { ($0, $0 == "none" ? "No limit" : $0) }))
+                options: maxUsersOptions(below: maxOccupants)))
         x.append(field(nil, type: "fixed", values: ["Permissions in the room"]))
         x.append(boolean(changeSubject, label: "Allow anyone to set the room's subject", c.changeSubject))
-        x.append(boolean(allowInvites, label: "Allow occupants to invite others", c.allowInvites))
+        x.append(boolean(allowInvites, label: "Allow members to invite others", c.allowInvites))
         x.append(
             field(
                 allowPM, type: "list-single", label: "Who may send private messages",
@@ -132,6 +133,15 @@ enum RoomConfigForm {
         case (nil, nil): break
         }
         return c
+    }
+
+    /// The `maxusers` choices, none above the service's limit.
+    private static func maxUsersOptions(below limit: Int?) -> [(value: String, label: String)] {
+        var choices = [10, 20, 30, 50, 100].filter { $0 <= (limit ?? Int.max) }
+        if let limit, !choices.contains(limit) { choices.append(limit) }
+        var options = choices.map { (value: String($0), label: String($0)) }
+        options.append((value: "none", label: limit.map { "The service's limit (\($0))" } ?? "No limit"))
+        return options
     }
 
     /// A single value under the free-text rule of `kind`; nil when the field was not sent.

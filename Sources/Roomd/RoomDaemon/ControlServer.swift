@@ -41,7 +41,9 @@ public final class ControlServer: Service, Sendable {
         } catch {
             throw StartupError.cantCreate("cannot open the state database in \(configuration.stateDirectory): \(error)")
         }
-        var registry = RoomRegistry(services: configuration.services + configuration.components.map(\.domain))
+        var registry = RoomRegistry(
+            services: configuration.services + configuration.components.map(\.domain),
+            policy: configuration.servicePolicy)
         do {
             let loaded = try store.loadRooms()
             registry.restore(contentsOf: loaded.rooms)
@@ -84,6 +86,7 @@ public final class ControlServer: Service, Sendable {
                     ComponentLinkService(service.addComponent($0), eventLoop: loop)
                 }
                 service.startPruningAudit(configuration.auditRetention)
+                service.lockTimeout = configuration.lockTimeout
                 return (NIOLoopBound(service, eventLoop: loop), links)
             }.wait()
         } catch {

@@ -1,3 +1,4 @@
+import MUCCore
 import NIOCore
 
 /// Everything roomd is started with.
@@ -17,6 +18,11 @@ public struct RoomDaemonConfiguration: Sendable {
     /// only reads). The responder reconnects on its next kick.
     public var controlIdleTimeout: TimeAmount = .minutes(5)
     public var auditRetention = AuditRetention(maxAgeDays: 365, maxRows: 1_000_000)
+    /// Who may create rooms, limits, service admins (`MUCCore.ServicePolicy`).
+    public var servicePolicy = ServicePolicy()
+    /// XEP-0045 §10.1.1: how long a room a join created stays locked when its owner never configures it
+    /// (Prosody's `muc_room_lock_timeout`, with its default).
+    public var lockTimeout: TimeAmount = .seconds(300)
 
     public init(
         socketPath: String, stateDirectory: String, services: [String], policy: AccessPolicy = AccessPolicy(),

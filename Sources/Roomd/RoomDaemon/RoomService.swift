@@ -22,6 +22,10 @@ final class RoomService {
     let protectPrivilegedAlways: Bool
     let logger: Logger
     private var auditRetention = AuditRetention(maxAgeDays: nil, maxRows: nil)
+    /// XEP-0045 §10.1.1: how long a room a join created stays locked (`+LockTimeout`).
+    var lockTimeout: TimeAmount = .seconds(300)
+    /// When the lock of each room a join created lapses, until its timer has run.
+    var lockDeadlines: [RoomAddress: NIODeadline] = [:]
 
     static let version = "0.1.0"
 
@@ -72,9 +76,16 @@ final class RoomService {
         guard !events.isEmpty else { return }
         let now = WallClock.milliseconds()
         let recorded: Void? = turn.write { (store) throws(SQLiteError) in
-            for event in events { try store.record(event, uid: uid, now: now) }
+            for event in events {
+                try store.record(event, uid: uid, now: now)
+                // Who created a room counts toward their limit of rooms across restarts.
+                if case .created(let room, _) = event, let creator = self.registry.rooms[room]?.creator {
+                    try store.recordCreator(creator, of: room)
+                }
+            }
         }
         guard recorded != nil else { throw storageUnavailable }
+        scheduleLockExpiry(after: events)
         components.render(events, registry: registry, into: turn)
         watchers.publish(events, into: turn)
     }

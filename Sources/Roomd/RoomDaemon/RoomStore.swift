@@ -21,6 +21,7 @@ final class RoomStore: @unchecked Sendable {
     private let updateRoom: SQLiteStatement
     private let updateSubject: SQLiteStatement
     private let deleteRoom: SQLiteStatement
+    private let updateCreator: SQLiteStatement
     private let deleteRoomAffiliations: SQLiteStatement
     private let upsertAffiliation: SQLiteStatement
     private let deleteAffiliation: SQLiteStatement
@@ -76,8 +77,10 @@ final class RoomStore: @unchecked Sendable {
         ("max_users", "INTEGER"),
         ("subject", "TEXT"),
         ("subject_by", "TEXT"),
+        // Version 4: the bare JID whose join created the room, for the limit of rooms per user.
+        ("creator", "TEXT"),
     ]
-    static let schemaVersion = 3
+    static let schemaVersion = 4
 
     /// Adds the columns a database made by an older roomd lacks; idempotent, in the open transaction-free
     /// state of startup.
@@ -129,6 +132,7 @@ final class RoomStore: @unchecked Sendable {
             WHERE jid = ?1
             """)
         deleteRoom = try database.prepare("DELETE FROM rooms WHERE jid = ?")
+        updateCreator = try database.prepare("UPDATE rooms SET creator = ?2 WHERE jid = ?1")
         deleteRoomAffiliations = try database.prepare("DELETE FROM affiliations WHERE room = ?")
         upsertAffiliation = try database.prepare(
             "INSERT OR REPLACE INTO affiliations (room, jid, affiliation, reason) VALUES (?, ?, ?, ?)")
@@ -167,6 +171,7 @@ final class RoomStore: @unchecked Sendable {
             }
             var room = Room(address: address, configuration: Self.configuration(row))
             if let text = row.text(14), let by = row.text(15) { room.restore(subject: RoomSubject(text: text, by: by)) }
+            room.restore(creator: row.text(16).flatMap { try? JID(parsing: $0) })
             rooms[address] = room
         }
         try database.prepare("SELECT room, jid, affiliation, reason FROM affiliations").query([]) { row in
@@ -225,6 +230,13 @@ final class RoomStore: @unchecked Sendable {
             try audit("ban", removed, reason: reason, actor: actor, uid: uid, now: now)
         case .joined, .left, .nickChanged:
             break  // presence is live state, never stored
+        }
+    }
+
+    /// Writes who created a room, in the open transaction, after its `created` event.
+    func recordCreator(_ creator: JID, of room: RoomAddress) throws(SQLiteError) {
+        try write { () throws(SQLiteError) in
+            try updateCreator.run(.text(room.description), .text(creator.bare.description))
         }
     }
 

@@ -3,6 +3,7 @@ import CBuildInfo
 import CExpat
 import CSQLite
 import Logging
+import MUCCore
 import RoomDaemon
 import ServiceLifecycle
 
@@ -77,6 +78,33 @@ struct RoomdCommand: AsyncParsableCommand {
             discussion: "Twice as much is never held: past that the stream is dropped at once."))
     var xmppSendQueueKiB: Int = 16384
 
+    @Option(
+        help: ArgumentHelp(
+            "Who may create a room by joining it: anyone, local (users of the XMPP server's domain) or admins.",
+            discussion: "Service admins may always; the control socket (roomctl create) is not held to it."))
+    var roomCreation: String = "anyone"
+
+    @Option(
+        name: .customLong("local-domain"),
+        help: ArgumentHelp(
+            "A domain whose users are local for --room-creation local (repeatable).",
+            discussion: "Default: the domain each MUC service is a subdomain of (chat.example.org: example.org)."))
+    var localDomains: [String] = []
+
+    @Option(
+        name: .customLong("service-admin"),
+        help: "A JID that is an owner of every room: may enter, configure and destroy any room (repeatable).")
+    var serviceAdmins: [String] = []
+
+    @Option(help: "Rooms one user may have created (and not yet destroyed) at once (0: no limit).")
+    var maxRoomsPerUser: Int = 0
+
+    @Option(help: "Occupants a room takes at most, whatever its own maxusers (0: no limit).")
+    var maxOccupants: Int = 0
+
+    @Option(help: "Seconds a room a join created stays locked when its owner never configures it.")
+    var lockTimeout: Double = 300
+
     @Option(help: "Days the audit log keeps a record (0: no age limit).")
     var auditMaxAge: Int = 365
 
@@ -114,6 +142,11 @@ struct RoomdCommand: AsyncParsableCommand {
         configuration.controlIdleTimeout = .seconds(Int64(controlIdleTimeout))
         guard auditMaxAge >= 0, auditMaxAge <= 100_000 else { fail("--audit-max-age must be 0 to 100000 days", 64) }
         guard auditMaxRows >= 0 else { fail("--audit-max-rows must not be negative", 64) }
+        configuration.servicePolicy = servicePolicy()
+        guard lockTimeout.isFinite, lockTimeout >= 1, lockTimeout <= 86_400 else {
+            fail("--lock-timeout must be between 1 and 86400 seconds", 64)
+        }
+        configuration.lockTimeout = .milliseconds(Int64(lockTimeout * 1000))
         configuration.auditRetention = AuditRetention(
             maxAgeDays: auditMaxAge == 0 ? nil : auditMaxAge, maxRows: auditMaxRows == 0 ? nil : auditMaxRows)
 
@@ -161,6 +194,31 @@ struct RoomdCommand: AsyncParsableCommand {
             fail(error.message, error.exitCode)
         }
         await server.shutdownEventLoop()
+    }
+
+    /// The service policy from its options, each checked.
+    private func servicePolicy() -> ServicePolicy {
+        guard let creation = ServicePolicy.Creation(rawValue: roomCreation) else {
+            fail("--room-creation must be anyone, local or admins", 64)
+        }
+        var admins: [JID] = []
+        for text in serviceAdmins {
+            guard let jid = try? JID(parsing: text), jid.isBare else {
+                fail("--service-admin '\(text)' is not a bare JID", 64)
+            }
+            admins.append(jid)
+        }
+        for domain in localDomains {
+            guard (try? JID(parsing: domain)).map({ $0.node == nil && $0.isBare }) == true else {
+                fail("--local-domain '\(domain)' is not a domain", 64)
+            }
+        }
+        guard maxRoomsPerUser >= 0 else { fail("--max-rooms-per-user must not be negative", 64) }
+        guard maxOccupants >= 0 else { fail("--max-occupants must not be negative", 64) }
+        return ServicePolicy(
+            creation: creation, localDomains: Set(localDomains), admins: admins,
+            maxRoomsPerUser: maxRoomsPerUser == 0 ? nil : maxRoomsPerUser,
+            maxOccupants: maxOccupants == 0 ? nil : maxOccupants)
     }
 
     /// `DOMAIN=HOST:PORT` options with their secrets.

@@ -4,4 +4,7 @@ public enum PermissionRefusal: Error, Equatable, Sendable {
     case forbidden
     /// The actor may make such changes, but not to this target (it outranks the actor, or is protected).
     case notAllowed
+    /// The target is a service admin (`ServicePolicy.admins`), an owner of every room whatever the room's
+    /// list says: as Prosody refuses to change a server admin's affiliation away from owner.
+    case serviceAdmin
 }

@@ -22,6 +22,9 @@ extension Room {
             }
             return [.kicked(removeOccupant(nick), reason: reason, actor: actor.name)]
         case .setAffiliation(let jid, let affiliation, let reason):
+            if affiliation != .owner, !serviceAdmins.isEmpty, serviceAdmins.contains(jid.bare) {
+                throw .refused(.serviceAdmin)
+            }
             do {
                 try actor.authorizeAffiliationChange(from: self.affiliation(of: jid), to: affiliation)
             } catch {

@@ -1,9 +1,13 @@
 /// Who the configuration lets in, and the owner's changes to it.
 extension Room {
-    /// Whether `session` may enter under the room's configuration (XEP-0045 §7.2): owners pass a lock, a
-    /// members-only list and a full room; admins all but the lock; a session already in the room (another
-    /// join from the same occupant, or a nickname change) is not checked again.
-    public func admit(_ session: JID, nick: Nickname, password: String?) throws(JoinRefusal) {
+    /// Whether `session` may enter under the room's configuration and the service's `policy` (XEP-0045
+    /// §7.2): owners pass a lock; owners and admins a members-only list, a password, and a full room up to
+    /// `ServicePolicy.privilegedOverflow` more occupants (§7.2.10); a session already in the room (another
+    /// join from the same occupant, or a nickname change) is not checked again. A full room is one at the
+    /// lower of its own `maxUsers` and the service's `maxOccupants`.
+    public func admit(
+        _ session: JID, nick: Nickname, password: String?, policy: ServicePolicy = ServicePolicy()
+    ) throws(JoinRefusal) {
         if occupant(withSession: session) != nil { return }
         let affiliation = affiliation(of: session)
         if locked, affiliation != .owner { throw .locked }
@@ -11,10 +15,9 @@ extension Room {
         if configuration.membersOnly, affiliation != .member, !privileged { throw .membersOnly }
         if let required = configuration.password, !privileged, password != required { throw .passwordRequired }
         // A new session of an occupant already present adds no occupant.
-        if let maxUsers = configuration.maxUsers, !privileged, occupants[nick]?.bareJID != session.bare,
-            occupants.count >= maxUsers
-        {
-            throw .full
+        if let limit = policy.occupantLimit(configuration.maxUsers), occupants[nick]?.bareJID != session.bare {
+            let allowed = privileged ? limit + ServicePolicy.privilegedOverflow : limit
+            if occupants.count >= allowed { throw .full }
         }
     }
 

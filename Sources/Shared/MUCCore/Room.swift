@@ -14,6 +14,11 @@ public struct Room: Sendable {
     public internal(set) var locked = false
     /// XEP-0045 §8.1: the subject, kept across restarts.
     public internal(set) var subject: RoomSubject?
+    /// The bare JID of the user whose join created the room; nil for a room the operator created. Kept across
+    /// restarts, for the service's limit of rooms per user (`ServicePolicy.maxRoomsPerUser`).
+    public internal(set) var creator: JID?
+    /// The service admins (`ServicePolicy.admins`), owners of every room: set by the registry that holds it.
+    public internal(set) var serviceAdmins: Set<JID> = []
     public private(set) var affiliations: TreeDictionary<JID, AffiliationEntry> = [:]
     public private(set) var occupants: TreeDictionary<Nickname, Occupant> = [:]
     /// Real session JID -> nickname, so a stanza or a kick by JID finds its occupant without a scan.
@@ -31,8 +36,10 @@ public struct Room: Sendable {
     private var domainBans = 0
 
     /// A user's affiliation; a user of a banned domain (an outcast entry on the bare domain) is an outcast
-    /// unless its own JID has an entry, as in Prosody.
+    /// unless its own JID has an entry, as in Prosody. A service admin is an owner whatever the room's table
+    /// says, as Prosody's `component_admins_as_room_owners` makes server admins.
     public func affiliation(of jid: JID) -> Affiliation {
+        if !serviceAdmins.isEmpty, serviceAdmins.contains(jid.bare) { return .owner }
         // Most rooms have no affiliations: no bare JID to build (a new string for a full JID) and hash.
         if affiliations.isEmpty { return .none }
         if let entry = affiliations[jid.bare] { return entry.affiliation }
@@ -65,6 +72,11 @@ public struct Room: Sendable {
     /// Restores a subject read from the store, without events.
     public mutating func restore(subject: RoomSubject?) {
         self.subject = subject
+    }
+
+    /// Restores the creator read from the store, without events.
+    public mutating func restore(creator: JID?) {
+        self.creator = creator?.bare
     }
 
     /// Restores an affiliation read from the store, without events.
@@ -207,9 +219,12 @@ public struct Room: Sendable {
         var events: [RoomEvent] = [.affiliationChanged(address, jid: bare, entry: entry, actor: actor)]
         // A domain ban takes the domain's users who have no affiliation of their own, as at their join.
         let domainBan = affiliation == .outcast && bare.node == nil
+        // A service admin stays an owner whatever the table says (the control socket may still write an entry
+        // for one): its occupants keep their standing.
         let affected = occupants.values.filter {
-            $0.bareJID == bare
-                || (domainBan && $0.bareJID.domain == bare.description && affiliations[$0.bareJID] == nil)
+            ($0.bareJID == bare
+                || (domainBan && $0.bareJID.domain == bare.description && affiliations[$0.bareJID] == nil))
+                && (serviceAdmins.isEmpty || !serviceAdmins.contains($0.bareJID))
         }.sorted { $0.nick < $1.nick }
         for var occupant in affected {
             if affiliation == .outcast {

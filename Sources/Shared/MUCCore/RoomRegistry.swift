@@ -5,10 +5,48 @@
 /// goes, so every transport sees the same rule.
 public struct RoomRegistry: Sendable {
     public let services: Set<String>
+    /// Who may create rooms, how many, how full they get, and who owns every room.
+    public let policy: ServicePolicy
     public private(set) var rooms: [RoomAddress: Room] = [:]
+    /// How many existing rooms each user (bare JID) created, kept in step with `rooms` on every insertion
+    /// and removal: the limit of rooms per user is checked at each creation, without a scan.
+    private var roomsByCreator: [JID: Int] = [:]
 
-    public init(services: some Sequence<String>) {
+    public init(services: some Sequence<String>, policy: ServicePolicy = ServicePolicy()) {
         self.services = Set(services.map { $0.lowercased() })
+        self.policy = policy
+    }
+
+    /// How many of the rooms that exist now `user` (any resource) created.
+    public func roomsCreated(by user: JID) -> Int {
+        roomsByCreator[user.bare] ?? 0
+    }
+
+    /// Whether the service policy lets `user` create a room of `service` by joining it. Service admins may
+    /// always; others as `ServicePolicy.creation` says, and while they have fewer than `maxRoomsPerUser`.
+    public func checkCreation(in service: String, by user: JID) throws(CreationRefusal) {
+        if policy.isAdmin(user) { return }
+        switch policy.creation {
+        case .anyone: break
+        case .local: guard policy.isLocal(user, toService: service) else { throw .restricted }
+        case .admins: throw .restricted
+        }
+        if let limit = policy.maxRoomsPerUser, roomsCreated(by: user) >= limit { throw .tooManyRooms(limit: limit) }
+    }
+
+    /// XEP-0045 §7.2, under the service policy: whether `session` may enter the room (`Room.admit`).
+    public func admit(_ address: RoomAddress, session: JID, nick: Nickname, password: String?) throws(JoinRefusal) {
+        try rooms[address]?.admit(session, nick: nick, password: password, policy: policy)
+    }
+
+    private mutating func inserted(_ address: RoomAddress) {
+        guard let creator = rooms[address]?.creator else { return }
+        roomsByCreator[creator, default: 0] += 1
+    }
+
+    private mutating func removed(_ room: Room) {
+        guard let creator = room.creator, let count = roomsByCreator[creator] else { return }
+        roomsByCreator[creator] = count > 1 ? count - 1 : nil
     }
 
     public func room(_ address: RoomAddress) throws(MUCError) -> Room {
@@ -32,30 +70,51 @@ public struct RoomRegistry: Sendable {
 
     /// Puts a room loaded from the store back, without events.
     public mutating func restore(_ room: Room) {
-        rooms[room.address] = room
+        var room = room
+        room.serviceAdmins = policy.admins
+        if let old = rooms.updateValue(room, forKey: room.address) { removed(old) }
+        inserted(room.address)
     }
 
     /// Puts the rooms loaded from the store back, without events. Into an empty registry (a start) the
     /// dictionary is taken as it is rather than copied room by room: with many rooms a copy is a second
     /// dictionary as large as the first, and the memory it took stays with the process after the start.
     public mutating func restore(contentsOf loaded: [RoomAddress: Room]) {
-        if rooms.isEmpty {
-            rooms = loaded
-        } else {
-            rooms.merge(loaded) { _, restored in restored }
+        guard rooms.isEmpty else {
+            for room in loaded.values { restore(room) }
+            return
         }
+        rooms = loaded
+        if !policy.admins.isEmpty {
+            for index in rooms.indices { rooms.values[index].serviceAdmins = policy.admins }
+        }
+        for address in rooms.keys { inserted(address) }
     }
 
-    /// A new room; `locked` for one a join creates (XEP-0045 §10.1.1), until its owner configures it.
+    /// A new room; `locked` for one a join creates (XEP-0045 §10.1.1), until its owner configures it, and
+    /// `creator` the user whose join created it (`checkCreation` first: this does not check the policy).
     public mutating func createRoom(
-        _ address: RoomAddress, configuration: RoomConfiguration, locked: Bool = false
+        _ address: RoomAddress, configuration: RoomConfiguration, locked: Bool = false, creator: JID? = nil
     ) throws(MUCError) -> [RoomEvent] {
         try checkService(address)
         if rooms[address] != nil { throw .roomExists(address) }
         var room = Room(address: address, configuration: configuration)
         room.locked = locked
+        room.creator = creator?.bare
+        room.serviceAdmins = policy.admins
         rooms[address] = room
+        inserted(address)
         return [.created(address, configuration)]
+    }
+
+    /// XEP-0045 §10.1.1: the lock of a room whose owner never configured it lapses, and the room keeps the
+    /// configuration it was created with, as if its owner had submitted an instant room's empty form. This
+    /// is Prosody 0.12's `muc_room_lock_timeout`, and one of the two outcomes §10.1.1 allows. Nothing for a
+    /// room that is gone or no longer locked.
+    public mutating func expireLock(_ address: RoomAddress) -> [RoomEvent] {
+        guard let index = rooms.index(forKey: address), rooms.values[index].locked else { return [] }
+        let configuration = rooms.values[index].configuration
+        return rooms.values[index].configure(configuration)
     }
 
     /// XEP-0045 §8.1: the subject, as whoever may change it set it (the transport decides who may).
@@ -75,7 +134,7 @@ public struct RoomRegistry: Sendable {
         guard let index = rooms.index(forKey: address) else { throw .roomNotFound(address) }
         var events = rooms.values[index].configure(configuration)
         if !configuration.persistent, rooms.values[index].isEmpty {
-            rooms.remove(at: index)
+            removed(rooms.remove(at: index).value)
             events.append(.destroyed(address, removed: [], reason: nil))
         }
         return events
@@ -83,9 +142,10 @@ public struct RoomRegistry: Sendable {
 
     public mutating func destroyRoom(_ address: RoomAddress, reason: String?) throws(MUCError) -> [RoomEvent] {
         var room = try room(address)
-        let removed = room.removeAll()
+        let occupants = room.removeAll()
         rooms[address] = nil
-        return [.destroyed(address, removed: removed, reason: reason)]
+        removed(room)
+        return [.destroyed(address, removed: occupants, reason: reason)]
     }
 
     public mutating func join(
@@ -139,6 +199,7 @@ public struct RoomRegistry: Sendable {
         rooms[address] = room
         if emptied, !room.configuration.persistent {
             rooms[address] = nil
+            removed(room)
             events.append(.destroyed(address, removed: [], reason: nil))
         }
         return events
@@ -178,7 +239,7 @@ public struct RoomRegistry: Sendable {
         let wasOccupied = !rooms.values[index].isEmpty
         var events = try transition(&rooms.values[index])
         if wasOccupied, !rooms.values[index].configuration.persistent, rooms.values[index].isEmpty {
-            rooms.remove(at: index)
+            removed(rooms.remove(at: index).value)
             events.append(.destroyed(address, removed: [], reason: nil))
         }
         return events
