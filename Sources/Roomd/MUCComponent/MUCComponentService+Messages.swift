@@ -1,4 +1,5 @@
 import MUCCore
+import NicknameProfile
 import XMLStream
 
 /// Messages and subject (XEP-0045 §7.4, 7.5, 8.1): groupchat reflected to every occupant, private messages
@@ -32,7 +33,7 @@ extension MUCComponentService {
         guard stanza["type"] != "groupchat" else {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
         }
-        guard let targetNick = try? Nickname(parsing: resource), let target = room.occupants[targetNick] else {
+        guard let targetNick = try? NicknameProfile.nickname(resource), let target = room.occupants[targetNick] else {
             return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
         }
         // `muc#roomconfig_allowpm`: whose private messages the room passes on.

@@ -1,4 +1,5 @@
 import MUCCore
+import NicknameProfile
 import XMLStream
 
 /// Presence (XEP-0045 §7.1–7.2, 7.6, 7.14): joins, leaves, nickname changes and status changes.
@@ -18,7 +19,7 @@ extension MUCComponentService {
         if Self.hasRefusedStatus(stanza) {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
         }
-        guard let resource = to.resource, let nick = try? Nickname(parsing: resource) else {
+        guard let resource = to.resource, let nick = try? NicknameProfile.nickname(resource) else {
             return StanzaOutcome(before: [StanzaError.jidMalformed.reply(to: stanza)])
         }
         if let current {
@@ -75,7 +76,7 @@ extension MUCComponentService {
         registry: inout RoomRegistry
     ) -> StanzaOutcome {
         occupancy.details[room, default: [:]][session] = Self.details(of: stanza)
-        guard current.nick == nick else {
+        guard current.nick.isShown(as: nick) else {
             do {
                 return StanzaOutcome(events: try registry.changeNick(room, session: session, to: nick))
             } catch .nickConflict {

@@ -1,4 +1,5 @@
 import MUCCore
+import NicknameProfile
 import XMLStream
 
 /// XEP-0410 (MUC Self-Ping): a client asks whether it is still joined by pinging its own occupant JID.
@@ -16,7 +17,7 @@ extension MUCComponentService {
         else {
             return StanzaOutcome(before: [StanzaError.notJoined.reply(to: stanza)])
         }
-        guard let target = to.resource.flatMap({ try? Nickname(parsing: $0) }), let recipient = room.occupants[target]
+        guard let target = to.resource.flatMap({ try? NicknameProfile.nickname($0) }), let recipient = room.occupants[target]
         else {
             return StanzaOutcome(before: [StanzaError.recipientNotInRoom.reply(to: stanza)])
         }
