@@ -2,11 +2,12 @@
 ///
 /// `description` is the form shown (the occupant JID's resource); `comparisonKey` is what equality and hashing
 /// use, so a room's occupant table refuses a second nickname that compares equal to one present. roomd makes
-/// every nickname of a room with `init(enforced:comparisonKey:)` from RFC 8266's nickname profile (its
-/// NicknameProfile target: case preserved for display, lowercased for comparison; docs/nicknames.md). That
-/// profile needs Unicode data (NFKC, character properties) this pure core does not link, because the
-/// responder links the core too; `init(parsing:)` is the syntactic check the responder and roomctl make
-/// before sending a nickname to roomd, which prepares it again: compared by its NFC form, case-sensitively.
+/// every nickname that enters a room with `init(enforced:comparisonKey:)` from RFC 8266's nickname profile
+/// (its NicknameProfile target: case kept for display, lowercased and NFKC for comparison; docs/nicknames.md).
+/// That profile needs Unicode data (NFKC, character properties) that this core does not link, because the
+/// responder links it too. `init(parsing:)` is the syntactic check the responder and roomctl make before
+/// sending a nickname to roomd, which prepares it again; its comparison form is the profile's for ASCII
+/// (spaces trimmed and collapsed, lowercased), and an approximation otherwise (NFC instead of NFKC).
 public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable {
     public let description: String
     /// The form two nicknames are compared by: equal keys name the same occupant.
@@ -19,7 +20,7 @@ public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable 
             if text.utf8.allSatisfy({ $0 == 0x20 }) { throw .whitespaceOnly }
             if text.utf8.count > JID.maxPartBytes { throw .tooLong(part: "nickname") }
             self.description = text
-            self.comparisonKey = text
+            self.comparisonKey = Self.asciiComparisonKey(text)
             return
         }
         if text.containsControlCharacter { throw .controlCharacter }
@@ -27,7 +28,41 @@ public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable 
         let normal = text.nfc
         if normal.utf8.count > JID.maxPartBytes { throw .tooLong(part: "nickname") }
         self.description = normal
-        self.comparisonKey = normal
+        self.comparisonKey = Self.collapsingSpaces(normal).lowercased().nfc
+    }
+
+    /// RFC 8266 §2.5 for printable ASCII, where NFKC changes nothing: spaces trimmed and collapsed, then
+    /// lowercased.
+    private static func asciiComparisonKey(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        for byte in text.utf8 {
+            if byte == 0x20 {
+                pendingSpace = !bytes.isEmpty
+                continue
+            }
+            if pendingSpace { bytes.append(0x20) }
+            pendingSpace = false
+            bytes.append((0x41...0x5A).contains(byte) ? byte | 0x20 : byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// RFC 8266's additional mapping rule: every space separator is SPACE, trimmed and collapsed.
+    private static func collapsingSpaces(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .spaceSeparator {
+                pendingSpace = !scalars.isEmpty
+                continue
+            }
+            if pendingSpace { scalars.append(" ") }
+            pendingSpace = false
+            scalars.append(scalar)
+        }
+        return String(scalars)
     }
 
     /// A nickname already prepared by a profile: `enforced` is shown, `comparisonKey` compared. Both must be
