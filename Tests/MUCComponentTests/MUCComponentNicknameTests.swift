@@ -15,8 +15,10 @@ import XMLStream
     static let room = "garden@chat.localhost"
 
     func presence(from: String, nick: String) -> XMLElement {
-        XMLElement("presence", namespace: Namespace.component, attributes: ["from": from, "to": "\(Self.room)/\(nick)"])
-            .adding(XMLElement("x", namespace: Namespace.muc))
+        XMLElement(
+            "presence", namespace: Namespace.component, attributes: ["from": from, "to": "\(Self.room)/\(nick)"]
+        )
+        .adding(XMLElement("x", namespace: Namespace.muc))
     }
 
     mutating func send(_ stanza: XMLElement) -> [XMLElement] {
@@ -44,7 +46,9 @@ import XMLStream
         try registry.room(try RoomAddress(parsing: Self.room)).sortedOccupants.map(\.nick.description)
     }
 
-    @Test(arguments: ["\u{200B}", "\u{200B}\u{200C}\u{200D}", "\u{3164}", "\u{115F}", "\u{AD}", "a\u{2028}b", "\u{E000}"])
+    @Test(arguments: [
+        "\u{200B}", "\u{200B}\u{200C}\u{200D}", "\u{3164}", "\u{115F}", "\u{AD}", "a\u{2028}b", "\u{E000}",
+    ])
     mutating func aNicknameTheProfileRefusesIsJIDMalformedAndCreatesNothing(nick: String) throws {
         let out = send(presence(from: Self.romeo, nick: nick))
         #expect(out.count == 1)
@@ -80,6 +84,16 @@ import XMLStream
         #expect(room.occupants.count == 1)
         #expect(room.sortedOccupants.first?.nick.description == "Romeo")
         #expect(room.sortedOccupants.first?.sessions.count == 2)
+        // That session's presences go on naming the form it joined with: updates, not refused renames.
+        let update = XMLElement(
+            "presence", namespace: Namespace.component,
+            attributes: ["from": "romeo@localhost/phone", "to": "\(Self.room)/ROMEO"]
+        ).adding(XMLElement("show", namespace: Namespace.component).adding(text: "away"))
+        let out2 = send(update)
+        #expect(out2.allSatisfy { condition($0) == nil })
+        // (An occupant's presence shows its first session's <show/>: one presence per occupant.)
+        #expect(!out2.isEmpty && out2.allSatisfy { $0["from"] == "\(Self.room)/Romeo" && !codes($0).contains("303") })
+        #expect(try occupantNicks() == ["Romeo"])
     }
 
     @Test mutating func changingTheCaseOfOnesOwnNicknameIsANicknameChange() throws {
@@ -88,8 +102,9 @@ import XMLStream
         #expect(out.count == 2)
         #expect(out[0]["type"] == "unavailable" && out[0]["from"] == "\(Self.room)/Romeo")
         #expect(codes(out[0]) == ["303", "110"])
-        #expect(out[0].child("x", namespace: Namespace.mucUser)?.child("item", namespace: Namespace.mucUser)?["nick"]
-            == "ROMEO")
+        #expect(
+            out[0].child("x", namespace: Namespace.mucUser)?.child("item", namespace: Namespace.mucUser)?["nick"]
+                == "ROMEO")
         #expect(out[1]["from"] == "\(Self.room)/ROMEO" && codes(out[1]).contains("110"))
         #expect(try occupantNicks() == ["ROMEO"])
         // The same form again is a presence update, not a change.

@@ -24,7 +24,8 @@ import Testing
                 lines.append("\(String(value, radix: 16))\t\(line)")
             }
         }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: try #require(Self.path), atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(
+            toFile: try #require(Self.path), atomically: true, encoding: .utf8)
     }
 
     private func hex(_ text: String) -> String {

@@ -94,7 +94,9 @@ import Testing
     @Test func freeformClassAllows() throws {
         #expect(try shown("\u{1F600}") == "\u{1F600}")  // emoji: a symbol (So)
         #expect(try shown("\u{1100}\u{1161}") == "\u{AC00}")  // jamo that NFKC composes to a syllable
-        #expect(try shown("\u{627}\u{644}\u{639}\u{631}\u{628}\u{64A}\u{629}") == "\u{627}\u{644}\u{639}\u{631}\u{628}\u{64A}\u{629}")
+        #expect(
+            try shown("\u{627}\u{644}\u{639}\u{631}\u{628}\u{64A}\u{629}")
+                == "\u{627}\u{644}\u{639}\u{631}\u{628}\u{64A}\u{629}")
         #expect(try shown("\u{5E9}\u{5DC}\u{5D5}\u{5DD}") == "\u{5E9}\u{5DC}\u{5D5}\u{5DD}")  // no Bidi rule (§2.2 rule 5)
         #expect(try shown("a/b@c") == "a/b@c")
         #expect(try shown("\u{DF}") == "\u{DF}")
@@ -129,7 +131,8 @@ import Testing
 
     @Test func enforcementIsIdempotent() throws {
         let samples = [
-            "Foo", "Richard \u{2163}", "\u{FB01}", "  Bob\u{3000}\u{3000}Smith ", "\u{3D4}", "\u{FDFA}", "\u{3A3}\u{391}\u{3A3}",
+            "Foo", "Richard \u{2163}", "\u{FB01}", "  Bob\u{3000}\u{3000}Smith ", "\u{3D4}", "\u{FDFA}",
+            "\u{3A3}\u{391}\u{3A3}",
             "\u{130}", "\u{1100}\u{1161}",
         ]
         for text in samples {

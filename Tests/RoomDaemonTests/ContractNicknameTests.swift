@@ -40,7 +40,8 @@ import Testing
         _ = try call(fixture, Rooms.CreateRoomParameters(room: Self.room))
         let joined = try call(
             fixture,
-            Rooms.JoinParameters(room: Self.room, nick: try nick("\u{FF22}ob\u{3000}\u{3000}\u{FB01}"),
+            Rooms.JoinParameters(
+                room: Self.room, nick: try nick("\u{FF22}ob\u{3000}\u{3000}\u{FB01}"),
                 jid: try JID(parsing: "bob@example.com/r")))
         #expect(joined.occupant.nick.description == "Bob fi")
         let kicked = try call(fixture, Rooms.KickParameters(room: Self.room, target: .nick(try nick("BOB  FI"))))
@@ -52,10 +53,12 @@ import Testing
         let fixture = try StorageFixture()
         _ = try call(fixture, Rooms.CreateRoomParameters(room: Self.room))
         _ = try call(
-            fixture, Rooms.JoinParameters(room: Self.room, nick: try nick("Bob"), jid: try JID(parsing: "bob@example.com/r")))
+            fixture,
+            Rooms.JoinParameters(room: Self.room, nick: try nick("Bob"), jid: try JID(parsing: "bob@example.com/r")))
         let refused = refusal(
             fixture,
-            Rooms.JoinParameters(room: Self.room, nick: try nick("\u{FF42}\u{FF4F}\u{FF42}"),
+            Rooms.JoinParameters(
+                room: Self.room, nick: try nick("\u{FF42}\u{FF4F}\u{FF42}"),
                 jid: try JID(parsing: "mallory@example.com/x")))
         guard case .room(.nickConflict(let room, _))? = refused else {
             Issue.record("expected NickConflict, got \(String(describing: refused))")
@@ -81,7 +84,9 @@ import Testing
             refusal(fixture, Rooms.KickParameters(room: Self.room, target: .nick(invisible)))
                 == .room(.occupantNotFound(Self.room, nick: invisible, jid: nil)))
         let ghost = try RoomAddress(parsing: "ghost@chat.example.org")
-        #expect(refusal(fixture, Rooms.KickParameters(room: ghost, target: .nick(invisible))) == .room(.roomNotFound(ghost)))
+        #expect(
+            refusal(fixture, Rooms.KickParameters(room: ghost, target: .nick(invisible))) == .room(.roomNotFound(ghost))
+        )
         #expect(try fixture.service.registry.room(Self.room).occupants.isEmpty)
     }
 }

@@ -62,7 +62,9 @@ extension MUCComponentService {
                 throw .forbidden
             }
             guard role == "none" else { throw .featureNotImplemented }
-            guard let nickText = item["nick"], let nick = try? NicknameProfile.nickname(nickText) else { throw .badRequest }
+            guard let nickText = item["nick"], let nick = try? NicknameProfile.nickname(nickText) else {
+                throw .badRequest
+            }
             return .kick(nick, reason: reason)
         }
         guard let affiliationText = item["affiliation"] else { throw .badRequest }

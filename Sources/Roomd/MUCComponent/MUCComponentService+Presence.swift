@@ -76,7 +76,9 @@ extension MUCComponentService {
         registry: inout RoomRegistry
     ) -> StanzaOutcome {
         occupancy.details[room, default: [:]][session] = Self.details(of: stanza)
-        guard current.nick.isShown(as: nick) else {
+        // Another form of its own nickname (`ROMEO` for `Romeo`) renames a one-session occupant; for one of
+        // several sessions, which cannot rename (§7.6), it is the same occupant's presence.
+        guard current.nick.isShown(as: nick) || (current.nick == nick && current.sessions.count > 1) else {
             do {
                 return StanzaOutcome(events: try registry.changeNick(room, session: session, to: nick))
             } catch .nickConflict {

@@ -17,7 +17,8 @@ extension MUCComponentService {
         else {
             return StanzaOutcome(before: [StanzaError.notJoined.reply(to: stanza)])
         }
-        guard let target = to.resource.flatMap({ try? NicknameProfile.nickname($0) }), let recipient = room.occupants[target]
+        guard let target = to.resource.flatMap({ try? NicknameProfile.nickname($0) }),
+            let recipient = room.occupants[target]
         else {
             return StanzaOutcome(before: [StanzaError.recipientNotInRoom.reply(to: stanza)])
         }

@@ -19,34 +19,49 @@ public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable 
             // All printable ASCII: already NFC, no control characters; only all-spaces can be refused.
             if text.utf8.allSatisfy({ $0 == 0x20 }) { throw .whitespaceOnly }
             if text.utf8.count > JID.maxPartBytes { throw .tooLong(part: "nickname") }
+            let key = Self.asciiComparisonKey(text)
             self.description = text
-            self.comparisonKey = Self.asciiComparisonKey(text)
+            self.comparisonKey = key == text ? text : key
             return
         }
         if text.containsControlCharacter { throw .controlCharacter }
         if text.allSatisfy({ $0.isWhitespace }) { throw .whitespaceOnly }
         let normal = text.nfc
         if normal.utf8.count > JID.maxPartBytes { throw .tooLong(part: "nickname") }
+        let key = Self.collapsingSpaces(normal).lowercased().nfc
         self.description = normal
-        self.comparisonKey = Self.collapsingSpaces(normal).lowercased().nfc
+        self.comparisonKey = key == normal ? normal : key
     }
 
     /// RFC 8266 §2.5 for printable ASCII, where NFKC changes nothing: spaces trimmed and collapsed, then
     /// lowercased.
     private static func asciiComparisonKey(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var pendingSpace = false
-        for byte in text.utf8 {
-            if byte == 0x20 {
-                pendingSpace = !bytes.isEmpty
-                continue
-            }
-            if pendingSpace { bytes.append(0x20) }
-            pendingSpace = false
-            bytes.append((0x41...0x5A).contains(byte) ? byte | 0x20 : byte)
+        // The kick path parses a nickname per call: most need no change, and none needs a heap buffer of
+        // its own to be made (a result of up to 15 bytes is a small string).
+        let utf8 = text.utf8
+        if utf8.first != 0x20, utf8.last != 0x20, !utf8.contains(where: { (0x41...0x5A).contains($0) }),
+            !zip(utf8, utf8.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 })
+        {
+            return text
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            var count = 0
+            var pendingSpace = false
+            for byte in utf8 {
+                if byte == 0x20 {
+                    pendingSpace = count > 0
+                    continue
+                }
+                if pendingSpace {
+                    buffer[count] = 0x20
+                    count += 1
+                }
+                pendingSpace = false
+                buffer[count] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+                count += 1
+            }
+            return count
+        }
     }
 
     /// RFC 8266's additional mapping rule: every space separator is SPACE, trimmed and collapsed.
@@ -69,7 +84,8 @@ public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable 
     /// NFC (an NFKC output is), which keeps String's equality and hashing the same as the bytes'.
     public init(enforced: String, comparisonKey: String) {
         self.description = enforced
-        self.comparisonKey = comparisonKey
+        // Equal forms (a nickname already in lowercase) share one string buffer rather than hold two.
+        self.comparisonKey = comparisonKey == enforced ? enforced : comparisonKey
     }
 
     /// True when both show the same text, which `==` does not tell: `Bob` and `bob` name one occupant under
