@@ -60,6 +60,10 @@ def clients(server, xroomd):
 _seq = [0]
 
 
+INSTANT_FORM = ("<query xmlns='http://jabber.org/protocol/muc#owner'>"
+                "<x xmlns='jabber:x:data' type='submit'/></query>")
+
+
 class Twin:
     """One room on each side, with the same occupants (each user one client, joined to both)."""
 
@@ -67,11 +71,16 @@ class Twin:
         _seq[0] += 1
         self.rooms = {"roomd": "fix%d@%s" % (_seq[0], XH.MUC), "prosody": "fix%d@%s" % (_seq[0], PROSODY_MUC)}
         self.cs = {}
-        for nick in nicks:
+        for index, nick in enumerate(nicks):
             c = clients.connect(nick)
             self.cs[nick] = c
             for side in self.rooms:
                 c.join(self.rooms[side], nick)
+                if index == 0:
+                    # The creator's empty form makes it an instant room (XEP-0045 §10.1.2), as clients do:
+                    # until then both MUCs keep it locked.
+                    done = c.iq(self.rooms[side], INSTANT_FORM)
+                    assert done.get("type") == "result", XH.show(done)
         time.sleep(0.3)
 
     def occ(self, side, nick):
