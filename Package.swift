@@ -46,10 +46,20 @@ let package = Package(
         .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
         // XMPP's XML streams over expat: incremental parsing into stanzas, serialisation, limits.
         .target(name: "XMLStream", dependencies: ["CExpat"]),
+        // ICU's C API (Debian's libicu), for the character data RFC 8264 reads. roomd's only: the responder
+        // passes nicknames through, and roomd prepares them.
+        .systemLibrary(name: "CICU", pkgConfig: "icu-uc", providers: [.apt(["libicu-dev"])]),
+        // The character data RFC 8264 reads, from ICU, behind plain C functions (see CUnicodeData.c).
+        .target(name: "CUnicodeData", dependencies: ["CICU"]),
+        // RFC 8266's nickname profile (PRECIS FreeformClass): how roomd enforces and compares nicknames.
+        .target(name: "NicknameProfile", dependencies: ["MUCCore", "CUnicodeData"]),
         // XEP-0045 over XEP-0114: stanzas in, room transitions and stanzas out. No I/O.
         .target(
             name: "MUCComponent",
-            dependencies: ["MUCCore", "XMLStream", .product(name: "HashTreeCollections", package: "swift-collections")]
+            dependencies: [
+                "MUCCore", "NicknameProfile", "XMLStream",
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+            ]
         ),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The daemon: varlink server over a Unix socket (SwiftNIO), peer credentials, SQLite store.
@@ -57,7 +67,7 @@ let package = Package(
             name: "RoomDaemon",
             dependencies: [
                 "MUCCore", "ControlProtocol", "ControlFraming", "StrictJSON", "CSQLite", "MUCComponent", "XMLStream",
-                "COpenSSLCrypto",
+                "COpenSSLCrypto", "NicknameProfile",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,6 +121,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MUCCoreTests", dependencies: ["MUCCore"]),
+        .testTarget(name: "NicknameProfileTests", dependencies: ["NicknameProfile", "MUCCore"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream", "CExpat"]),
         .testTarget(name: "MUCComponentTests", dependencies: ["MUCComponent", "XMLStream", "MUCCore"]),
@@ -139,7 +150,10 @@ let package = Package(
 // core, JSON, the control contract). Each target lives in Sources/<group>/<target>.
 let sourceGroups: [String: [String]] = [
     "Shared": ["MUCCore", "StrictJSON", "ControlProtocol", "COpenSSLCrypto", "CBuildInfo"],
-    "Roomd": ["XMLStream", "CExpat", "MUCComponent", "ControlFraming", "CSQLite", "RoomDaemon", "roomd"],
+    "Roomd": [
+        "XMLStream", "CExpat", "CICU", "CUnicodeData", "NicknameProfile", "MUCComponent", "ControlFraming", "CSQLite",
+        "RoomDaemon", "roomd",
+    ],
     "Responder": ["KickAPI", "ResponderConfiguration", "KickResponder", "CFastCGI", "muc-kick-fcgi"],
     "Operator": ["roomctl"],
 ]

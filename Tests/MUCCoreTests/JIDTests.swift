@@ -79,8 +79,13 @@ import Testing
 }
 
 @Suite struct NicknameTests {
-    @Test func caseSensitiveAndNFC() throws {
-        #expect(try Nickname(parsing: "Bob") != Nickname(parsing: "bob"))
+    /// RFC 8266 §2.5 (issue #15): `Bob` and `bob` name one occupant; each keeps its form for display.
+    @Test func comparedCaseInsensitivelyShownAsGivenAndNFC() throws {
+        #expect(try Nickname(parsing: "Bob") == Nickname(parsing: "bob"))
+        #expect(try Nickname(parsing: "Bob").description == "Bob")
+        #expect(try !Nickname(parsing: "Bob").isShown(as: Nickname(parsing: "bob")))
+        #expect(try Nickname(parsing: "Bob  Smith ") == Nickname(parsing: "bob smith"))
+        #expect(try Nickname(parsing: "\u{C9}mile") == Nickname(parsing: "\u{E9}mile"))
         #expect(try Nickname(parsing: "Zo\u{65}\u{301}") == Nickname(parsing: "Zo\u{e9}"))
         #expect(try Nickname(parsing: "Zo\u{65}\u{301}").description == "Zo\u{e9}")
     }

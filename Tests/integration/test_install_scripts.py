@@ -45,7 +45,7 @@ def run_check(tmp_path, installed, candidate, *args):
                           capture_output=True, text=True, timeout=30)
 
 
-CURRENT = {"libexpat1-dev": "2.5.0-1+deb12u5", "libfcgi-dev": "2.4.2-2+deb12u1",
+CURRENT = {"libexpat1-dev": "2.5.0-1+deb12u5", "libfcgi-dev": "2.4.2-2+deb12u1", "libicu-dev": "72.1-3+deb12u1",
            "libsqlite3-dev": "3.40.1-2+deb12u2", "libssl-dev": "3.0.22-1~deb12u2", "pkg-config": "1.8.1-1"}
 
 

@@ -256,17 +256,18 @@ def test_real_jid_bare_part_case_insensitive(rooms):
 
 # --------------------------------------------------------------------------- nicknames
 
-def test_nicks_are_case_sensitive(rooms):
+def test_nicks_compare_case_insensitively_and_keep_their_case(rooms):
+    # Issue #15: RFC 8266's comparison form (docs/nicknames.md); the occupant is shown as it joined.
     rooms.CreateRoom(room=R)
-    rooms.Join(room=R, nick="bob", jid=BOB + "/1")
-    rooms.Join(room=R, nick="Bob", jid=CAROL + "/1")
+    rooms.Join(room=R, nick="Bob", jid=BOB + "/1")
+    with raises_varlink(E("NickConflict"), room=R):
+        rooms.Join(room=R, nick="bob", jid=CAROL + "/1")
     occ = occupants(rooms)
-    assert set(occ) == {"bob", "Bob"}
-    assert occ["bob"]["jids"] == [BOB + "/1"]
-    assert occ["Bob"]["jids"] == [CAROL + "/1"]
-    kicked = rooms.Kick(room=R, nick="Bob")["kicked"]
+    assert set(occ) == {"Bob"}
+    assert occ["Bob"]["jids"] == [BOB + "/1"]
+    kicked = rooms.Kick(room=R, nick="BOB")["kicked"]
     assert [k["nick"] for k in kicked] == ["Bob"]
-    assert set(occupants(rooms)) == {"bob"}
+    assert set(occupants(rooms)) == set()
 
 
 def test_nicks_compare_after_nfc(rooms):

@@ -1,4 +1,5 @@
 import MUCCore
+import NicknameProfile
 import XMLStream
 
 /// muc#admin (XEP-0045 §8.2 kicks, §9–10 affiliation changes and lists). Who may change whom is the core's
@@ -63,7 +64,9 @@ extension MUCComponentService {
                 throw .forbidden
             }
             guard role == "none" else { throw .featureNotImplemented }
-            guard let nickText = item["nick"], let nick = try? Nickname(parsing: nickText) else { throw .badRequest }
+            guard let nickText = item["nick"], let nick = try? NicknameProfile.nickname(nickText) else {
+                throw .badRequest
+            }
             return .kick(nick, reason: reason)
         }
         guard let affiliationText = item["affiliation"] else { throw .badRequest }

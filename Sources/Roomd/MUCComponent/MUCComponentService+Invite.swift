@@ -1,4 +1,5 @@
 import MUCCore
+import NicknameProfile
 import XMLStream
 
 extension Namespace {
@@ -117,7 +118,7 @@ extension MUCComponentService {
         var recipients: [JID]
         if declinee.bare == room.address.jid {
             // An occupant JID: its XMPP sessions; nobody when no such occupant.
-            let occupant = declinee.resource.flatMap { try? Nickname(parsing: $0) }.flatMap { room.occupants[$0] }
+            let occupant = declinee.resource.flatMap { try? NicknameProfile.nickname($0) }.flatMap { room.occupants[$0] }
             recipients = occupant?.sessions.filter { occupancy.isXMPP($0, in: room.address) } ?? []
         } else {
             guard declinee.domain != domain else {

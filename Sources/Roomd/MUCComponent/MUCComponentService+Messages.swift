@@ -1,4 +1,5 @@
 import MUCCore
+import NicknameProfile
 import XMLStream
 
 /// Messages and subject (XEP-0045 §7.4, 7.5, 8.1): groupchat reflected to every occupant, private messages
@@ -36,7 +37,7 @@ extension MUCComponentService {
         guard stanza["type"] != "groupchat" else {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
         }
-        guard let targetNick = try? Nickname(parsing: resource), let target = room.occupants[targetNick] else {
+        guard let targetNick = try? NicknameProfile.nickname(resource), let target = room.occupants[targetNick] else {
             return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
         }
         // `muc#roomconfig_allowpm`: whose private messages the room passes on.
@@ -59,7 +60,7 @@ extension MUCComponentService {
     func privateError(_ stanza: XMLElement, from sender: Occupant, toNick resource: String, in room: Room)
         -> StanzaOutcome
     {
-        guard let targetNick = try? Nickname(parsing: resource), let target = room.occupants[targetNick],
+        guard let targetNick = try? NicknameProfile.nickname(resource), let target = room.occupants[targetNick],
             room.configuration.privateMessages.allows(sender.role)
         else { return StanzaOutcome() }
         var forwarded: [XMLElement] = []

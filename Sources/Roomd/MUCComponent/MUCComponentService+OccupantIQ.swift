@@ -1,4 +1,5 @@
 import MUCCore
+import NicknameProfile
 import XMLStream
 
 /// IQs to occupant JIDs (XEP-0045 §17.4 rule 3): routed to the occupant and its answer back, neither side
@@ -39,7 +40,8 @@ extension MUCComponentService {
         guard let sender = room.occupant(withSession: from), occupancy.isXMPP(from, in: address) else {
             return StanzaOutcome(before: [StanzaError.notJoined.reply(to: stanza)])
         }
-        guard let target = to.resource.flatMap({ try? Nickname(parsing: $0) }), let recipient = room.occupants[target]
+        guard let target = to.resource.flatMap({ try? NicknameProfile.nickname($0) }),
+            let recipient = room.occupants[target]
         else {
             return StanzaOutcome(before: [StanzaError.recipientNotInRoom.reply(to: stanza)])
         }

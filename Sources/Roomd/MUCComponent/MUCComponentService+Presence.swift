@@ -1,4 +1,5 @@
 import MUCCore
+import NicknameProfile
 import XMLStream
 
 /// Presence (XEP-0045 §7.1–7.2, 7.6, 7.14): joins, leaves, nickname changes and status changes.
@@ -18,7 +19,7 @@ extension MUCComponentService {
         if Self.hasRefusedStatus(stanza) {
             return StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)])
         }
-        guard let resource = to.resource, let nick = try? Nickname(parsing: resource) else {
+        guard let resource = to.resource, let nick = try? NicknameProfile.nickname(resource) else {
             return StanzaOutcome(before: [StanzaError.jidMalformed.reply(to: stanza)])
         }
         if let current {
@@ -84,7 +85,9 @@ extension MUCComponentService {
         registry: inout RoomRegistry
     ) -> StanzaOutcome {
         occupancy.details[room, default: [:]][session] = Self.details(of: stanza)
-        guard current.nick == nick else {
+        // Another form of its own nickname (`ROMEO` for `Romeo`) renames a one-session occupant; for one of
+        // several sessions, which cannot rename (§7.6), it is the same occupant's presence.
+        guard current.nick.isShown(as: nick) || (current.nick == nick && current.sessions.count > 1) else {
             do {
                 return StanzaOutcome(events: try registry.changeNick(room, session: session, to: nick))
             } catch .nickConflict {

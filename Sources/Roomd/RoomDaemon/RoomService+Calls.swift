@@ -157,14 +157,16 @@ extension RoomService {
 
         case .join:
             let call = try Rooms.JoinParameters(reading: parameters)
-            let events = try registry.join(changing(call.room), nick: call.nick, session: call.jid, role: call.role)
+            let nick = try Self.prepared(call.nick)
+            let events = try registry.join(changing(call.room), nick: nick, session: call.jid, role: call.role)
             try apply(events, uid: uid)
             guard case .joined(_, let occupant, _)? = events.first else { throw RoomsError.internalError }
             return JSONWriter.varlinkReply(Rooms.JoinReply(occupant: Rooms.Occupant(occupant)))
 
         case .leave:
             let call = try Rooms.LeaveParameters(reading: parameters)
-            try apply(try registry.leave(changing(call.room), nick: call.nick, session: call.jid), uid: uid)
+            let nick = try Self.prepared(call.nick)
+            try apply(try registry.leave(changing(call.room), nick: nick, session: call.jid), uid: uid)
             return JSONWriter.varlinkReply(Rooms.EmptyReply())
 
         case .kick:
@@ -174,8 +176,9 @@ extension RoomService {
                 // roomd was stopped): kicking now would contradict the timeout it already reported.
                 throw RoomsError.deadlineExceeded(deadline: deadline)
             }
+            let target = try prepared(call.target, in: call.room)
             let events = try registry.kick(
-                changing(call.room), target: call.target, reason: call.reason,
+                changing(call.room), target: target, reason: call.reason,
                 by: .system(name: call.actor, protectPrivileged: protectPrivilegedAlways || call.protect))
             try apply(events, uid: uid)
             var kicked: [Rooms.Removed] = []

@@ -107,9 +107,10 @@ public struct Room: Sendable {
             // XEP-0045 §7.2.9: the same nickname from another user is a conflict; from another resource
             // of the same user it is one more session of the same occupant.
             guard occupant.bareJID == session.bare else { throw .nickConflict(address, nick: nick) }
+            // The occupant keeps its nickname as shown, whatever form (comparing equal) this session gave.
             occupant.sessions.append(session)
-            occupants[nick] = occupant
-            sessionIndex[session] = nick
+            occupants[occupant.nick] = occupant
+            sessionIndex[session] = occupant.nick
             return [.joined(address, occupant, session: session)]
         }
         // A moderated room lets those without an affiliation in as visitors (XEP-0045 §5.1.2).
@@ -126,8 +127,10 @@ public struct Room: Sendable {
         guard let oldNick = sessionIndex[session], var occupant = occupants[oldNick] else {
             throw .occupantNotFound(address, nick: nil, jid: session)
         }
-        if oldNick == newNick { return [] }
-        if occupants[newNick] != nil { throw .nickConflict(address, nick: newNick) }
+        if oldNick.isShown(as: newNick) { return [] }
+        // A nickname comparing equal to the occupant's own (`Bob` for `bob`) is a change of how it is shown,
+        // not a conflict.
+        if oldNick != newNick, occupants[newNick] != nil { throw .nickConflict(address, nick: newNick) }
         guard occupant.sessions.count == 1 else { throw .nickChangeRefused(address, nick: oldNick) }
         occupants[oldNick] = nil
         occupant = Occupant(
@@ -153,9 +156,9 @@ public struct Room: Sendable {
         for jid in leaving {
             occupant.sessions.removeAll { $0 == jid }
             sessionIndex[jid] = nil
-            events.append(.left(address, nick: nick, session: jid, lastSession: occupant.sessions.isEmpty))
+            events.append(.left(address, nick: occupant.nick, session: jid, lastSession: occupant.sessions.isEmpty))
         }
-        occupants[nick] = occupant.sessions.isEmpty ? nil : occupant
+        occupants[occupant.nick] = occupant.sessions.isEmpty ? nil : occupant
         return events
     }
 
@@ -182,7 +185,7 @@ public struct Room: Sendable {
             do {
                 try actor.authorizeKick(of: affiliation)
             } catch {
-                throw .notAllowed(address, nick: nick, affiliation: affiliation)
+                throw .notAllowed(address, nick: occupants[index].key, affiliation: affiliation)
             }
             return [.kicked(remove(at: index), reason: reason, actor: actor.name)]
         }
