@@ -70,10 +70,13 @@ import XMLStream
         try threeInTheRoom()
         let before = try registry.room(garden)
         // A role change other than a kick is well formed but not implemented; an unknown affiliation and an
-        // item that names neither a role nor an affiliation are bad requests.
+        // item that names neither a role nor an affiliation are bad requests; a JID that does not parse is
+        // jid-malformed (RFC 6120 §8.3.3.8, as Prosody answers).
         for (bad, expected) in [
             (["nick": "Juliet", "role": "visitor"], "feature-not-implemented"),
             (["affiliation": "emperor", "jid": "nurse@localhost"], "bad-request"), (["x": "y"], "bad-request"),
+            (["affiliation": "outcast", "jid": "tybalt@@localhost"], "jid-malformed"),
+            (["affiliation": "outcast"], "bad-request"),
         ] {
             let outcome = service.handle(
                 list(from: Self.romeo, [["jid": "nurse@localhost", "affiliation": "outcast"], bad]), registry: &registry

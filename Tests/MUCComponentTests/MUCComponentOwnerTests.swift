@@ -151,7 +151,7 @@ import XMLStream
         let features = Set(query?.children("feature").compactMap { $0["var"] } ?? [])
         #expect(
             features.isSuperset(of: [
-                "muc#stable_id", "muc_persistent", "muc_hidden", "muc_membersonly", "muc_nonanonymous",
+                "http://jabber.org/protocol/muc#stable_id", "muc_persistent", "muc_hidden", "muc_membersonly", "muc_nonanonymous",
                 "muc_unsecured", "muc_unmoderated",
             ]))
         #expect(!features.contains("muc_semianonymous") && !features.contains("muc_public"))
