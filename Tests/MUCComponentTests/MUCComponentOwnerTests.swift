@@ -161,6 +161,21 @@ import XMLStream
         #expect(roominfo["muc#roomconfig_roomname"] == ["Verona"])
     }
 
+    /// §10.2.1 and the status code registry: 104 is for a change that is not privacy-related; a change of
+    /// `whois` alone is announced with 172 or 173 alone, as Prosody does.
+    @Test mutating func aWhoisChangeAloneIsAnnouncedWithoutA104() throws {
+        _ = send(presence(from: Self.romeo, nick: "Romeo"))
+        _ = send(OwnerStanzas.instant(from: Self.romeo))
+        let nonAnonymous = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_whois": ["anyone"]]))
+        #expect(nonAnonymous.filter { $0.name == "message" }.map(codes) == [["172"]])
+        let both = send(
+            OwnerStanzas.submit(
+                from: Self.romeo, ["muc#roomconfig_whois": ["moderators"], "muc#roomconfig_roomname": ["Verona"]]))
+        #expect(both.filter { $0.name == "message" }.map(codes) == [["104", "173"]])
+        let renamed = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_roomname": ["Mantua"]]))
+        #expect(renamed.filter { $0.name == "message" }.map(codes) == [["104"]])
+    }
+
     @Test mutating func aFormThatDoesNotParseChangesNothing() throws {
         _ = send(presence(from: Self.romeo, nick: "Romeo"))
         for bad in [

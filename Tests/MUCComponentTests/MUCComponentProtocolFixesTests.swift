@@ -158,12 +158,14 @@ import XMLStream
             let out = send(stanza("message", from: Self.juliet, to: to, type: "groupchat", [text("body", "hi")]))
             #expect(condition(out) == "item-not-found")
         }
-        // The room exists, the sender is not in it: not-acceptable, as before.
+        // The room exists, the sender is not in it: not-acceptable, as before, of type cancel as Prosody's and
+        // XEP-0410's (not joined: do not send it again, rejoin).
         let out = send(
             stanza(
                 "message", from: "tybalt@localhost/x", to: "garden@chat.localhost", type: "groupchat",
                 [text("body", "hi")]))
         #expect(condition(out) == "not-acceptable")
+        #expect(out.first?.child("error")?["type"] == "cancel")
     }
 
     // MARK: 6. §11.1, §18.1.2

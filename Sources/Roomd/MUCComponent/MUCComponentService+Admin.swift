@@ -66,7 +66,9 @@ extension MUCComponentService {
         }
         guard let affiliationText = item["affiliation"] else { throw .badRequest }
         guard let affiliation = Affiliation(rawValue: affiliationText) else { throw .badRequest }
-        guard let jidText = item["jid"], let jid = try? JID(parsing: jidText) else { throw .badRequest }
+        guard let jidText = item["jid"] else { throw .badRequest }
+        // RFC 6120 §8.3.3.8, as Prosody: an address that does not parse is jid-malformed.
+        guard let jid = try? JID(parsing: jidText) else { throw .jidMalformed }
         do {
             try actor.authorizeAffiliationChange()
         } catch {
