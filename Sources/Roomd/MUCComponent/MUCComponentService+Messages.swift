@@ -11,7 +11,7 @@ extension MUCComponentService {
             return StanzaOutcome(before: [StanzaError.itemNotFound.reply(to: stanza)])
         }
         guard let sender = current.occupant(withSession: from) else {
-            return StanzaOutcome(before: [StanzaError.notAcceptable.reply(to: stanza)])
+            return StanzaOutcome(before: [StanzaError.notJoined.reply(to: stanza)])
         }
         if let resource = to.resource {
             return privateMessage(stanza, from: sender, toNick: resource, in: current)
