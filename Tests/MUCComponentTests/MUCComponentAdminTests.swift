@@ -166,4 +166,35 @@ import XMLStream
                 == "forbidden")
         #expect(try registry.room(garden).occupants.count == 3)
     }
+
+    /// §7.11, as Prosody: in a members-only room that shows real JIDs to everyone, a member may get the
+    /// affiliation lists (Conversations reads them to show a private group's members); elsewhere only owners
+    /// and admins may.
+    @Test mutating func aMemberOfAPrivateGroupGetsTheMemberList() throws {
+        try threeInTheRoom()
+        _ = try registry.setAffiliation(
+            garden, jid: try JID(parsing: Self.nurse), affiliation: .member, reason: nil, actor: nil)
+        func memberList(from: String) -> StanzaOutcome {
+            let query = XMLElement("query", namespace: Namespace.mucAdmin).adding(
+                XMLElement("item", namespace: Namespace.mucAdmin, attributes: ["affiliation": "member"]))
+            return service.handle(
+                XMLElement(
+                    "iq", namespace: Namespace.component,
+                    attributes: ["from": from, "to": "garden@chat.localhost", "type": "get", "id": "m"]
+                ).adding(query), registry: &registry)
+        }
+        #expect(condition(memberList(from: Self.nurse)) == "forbidden")
+        var configuration = try registry.room(garden).configuration
+        configuration.membersOnly = true
+        _ = try registry.configure(garden, configuration)
+        #expect(condition(memberList(from: Self.nurse)) == "forbidden")
+        configuration.whois = .anyone
+        _ = try registry.configure(garden, configuration)
+        let answer = memberList(from: Self.nurse)
+        #expect(answer.after.first?["type"] == "result")
+        let items = answer.after.first?.child("query", namespace: Namespace.mucAdmin)?.children("item") ?? []
+        #expect(items.map { $0["jid"] } == ["nurse@localhost"])
+        // Someone who is not a member still may not.
+        #expect(condition(memberList(from: "tybalt@localhost/x")) == "forbidden")
+    }
 }

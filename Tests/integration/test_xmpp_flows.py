@@ -290,6 +290,10 @@ def private_group(side, n):
     pos = r.mark()
     seen["member joins"] = j.join(room, "juliet")
     seen["owner sees"] = settled(r, pos, room)
+    # Conversations, joined to a private group, reads its affiliation lists to show the members (§7.11)
+    for aff in ("member", "admin", "owner"):
+        seen["%s list as member" % aff] = j.iq(
+            room, "<query xmlns='%s'><item affiliation='%s'/></query>" % (NS_MUC_ADMIN, aff), "get")
     seen["info"] = r.iq(room, "<query xmlns='%s'/>" % NS_DISCO_INFO, "get")
     seen["items"] = r.iq(side.domain, "<query xmlns='%s'/>" % NS_DISCO_ITEMS, "get")
     return seen
@@ -331,6 +335,9 @@ def test_private_group_as_conversations_creates_it(sides):
     assert "100" in status_codes([s for s in ours["member joins"] if is_presence(s)][-1])
     same("member joins")
     same("owner sees")
+    for aff in ("member", "admin", "owner"):
+        same("%s list as member" % aff)
+    assert listed_jids(ours["member list as member"]) == ["juliet@localhost"], show(ours["member list as member"])
     assert features(ours["info"]) == features(theirs["info"])
     assert {"muc_membersonly", "muc_nonanonymous", "muc_persistent", "muc_hidden"} <= features(ours["info"])
     for res, room in ((ours["items"], ours_room), (theirs["items"], theirs_room)):
@@ -595,7 +602,7 @@ def ban_list(side, n, bad_first):
     return seen
 
 
-def outcasts(res):
+def listed_jids(res):
     return sorted(i.get("jid") for i in res.find("{%s}query" % NS_MUC_ADMIN))
 
 
@@ -604,7 +611,7 @@ def test_ban_list_edit_with_a_bad_item_first_applies_nothing(sides):
     for key in ("result", "occupants heard", "ban list"):
         assert_same(ours[key], theirs[key], ours_room, theirs_room, key)
     assert error_condition(ours["result"]) == ("modify", "jid-malformed"), show(ours["result"])
-    assert ours["occupants heard"] == [] and outcasts(ours["ban list"]) == []
+    assert ours["occupants heard"] == [] and listed_jids(ours["ban list"]) == []
 
 
 def test_ban_list_edit_with_a_bad_item_last_applies_nothing(sides):
@@ -614,10 +621,10 @@ def test_ban_list_edit_with_a_bad_item_last_applies_nothing(sides):
     mod_muc_room.erl, process_admin_items_set), answering the bad item's error."""
     ours, theirs, ours_room, theirs_room = both(sides, ban_list, False)
     assert error_condition(ours["result"]) == ("modify", "jid-malformed"), show(ours["result"])
-    assert ours["occupants heard"] == [] and outcasts(ours["ban list"]) == []
+    assert ours["occupants heard"] == [] and listed_jids(ours["ban list"]) == []
     # Prosody's MUC, for the record of the difference
     assert theirs["result"].get("type") == "result", show(theirs["result"])
-    assert outcasts(theirs["ban list"]) == ["nurse@localhost"], show(theirs["ban list"])
+    assert listed_jids(theirs["ban list"]) == ["nurse@localhost"], show(theirs["ban list"])
 
 
 # --------------------------------------------------------------------------- 8. the last owner
@@ -642,7 +649,7 @@ def test_last_owner_leaving_ownership_is_conflict(sides):
         assert_same(ours[key], theirs[key], ours_room, theirs_room, key)
     for aff in ("admin", "member", "none", "outcast"):
         assert error_condition(ours[aff]) == ("cancel", "conflict"), show(ours[aff])
-    assert outcasts(ours["owners"]) == ["romeo@localhost"]
+    assert listed_jids(ours["owners"]) == ["romeo@localhost"]
 
 
 # --------------------------------------------------------------------------- 9. PM of type groupchat

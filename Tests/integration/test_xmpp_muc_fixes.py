@@ -67,11 +67,17 @@ class Twin:
         _seq[0] += 1
         self.rooms = {"roomd": "fix%d@%s" % (_seq[0], XH.MUC), "prosody": "fix%d@%s" % (_seq[0], PROSODY_MUC)}
         self.cs = {}
-        for nick in nicks:
+        for i, nick in enumerate(nicks):
             c = clients.connect(nick)
             self.cs[nick] = c
             for side in self.rooms:
                 c.join(self.rooms[side], nick)
+                if i == 0:
+                    # roomd locks a new room until its owner configures it (§10.1.1); the instant form unlocks
+                    # it (Prosody's MUC here has locking off, and answers the form all the same).
+                    res = c.iq(self.rooms[side], "<query xmlns='http://jabber.org/protocol/muc#owner'>"
+                                                 "<x xmlns='jabber:x:data' type='submit'/></query>")
+                    assert res.get("type") == "result", show(res)
         time.sleep(0.3)
 
     def occ(self, side, nick):
