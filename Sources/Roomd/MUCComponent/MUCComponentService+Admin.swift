@@ -77,7 +77,8 @@ extension MUCComponentService {
         return .setAffiliation(jid, affiliation, reason: reason)
     }
 
-    /// §9.5, §10.5: the list of one affiliation, for those who may change affiliations (owners and admins).
+    /// §9.5, §10.5: the list of one affiliation, for those who may change affiliations (owners and admins), and
+    /// §7.11 for the members of a members-only room that is not anonymous.
     func adminGet(_ stanza: XMLElement, query: XMLElement, from: JID, to: JID, registry: RoomRegistry)
         throws(StanzaError) -> XMLElement
     {
@@ -88,7 +89,9 @@ extension MUCComponentService {
         do {
             try room.actor(withSession: from).authorizeAffiliationChange()
         } catch {
-            throw .forbidden
+            // §7.11, as Prosody: where everyone sees real JIDs, a private group's members may see its lists.
+            let c = room.configuration
+            guard c.membersOnly, c.whois == .anyone, room.affiliation(of: from) >= .member else { throw .forbidden }
         }
         var list = XMLElement("query", namespace: Namespace.mucAdmin)
         for (jid, entry) in room.affiliations.sorted(by: { $0.key < $1.key }) where entry.affiliation == affiliation {
