@@ -743,3 +743,44 @@ def test_everyday_room_life(sides):
     assert error_condition(ours["banned rejoins"]) == ("auth", "forbidden")
     assert [status_codes(s) for s in ours["kick: mercutio"]] == [["110", "307"]]
     assert [status_codes(s) for s in ours["ban: juliet"]] == [["301"]]
+
+
+# --------------------------------------------------------------------------- 11. not yet: 322 and 321
+
+
+def members_only_removals(side, n):
+    """§10.2: a room made members-only removes its non-members (322); §9.4: a member whose membership is
+    revoked in a members-only room is removed (321). What the removed occupant and the owner receive."""
+    room = side.room(n)
+    open_room(side, room, others=("juliet", "nurse"))
+    r, j, nu = side.user("romeo"), side.user("juliet"), side.user("nurse")
+    pos_j = j.mark()
+    seen = {"member": r.iq(room, XH.affiliation_iq(j.bare, "member"))}
+    j.wait(lambda s: is_presence(s) and s.get("from") == room + "/juliet"
+           and (XH.item_of(s) is not None and XH.item_of(s).get("affiliation") == "member"), pos_j, 5,
+           what="juliet's presence as a member")
+    time.sleep(0.3)
+    pos = {u: side.user(u).mark() for u in ("romeo", "juliet", "nurse")}
+    seen["members-only"] = r.iq(room, submit({"muc#roomconfig_membersonly": ["1"]}))
+    for u in ("romeo", "juliet", "nurse"):
+        seen["members-only: " + u] = settled(side.user(u), pos[u], room, is_presence)
+    pos = {u: side.user(u).mark() for u in ("romeo", "juliet")}
+    seen["revoked"] = r.iq(room, XH.affiliation_iq(j.bare, "none"))
+    for u in ("romeo", "juliet"):
+        seen["revoked: " + u] = settled(side.user(u), pos[u], room, is_presence)
+    return seen
+
+
+@pytest.mark.xfail(strict=True, reason="not yet (docs/xep-0045-features.md): roomd keeps non-members present when "
+                                       "a room becomes members-only (§10.2, 322) and a member whose membership "
+                                       "is revoked (§9.4, 321); Prosody's MUC and ejabberd remove them")
+def test_members_only_removes_non_members_with_322_and_revoked_members_with_321(sides):
+    ours, theirs, ours_room, theirs_room = both(sides, members_only_removals)
+    assert [status_codes(s) for s in theirs["members-only: nurse"]] == [["110", "322"]]
+    assert [status_codes(s) for s in theirs["revoked: juliet"]] == [["110", "321"]]
+    for key in sorted(theirs):
+        st_ours, st_theirs = ours[key], theirs[key]
+        if isinstance(st_ours, list):
+            st_ours = [XH.without_item_attr(s, "jid", s.get("to")) for s in st_ours]
+            st_theirs = [XH.without_item_attr(s, "jid", s.get("to")) for s in st_theirs]
+        assert_same(st_ours, st_theirs, ours_room, theirs_room, key)
