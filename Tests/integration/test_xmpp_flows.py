@@ -577,6 +577,20 @@ def test_restart_with_occupants_then_next_message_and_self_ping(sides, persisten
             assert_same(ours, theirs, room, ref_room, "%s's self-ping" % nick)
         else:
             assert error_condition(theirs) == ("cancel", "item-not-found"), show(theirs)
+        # A status change, which a client sends to every room it believes it is in, without the MUC element.
+        # XEP-0045 §7.2.18 (v1.32) recommends telling the client it is not in the room (110 + 307 + 333), which
+        # roomd does, creating nothing; Prosody's MUC answers item-not-found "You are not currently connected
+        # to this chat" (muc.lib.lua, handle_normal_presence; mod_muc.lua for a missing room). Both make a client
+        # rejoin; the XEP's form also tells one that reads only presences.
+        pos, ref_pos = c.mark(), ref_c.mark()
+        c.send("<presence to='%s/%s'><show>away</show></presence>" % (room, nick))
+        ref_c.send("<presence to='%s/%s'><show>away</show></presence>" % (ref_room, nick))
+        ours = c.wait(lambda s: is_presence(s) and s.get("from") == "%s/%s" % (room, nick), pos, 5)
+        theirs = ref_c.wait(lambda s: is_presence(s) and s.get("from") == "%s/%s" % (ref_room, nick), ref_pos, 5)
+        assert ours.get("type") == "unavailable" and status_codes(ours) == ["110", "307", "333"], show(ours)
+        assert error_condition(theirs) == ("cancel", "item-not-found"), show(theirs)
+    if not persistent:
+        assert ours_side.roomd.rooms().ListRooms(service=MUC).get("rooms", []) in ([], None)
     # what the client does next: rejoin, and its self-ping says joined
     ours_side.user("romeo").join(room, "romeo")
     assert ping(ours_side.user("romeo"), room + "/romeo").get("type") == "result"
