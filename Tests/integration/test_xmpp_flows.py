@@ -807,3 +807,53 @@ def test_members_only_removes_non_members_with_322_and_revoked_members_with_321(
             st_ours = [XH.without_item_attr(s, "jid", s.get("to")) for s in st_ours]
             st_theirs = [XH.without_item_attr(s, "jid", s.get("to")) for s in st_theirs]
         assert_same(st_ours, st_theirs, ours_room, theirs_room, key)
+
+
+# --------------------------------------------------------------------------- 12. a password and a moderated room
+
+
+def guarded(side, n):
+    """A room with a password (§7.2.5) that is moderated (§8.3): joins without, with a wrong and with the right
+    password; the unaffiliated joiner is a visitor whose message is refused, while a member speaks."""
+    room = side.room(n)
+    r, j, nu = side.user("romeo"), side.user("juliet"), side.user("nurse")
+    r.join(room, "romeo")
+    res = r.iq(room, submit({"muc#roomconfig_passwordprotectedroom": ["1"], "muc#roomconfig_roomsecret": ["balcony"],
+                             "muc#roomconfig_moderatedroom": ["1"]}))
+    assert res.get("type") == "result", show(res)
+    assert r.iq(room, XH.affiliation_iq(j.bare, "member")).get("type") == "result"
+    pw = "<x xmlns='%s'><password>%s</password></x>"
+    seen = {"no password": nu.join(room, "nurse", expect_error=True)[-1]}
+    seen["wrong password"] = send_and_wait_reply(
+        nu, "<presence to='%s/nurse' id='pw1'>%s</presence>" % (room, pw % (NS_MUC, "mantua")), "pw1")
+    pos = nu.mark()
+    nu.send("<presence to='%s/nurse' id='pw2'>%s</presence>" % (room, pw % (NS_MUC, "balcony")))
+    nu.wait(lambda s: is_message(s) and s.get("from") == room and s.find("{jabber:client}subject") is not None,
+            pos, 5, what="the subject closing the visitor's join")
+    seen["visitor joins"] = settled(nu, pos, room)
+    pos = j.mark()
+    j.send("<presence to='%s/juliet' id='pw3'>%s</presence>" % (room, pw % (NS_MUC, "balcony")))
+    j.wait(lambda s: is_message(s) and s.get("from") == room and s.find("{jabber:client}subject") is not None,
+           pos, 5, what="the subject closing the member's join")
+    seen["member joins"] = settled(j, pos, room)
+    seen["visitor speaks"] = send_and_wait_reply(
+        nu, "<message type='groupchat' to='%s' id='v1'><body>Hear me</body></message>" % room, "v1")
+    pos = r.mark()
+    j.send("<message type='groupchat' to='%s' id='m1'><body>I speak</body></message>" % room)
+    r.wait(lambda s: is_message(s) and s.get("id") == "m1", pos, 5, what="the member's message")
+    seen["member speaks"] = settled(r, pos, room, is_message)
+    return seen
+
+
+def test_password_and_moderated_room(sides):
+    ours, theirs, ours_room, theirs_room = both(sides, guarded)
+    for key in ("no password", "wrong password", "visitor speaks", "member speaks"):
+        assert_same(ours[key], theirs[key], ours_room, theirs_room, key)
+    # others' presences in any order, then one's own, then the subject
+    for key in ("visitor joins", "member joins"):
+        assert len(ours[key]) == len(theirs[key]), (key, [show(s) for s in ours[key]])
+        assert_same(ours[key][:-2], theirs[key][:-2], ours_room, theirs_room, key + " (others)", ordered=False)
+        assert_same(ours[key][-2:], theirs[key][-2:], ours_room, theirs_room, key + " (own, subject)")
+    assert error_condition(ours["no password"]) == ("auth", "not-authorized")
+    assert error_condition(ours["visitor speaks"]) == ("auth", "forbidden")
+    assert XH.item_of(ours["visitor joins"][-2]).get("role") == "visitor"
