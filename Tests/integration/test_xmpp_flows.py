@@ -925,3 +925,45 @@ def test_refusals(sides):
     # Granting or taking ownership as an admin: both not-allowed. (XEP-0045 §10.3/§10.4 say forbidden for a
     # requester who is not an owner; Prosody and ejabberd answer not-allowed, and so does roomd for now.)
     assert error_condition(ours["admin grants owner"]) == ("cancel", "not-allowed")
+
+
+# --------------------------------------------------------------------------- 14. odd requests
+
+
+def odd_requests(side, n):
+    """Requests a client makes by mistake or on purpose: a nick change to a taken nick, disco and the owner form
+    of a room that does not exist, an unknown IQ to a room, a muc#admin query with no item, a form of another
+    type, a message of type normal to the room."""
+    room = side.room(n)
+    open_room(side, room)
+    r, j = side.user("romeo"), side.user("juliet")
+    seen = {
+        "nick taken": send_and_wait_reply(j, "<presence to='%s/romeo' id='nk1'/>" % room, "nk1"),
+        "disco of a missing room": r.iq(side.room(n + "-gone"), "<query xmlns='%s'/>" % NS_DISCO_INFO, "get"),
+        "form of a missing room": r.iq(side.room(n + "-gone"), "<query xmlns='%s'/>" % NS_OWNER, "get"),
+        "unknown iq": r.iq(room, "<query xmlns='urn:example:nothing'/>", "get"),
+        "admin set without items": r.iq(room, "<query xmlns='%s'/>" % NS_MUC_ADMIN),
+        "form of type result": r.iq(room, "<query xmlns='%s'><x xmlns='%s' type='result'/></query>" % (
+            NS_OWNER, NS_DATA)),
+        "form without FORM_TYPE": r.iq(room, "<query xmlns='%s'><x xmlns='%s' type='submit'><field var="
+                                             "'muc#roomconfig_roomname'><value>x</value></field></x></query>" % (
+                                                 NS_OWNER, NS_DATA)),
+    }
+    return seen
+
+
+def test_odd_requests(sides):
+    ours, theirs, ours_room, theirs_room = both(sides, odd_requests)
+    # A muc#admin set with no item: both bad-request; RFC 6120 §8.3.3.1 gives it type modify (the request can
+    # be fixed), Prosody writes cancel.
+    key = "admin set without items"
+    assert (error_condition(ours[key]), error_condition(theirs[key])) == (
+        ("modify", "bad-request"), ("cancel", "bad-request")), (show(ours[key]), show(theirs[key]))
+    del ours[key], theirs[key]
+    problems = []
+    for key in sorted(ours):
+        try:
+            assert_same(ours[key], theirs[key], ours_room, theirs_room, key)
+        except AssertionError as e:
+            problems.append(str(e).split("\\nassert")[0])
+    assert not problems, "\\n\\n".join(problems)
