@@ -60,6 +60,10 @@ def clients(server, xroomd):
 _seq = [0]
 
 
+INSTANT_FORM = ("<query xmlns='http://jabber.org/protocol/muc#owner'>"
+                "<x xmlns='jabber:x:data' type='submit'/></query>")
+
+
 class Twin:
     """One room on each side, with the same occupants (each user one client, joined to both)."""
 
@@ -67,17 +71,16 @@ class Twin:
         _seq[0] += 1
         self.rooms = {"roomd": "fix%d@%s" % (_seq[0], XH.MUC), "prosody": "fix%d@%s" % (_seq[0], PROSODY_MUC)}
         self.cs = {}
-        for i, nick in enumerate(nicks):
+        for index, nick in enumerate(nicks):
             c = clients.connect(nick)
             self.cs[nick] = c
             for side in self.rooms:
                 c.join(self.rooms[side], nick)
-                if i == 0:
-                    # roomd locks a new room until its owner configures it (§10.1.1); the instant form unlocks
-                    # it (Prosody's MUC here has locking off, and answers the form all the same).
-                    res = c.iq(self.rooms[side], "<query xmlns='http://jabber.org/protocol/muc#owner'>"
-                                                 "<x xmlns='jabber:x:data' type='submit'/></query>")
-                    assert res.get("type") == "result", show(res)
+                if index == 0:
+                    # The creator's empty form makes it an instant room (XEP-0045 §10.1.2), as clients do:
+                    # until then both MUCs keep it locked.
+                    done = c.iq(self.rooms[side], INSTANT_FORM)
+                    assert done.get("type") == "result", XH.show(done)
         time.sleep(0.3)
 
     def occ(self, side, nick):

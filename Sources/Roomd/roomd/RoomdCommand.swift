@@ -227,8 +227,6 @@ struct RoomdCommand: AsyncParsableCommand {
     }
 }
 
-struct StartupFileError: Error {}
-
 /// Writes straight to fd 2: the C `stderr` global is not concurrency-safe in Swift 6.
 func writeError(_ text: String) {
     var bytes = Array(text.utf8)

@@ -1,12 +1,5 @@
 import HashTreeCollections
 
-/// Who a kick is aimed at.
-public enum KickTarget: Sendable, Equatable {
-    case nick(Nickname)
-    /// A bare JID aims at every occupant of that user, a full JID at the occupant holding that session.
-    case jid(JID)
-}
-
 /// One room: its configuration, its affiliations (durable) and its occupants (live presence).
 ///
 /// The tables are persistent hash trees rather than `Dictionary`s: roomd keeps the room as it was before a
