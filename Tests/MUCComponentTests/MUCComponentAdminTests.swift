@@ -70,10 +70,13 @@ import XMLStream
         try threeInTheRoom()
         let before = try registry.room(garden)
         // A role change other than a kick is well formed but not implemented; an unknown affiliation and an
-        // item that names neither a role nor an affiliation are bad requests.
+        // item that names neither a role nor an affiliation are bad requests; a JID that does not parse is
+        // jid-malformed (RFC 6120 §8.3.3.8, as Prosody answers).
         for (bad, expected) in [
             (["nick": "Juliet", "role": "visitor"], "feature-not-implemented"),
             (["affiliation": "emperor", "jid": "nurse@localhost"], "bad-request"), (["x": "y"], "bad-request"),
+            (["affiliation": "outcast", "jid": "tybalt@@localhost"], "jid-malformed"),
+            (["affiliation": "outcast"], "bad-request"),
         ] {
             let outcome = service.handle(
                 list(from: Self.romeo, [["jid": "nurse@localhost", "affiliation": "outcast"], bad]), registry: &registry
@@ -162,5 +165,36 @@ import XMLStream
                     list(from: Self.nurse, [["jid": "juliet@localhost", "affiliation": "none"]]), registry: &registry))
                 == "forbidden")
         #expect(try registry.room(garden).occupants.count == 3)
+    }
+
+    /// §7.11, as Prosody: in a members-only room that shows real JIDs to everyone, a member may get the
+    /// affiliation lists (Conversations reads them to show a private group's members); elsewhere only owners
+    /// and admins may.
+    @Test mutating func aMemberOfAPrivateGroupGetsTheMemberList() throws {
+        try threeInTheRoom()
+        _ = try registry.setAffiliation(
+            garden, jid: try JID(parsing: Self.nurse), affiliation: .member, reason: nil, actor: nil)
+        func memberList(from: String) -> StanzaOutcome {
+            let query = XMLElement("query", namespace: Namespace.mucAdmin).adding(
+                XMLElement("item", namespace: Namespace.mucAdmin, attributes: ["affiliation": "member"]))
+            return service.handle(
+                XMLElement(
+                    "iq", namespace: Namespace.component,
+                    attributes: ["from": from, "to": "garden@chat.localhost", "type": "get", "id": "m"]
+                ).adding(query), registry: &registry)
+        }
+        #expect(condition(memberList(from: Self.nurse)) == "forbidden")
+        var configuration = try registry.room(garden).configuration
+        configuration.membersOnly = true
+        _ = try registry.configure(garden, configuration)
+        #expect(condition(memberList(from: Self.nurse)) == "forbidden")
+        configuration.whois = .anyone
+        _ = try registry.configure(garden, configuration)
+        let answer = memberList(from: Self.nurse)
+        #expect(answer.after.first?["type"] == "result")
+        let items = answer.after.first?.child("query", namespace: Namespace.mucAdmin)?.children("item") ?? []
+        #expect(items.map { $0["jid"] } == ["nurse@localhost"])
+        // Someone who is not a member still may not.
+        #expect(condition(memberList(from: "tybalt@localhost/x")) == "forbidden")
     }
 }

@@ -151,7 +151,7 @@ import XMLStream
         let features = Set(query?.children("feature").compactMap { $0["var"] } ?? [])
         #expect(
             features.isSuperset(of: [
-                "muc#stable_id", "muc_persistent", "muc_hidden", "muc_membersonly", "muc_nonanonymous",
+                "http://jabber.org/protocol/muc#stable_id", "muc_persistent", "muc_hidden", "muc_membersonly", "muc_nonanonymous",
                 "muc_unsecured", "muc_unmoderated",
             ]))
         #expect(!features.contains("muc_semianonymous") && !features.contains("muc_public"))
@@ -159,6 +159,21 @@ import XMLStream
         #expect(roominfo["FORM_TYPE"] == [Namespace.mucRoomInfo])
         #expect(roominfo["muc#roominfo_occupants"] == ["2"])
         #expect(roominfo["muc#roomconfig_roomname"] == ["Verona"])
+    }
+
+    /// §10.2.1 and the status code registry: 104 is for a change that is not privacy-related; a change of
+    /// `whois` alone is announced with 172 or 173 alone, as Prosody does.
+    @Test mutating func aWhoisChangeAloneIsAnnouncedWithoutA104() throws {
+        _ = send(presence(from: Self.romeo, nick: "Romeo"))
+        _ = send(OwnerStanzas.instant(from: Self.romeo))
+        let nonAnonymous = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_whois": ["anyone"]]))
+        #expect(nonAnonymous.filter { $0.name == "message" }.map(codes) == [["172"]])
+        let both = send(
+            OwnerStanzas.submit(
+                from: Self.romeo, ["muc#roomconfig_whois": ["moderators"], "muc#roomconfig_roomname": ["Verona"]]))
+        #expect(both.filter { $0.name == "message" }.map(codes) == [["104", "173"]])
+        let renamed = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_roomname": ["Mantua"]]))
+        #expect(renamed.filter { $0.name == "message" }.map(codes) == [["104"]])
     }
 
     @Test mutating func aFormThatDoesNotParseChangesNothing() throws {

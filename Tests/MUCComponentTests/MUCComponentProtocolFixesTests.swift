@@ -158,12 +158,14 @@ import XMLStream
             let out = send(stanza("message", from: Self.juliet, to: to, type: "groupchat", [text("body", "hi")]))
             #expect(condition(out) == "item-not-found")
         }
-        // The room exists, the sender is not in it: not-acceptable, as before.
+        // The room exists, the sender is not in it: not-acceptable, as before, of type cancel as Prosody's and
+        // XEP-0410's (not joined: do not send it again, rejoin).
         let out = send(
             stanza(
                 "message", from: "tybalt@localhost/x", to: "garden@chat.localhost", type: "groupchat",
                 [text("body", "hi")]))
         #expect(condition(out) == "not-acceptable")
+        #expect(out.first?.child("error")?["type"] == "cancel")
     }
 
     // MARK: 6. §11.1, §18.1.2
@@ -330,5 +332,37 @@ import XMLStream
         let refused = send(join("mallory@evil.example/bot", as: "Mallory"))
         #expect(condition(refused) == "forbidden")
         #expect(refused.first?.child("error")?["type"] == "auth")
+    }
+
+    // MARK: §7.2.18 (v1.32): a presence without the MUC element from a non-occupant
+
+    /// A client out of step with the room (roomd restarted, its occupant forgotten) sends a plain presence
+    /// update. Taken as a groupchat 1.0 join, it made the client an occupant it did not know it was, or created
+    /// a room; XEP-0045 1.32 recommends telling it it is not in the room (110 + 307 + 333), so that it rejoins.
+    @Test mutating func aPresenceWithoutTheMUCElementFromANonOccupantIsToldItIsNotInTheRoom() throws {
+        func plain(_ session: String, _ to: String) -> XMLElement {
+            stanza("presence", from: session, to: to, [text("show", "away")])
+        }
+        func codes(_ stanza: XMLElement) -> [String] {
+            stanza.child("x", namespace: Namespace.mucUser)?.children("status").compactMap { $0["code"] } ?? []
+        }
+        // No such room: nothing is created.
+        var out = send(plain(Self.romeo, "nowhere@chat.localhost/Romeo"))
+        #expect(out.count == 1)
+        #expect(out.first?["type"] == "unavailable" && out.first?["from"] == "nowhere@chat.localhost/Romeo")
+        #expect(out.first?["to"] == Self.romeo)
+        #expect(out.first.map(codes) == ["110", "307", "333"])
+        #expect(out.first?.child("x", namespace: Namespace.mucUser)?.child("item")?["role"] == "none")
+        #expect(registry.rooms.isEmpty)
+        // A room the sender is not in: told so, not joined, and nobody else hears of it.
+        threeInTheRoom()
+        let before = try registry.room(garden).occupants
+        out = send(plain("tybalt@localhost/x", "garden@chat.localhost/Tybalt"))
+        #expect(out.count == 1 && out.first.map(codes) == ["110", "307", "333"])
+        #expect(out.first?["to"] == "tybalt@localhost/x")
+        #expect(try registry.room(garden).occupants == before)
+        // An occupant's own presence update is one, as before.
+        out = send(plain(Self.juliet, "garden@chat.localhost/Juliet"))
+        #expect(out.count == 3 && out.allSatisfy { $0["type"] == nil })
     }
 }

@@ -301,6 +301,9 @@ import XMLStream
         let query = info[0].child("query", namespace: Namespace.discoInfo)
         #expect(query?.child("identity")?["category"] == "conference")
         #expect(query?.children("feature").contains { $0["var"] == Namespace.muc } == true)
+        // XEP-0045 §7.4: the reflected `id` is advertised by its full feature name, on the service and its rooms.
+        let stableID = "http://jabber.org/protocol/muc#stable_id"
+        #expect(query?.children("feature").contains { $0["var"] == stableID } == true)
         let items = send(
             XMLElement(
                 "iq", namespace: Namespace.component,
@@ -313,6 +316,7 @@ import XMLStream
                 attributes: ["from": Self.juliet, "to": "garden@chat.localhost", "type": "get", "id": "d3"]
             ).adding(XMLElement("query", namespace: Namespace.discoInfo)))
         #expect(roomInfo[0].child("query")?.children("feature").contains { $0["var"] == "muc_semianonymous" } == true)
+        #expect(roomInfo[0].child("query")?.children("feature").contains { $0["var"] == stableID } == true)
     }
 }
 

@@ -71,7 +71,9 @@ extension MUCComponentService {
         }
         guard let affiliationText = item["affiliation"] else { throw .badRequest }
         guard let affiliation = Affiliation(rawValue: affiliationText) else { throw .badRequest }
-        guard let jidText = item["jid"], let jid = try? JID(parsing: jidText) else { throw .badRequest }
+        guard let jidText = item["jid"] else { throw .badRequest }
+        // RFC 6120 §8.3.3.8, as Prosody: an address that does not parse is jid-malformed.
+        guard let jid = try? JID(parsing: jidText) else { throw .jidMalformed }
         do {
             try actor.authorizeAffiliationChange()
         } catch {
@@ -80,7 +82,8 @@ extension MUCComponentService {
         return .setAffiliation(jid, affiliation, reason: reason)
     }
 
-    /// §9.5, §10.5: the list of one affiliation, for those who may change affiliations (owners and admins).
+    /// §9.5, §10.5: the list of one affiliation, for those who may change affiliations (owners and admins), and
+    /// §7.11 for the members of a members-only room that is not anonymous.
     func adminGet(_ stanza: XMLElement, query: XMLElement, from: JID, to: JID, registry: RoomRegistry)
         throws(StanzaError) -> XMLElement
     {
@@ -91,7 +94,9 @@ extension MUCComponentService {
         do {
             try room.actor(withSession: from).authorizeAffiliationChange()
         } catch {
-            throw .forbidden
+            // §7.11, as Prosody: where everyone sees real JIDs, a private group's members may see its lists.
+            let c = room.configuration
+            guard c.membersOnly, c.whois == .anyone, room.affiliation(of: from) >= .member else { throw .forbidden }
         }
         var list = XMLElement("query", namespace: Namespace.mucAdmin)
         for (jid, entry) in room.affiliations.sorted(by: { $0.key < $1.key }) where entry.affiliation == affiliation {

@@ -13,7 +13,11 @@ extension MUCComponentService {
             .adding(feature(Namespace.discoInfo))
             .adding(feature(Namespace.discoItems))
             .adding(feature(Namespace.muc))
+            .adding(feature(Self.stableIDFeature))
     }
+
+    /// XEP-0045 §7.4 (v1.31): the service reflects a message's `id`; advertised on the service and its rooms.
+    static let stableIDFeature = "http://jabber.org/protocol/muc#stable_id"
 
     func serviceItems(_ registry: RoomRegistry) throws -> XMLElement {
         var query = XMLElement("query", namespace: Namespace.discoItems)
@@ -38,7 +42,7 @@ extension MUCComponentService {
                     ])
             )
             .adding(feature(Namespace.muc))
-            .adding(feature("muc#stable_id"))
+            .adding(feature(Self.stableIDFeature))
             // XEP-0410 §4: the room answers a self-ping itself, so a client may skip its own presence checks.
             .adding(feature(Namespace.mucSelfPingOptimization))
         for name in roomFeatures(room.configuration) { query.append(feature(name)) }

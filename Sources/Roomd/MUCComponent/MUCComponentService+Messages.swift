@@ -16,7 +16,7 @@ extension MUCComponentService {
             return outcome
         }
         guard let sender = current.occupant(withSession: from) else {
-            return StanzaOutcome(before: [StanzaError.notAcceptable.reply(to: stanza)])
+            return StanzaOutcome(before: [StanzaError.notJoined.reply(to: stanza)])
         }
         if let resource = to.resource {
             return privateMessage(stanza, from: sender, toNick: resource, in: current)

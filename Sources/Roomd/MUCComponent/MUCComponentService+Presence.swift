@@ -25,7 +25,28 @@ extension MUCComponentService {
         if let current {
             return presenceOfOccupant(current, stanza, room: room, nick: nick, session: from, registry: &registry)
         }
+        // XEP-0045 §7.2.18 (v1.32): without the MUC element, a non-occupant's presence is a client out of step
+        // with the room (roomd restarted, say), not a groupchat 1.0 join: it is told it is not in the room, so
+        // that it rejoins. (Prosody's MUC answers item-not-found.)
+        guard stanza.child("x", namespace: Namespace.muc) != nil else {
+            return StanzaOutcome(before: [Self.notInRoom(room: room, nick: nick, session: from)])
+        }
         return join(stanza, room: room, nick: nick, session: from, registry: &registry)
+    }
+
+    /// §7.2.18: the kick a session that is not in the room gets for a presence update, with 110, 307 and 333.
+    static func notInRoom(room: RoomAddress, nick: Nickname, session: JID) -> XMLElement {
+        var item = XMLElement("item", namespace: Namespace.mucUser, attributes: ["affiliation": "none", "role": "none"])
+        item.append(XMLElement("reason", namespace: Namespace.mucUser).adding(text: "You are not in the room."))
+        var x = XMLElement("x", namespace: Namespace.mucUser).adding(item)
+        for code in ["110", "307", "333"] {
+            x.append(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
+        }
+        var presence = XMLElement("presence", namespace: Namespace.component)
+        presence["from"] = "\(room)/\(nick)"
+        presence["to"] = session.description
+        presence["type"] = "unavailable"
+        return presence.adding(x)
     }
 
     /// §18.1.2, §11.1: an error bounced from an occupant's client means that session is gone. As Prosody, it

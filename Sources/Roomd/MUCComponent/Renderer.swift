@@ -211,15 +211,18 @@ struct Renderer {
         return stanzas
     }
 
-    /// §10.2.1: every occupant is told the configuration changed (104), and whether real JIDs are now shown
-    /// to everyone (172) or to moderators only (173). Nothing when nothing changed, as in Prosody (an
-    /// instant room's empty form).
+    /// §10.2.1: every occupant is told whether real JIDs are now shown to everyone (172) or to moderators
+    /// only (173), and that something else changed (104: "a non-privacy-related change", so not for `whois`
+    /// alone, as in Prosody). Nothing when nothing changed, as in Prosody (an instant room's empty form).
     private func configured(
         _ room: RoomAddress, _ new: RoomConfiguration, previous: RoomConfiguration, registry: RoomRegistry,
         occupancy: XMPPOccupancy
     ) -> [XMLElement] {
         guard new != previous else { return [] }
-        var codes = ["104"]
+        var codes: [String] = []
+        var sameWhois = new
+        sameWhois.whois = previous.whois
+        if sameWhois != previous { codes.append("104") }
         if new.whois != previous.whois { codes.append(new.whois == .anyone ? "172" : "173") }
         return occupancy.recipients(room, registry).map { recipient in
             var x = XMLElement("x", namespace: Namespace.mucUser)
