@@ -21,12 +21,12 @@ both behaviours explicitly:
   (test_change_config_as_owner);
 - the `<actor/>` of a kick or ban: roomd names the nick only, Prosody adds the real JID (test_everyday_room_life);
 - one's own copy of a removal may carry one's own JID (Prosody writes it, XEP-0045's examples do not);
-- a membership granted to a user not in the room (an invitation's): Prosody tells the occupants who may see real
-  JIDs in a message, roomd tells nobody (test_private_group_invitation);
 - after a restart, a self-ping to a room that is gone is `not-acceptable` (Prosody: `item-not-found`, which
   XEP-0410 reads as "still joined"), and a presence without the MUC element gets the kick XEP-0045 §7.2.18
   recommends (Prosody: `item-not-found`).
-What roomd does not do yet is a strict xfail against Prosody's MUC (322 / 321 removals).
+What roomd does not do yet is a strict xfail against Prosody's MUC (322 / 321 removals), or asserted beside
+Prosody's behaviour: a membership granted to a user not in the room (an invitation's) is told by Prosody to the
+occupants who may see real JIDs, by roomd to nobody (test_private_group_invitation).
 
 Prosody's MUC here keeps no history (`muc_room_default_history_length = 0`): roomd keeps none (not yet
 implemented), so a join compares stanza for stanza.
