@@ -204,4 +204,16 @@ import XMLStream
         #expect(out.map { $0["to"] } == [Self.balcony, Self.chamber])
         #expect(out.allSatisfy { $0["from"] == "garden@chat.localhost/Romeo" })
     }
+
+    /// §7.6 says nothing of several sessions: roomd refuses the rename (each session would have to change at
+    /// once), where Prosody splits the session off under the new nickname (docs/occupant-routing.md).
+    @Test mutating func aNicknameChangeOfAMultiSessionOccupantIsNotAcceptable() throws {
+        julietTwice()
+        let out = send(stanza("presence", from: Self.chamber, to: "garden@chat.localhost/Capulet"))
+        #expect(out.count == 1 && out[0]["to"] == Self.chamber && out[0]["type"] == "error")
+        #expect(out[0].child("error")?.child("not-acceptable", namespace: Namespace.stanzaErrors) != nil)
+        let juliet = try #require(registry.rooms[garden]?.occupants[try Nickname(parsing: "Juliet")])
+        #expect(juliet.sessions.map(\.description) == [Self.balcony, Self.chamber])
+        #expect(registry.rooms[garden]?.occupants[try Nickname(parsing: "Capulet")] == nil)
+    }
 }
