@@ -5,7 +5,7 @@ import XMLStream
 @testable import MUCComponent
 
 /// Mediated invitations and declines (XEP-0045 §7.8.2) and the service policy's refusals, as stanzas.
-@Suite struct MUCComponentInviteTests {
+@Suite struct MUCComponentInviteTests: ComponentSuite {
     let service = MUCComponentService(domain: "chat.localhost")
     var registry = RoomRegistry(services: ["chat.localhost"])
     let garden = try! RoomAddress(parsing: "garden@chat.localhost")
@@ -34,11 +34,6 @@ import XMLStream
         ).adding(x)
         if let type { message["type"] = type }
         return message
-    }
-
-    mutating func send(_ stanza: XMLElement) -> [XMLElement] {
-        let outcome = service.handle(stanza, registry: &registry)
-        return outcome.before + service.render(outcome.events, registry: registry) + outcome.after
     }
 
     func condition(_ stanza: XMLElement) -> String? {

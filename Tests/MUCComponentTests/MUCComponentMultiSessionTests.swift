@@ -7,7 +7,7 @@ import XMLStream
 /// XEP-0045 §7.2.2: one user joined under one nickname from two resources, shown as Prosody 0.12 shows it.
 /// Juliet's balcony session joins first, her chamber session second; Romeo is the owner (a moderator: he
 /// sees real JIDs), the Nurse a participant (she does not).
-@Suite struct MUCComponentMultiSessionTests {
+@Suite struct MUCComponentMultiSessionTests: ComponentSuite {
     let service = MUCComponentService(domain: "chat.localhost")
     var registry = RoomRegistry(services: ["chat.localhost"])
     let garden = try! RoomAddress(parsing: "garden@chat.localhost")
@@ -18,30 +18,6 @@ import XMLStream
     static let nurse = "nurse@localhost/kitchen"
     static let juliet = "garden@chat.localhost/Juliet"
 
-    func stanza(_ name: String, from: String, to: String, type: String? = nil, _ children: [XMLElement] = [])
-        -> XMLElement
-    {
-        var stanza = XMLElement(name, namespace: Namespace.component, attributes: ["from": from, "to": to, "id": "s1"])
-        if let type { stanza["type"] = type }
-        for child in children { stanza.append(child) }
-        return stanza
-    }
-
-    func text(_ name: String, _ text: String) -> XMLElement {
-        XMLElement(name, namespace: Namespace.component).adding(text: text)
-    }
-
-    func join(_ session: String, as nick: String, _ extra: [XMLElement] = []) -> XMLElement {
-        stanza(
-            "presence", from: session, to: "garden@chat.localhost/\(nick)",
-            [XMLElement("x", namespace: Namespace.muc)] + extra)
-    }
-
-    mutating func send(_ stanza: XMLElement) -> [XMLElement] {
-        let outcome = service.handle(stanza, registry: &registry)
-        return outcome.before + service.render(outcome.events, registry: registry) + outcome.after
-    }
-
     /// Romeo, the Nurse, and Juliet from her balcony (away), then from her chamber (dnd): what the second
     /// join sent.
     @discardableResult
@@ -51,11 +27,6 @@ import XMLStream
         _ = send(join(Self.nurse, as: "Nurse"))
         _ = send(join(Self.balcony, as: "Juliet", [text("show", "away")]))
         return send(join(Self.chamber, as: "Juliet", [text("show", "dnd")]))
-    }
-
-    func codes(_ stanza: XMLElement) -> [String] {
-        stanza.child("x", namespace: Namespace.mucUser)?.children("status", namespace: Namespace.mucUser)
-            .compactMap { $0["code"] } ?? []
     }
 
     func items(_ stanza: XMLElement) -> [XMLElement] {

@@ -6,7 +6,7 @@ import XMLStream
 
 /// Nicknames through RFC 8266's nickname profile (docs/nicknames.md): refused ones are `jid-malformed`,
 /// ones comparing equal to another user's are `conflict` (XEP-0045 §7.2.9, §7.6.4).
-@Suite struct MUCComponentNicknameTests {
+@Suite struct MUCComponentNicknameTests: ComponentSuite {
     let service = MUCComponentService(domain: "chat.localhost")
     var registry = RoomRegistry(services: ["chat.localhost"])
 
@@ -21,19 +21,9 @@ import XMLStream
         .adding(XMLElement("x", namespace: Namespace.muc))
     }
 
-    mutating func send(_ stanza: XMLElement) -> [XMLElement] {
-        let outcome = service.handle(stanza, registry: &registry)
-        return outcome.before + service.render(outcome.events, registry: registry) + outcome.after
-    }
-
     func condition(_ stanza: XMLElement) -> String? {
         guard stanza["type"] == "error" else { return nil }
         return stanza.child("error")?.elements.first { $0.namespace == Namespace.stanzaErrors }?.name
-    }
-
-    func codes(_ stanza: XMLElement) -> [String] {
-        stanza.child("x", namespace: Namespace.mucUser)?.children("status", namespace: Namespace.mucUser)
-            .compactMap { $0["code"] } ?? []
     }
 
     /// Romeo creates the room and unlocks it (an instant room, §10.1.2).

@@ -6,7 +6,7 @@ import XMLStream
 
 /// XEP-0045 §17.4: IQs to occupant JIDs are routed to the occupant and their answers back, as Prosody routes
 /// them, under ids of the room's own; and errors about private messages go on to their occupant.
-@Suite struct MUCComponentOccupantIQTests {
+@Suite struct MUCComponentOccupantIQTests: ComponentSuite {
     let service = MUCComponentService(domain: "chat.localhost")
     var registry = RoomRegistry(services: ["chat.localhost"])
     let garden = try! RoomAddress(parsing: "garden@chat.localhost")
@@ -17,26 +17,6 @@ import XMLStream
     static let nurse = "nurse@localhost/kitchen"
     static let romeoNick = "garden@chat.localhost/Romeo"
     static let julietNick = "garden@chat.localhost/Juliet"
-
-    func stanza(
-        _ name: String, from: String, to: String, type: String? = nil, id: String? = "s1", _ children: [XMLElement] = []
-    ) -> XMLElement {
-        var stanza = XMLElement(name, namespace: Namespace.component, attributes: ["from": from, "to": to])
-        if let id { stanza["id"] = id }
-        if let type { stanza["type"] = type }
-        for child in children { stanza.append(child) }
-        return stanza
-    }
-
-    func join(_ session: String, as nick: String) -> XMLElement {
-        stanza(
-            "presence", from: session, to: "garden@chat.localhost/\(nick)", [XMLElement("x", namespace: Namespace.muc)])
-    }
-
-    mutating func send(_ stanza: XMLElement) -> [XMLElement] {
-        let outcome = service.handle(stanza, registry: &registry)
-        return outcome.before + service.render(outcome.events, registry: registry) + outcome.after
-    }
 
     /// Romeo (owner), Juliet from two sessions (balcony first), the Nurse.
     mutating func fourSessions() {

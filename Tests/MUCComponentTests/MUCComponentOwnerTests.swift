@@ -6,7 +6,7 @@ import XMLStream
 
 /// muc#owner (XEP-0045 §10): creating a room from a client the way Conversations, Gajim and Converse do,
 /// configuring it, and what the configuration changes.
-@Suite struct MUCComponentOwnerTests {
+@Suite struct MUCComponentOwnerTests: ComponentSuite {
     let service = MUCComponentService(domain: "chat.localhost")
     var registry = RoomRegistry(services: ["chat.localhost"])
     let garden = try! RoomAddress(parsing: "garden@chat.localhost")
@@ -24,20 +24,9 @@ import XMLStream
         ).adding(x)
     }
 
-    mutating func send(_ stanza: XMLElement) -> [XMLElement] {
-        let outcome = service.handle(stanza, registry: &registry)
-        return outcome.before + service.render(outcome.events, registry: registry) + outcome.after
-    }
-
     func condition(_ stanza: XMLElement) -> String? {
         guard stanza["type"] == "error" else { return nil }
         return stanza.child("error")?.elements.first { $0.namespace == Namespace.stanzaErrors }?.name
-    }
-
-    func codes(_ stanza: XMLElement) -> [String] {
-        stanza.child("x", namespace: Namespace.mucUser)?.children("status", namespace: Namespace.mucUser).compactMap {
-            $0["code"]
-        } ?? []
     }
 
     func fields(_ form: XMLElement?) -> [String: [String]] {

@@ -5,7 +5,7 @@ import XMLStream
 @testable import MUCComponent
 
 /// The XEP-0045 bugs of #15, each as a transcript: what a client sends, what the room answers.
-@Suite struct MUCComponentProtocolFixesTests {
+@Suite struct MUCComponentProtocolFixesTests: ComponentSuite {
     let service = MUCComponentService(domain: "chat.localhost")
     var registry = RoomRegistry(services: ["chat.localhost"])
     let garden = try! RoomAddress(parsing: "garden@chat.localhost")
@@ -14,31 +14,7 @@ import XMLStream
     static let juliet = "juliet@localhost/balcony"
     static let nurse = "nurse@localhost/kitchen"
 
-    func stanza(_ name: String, from: String, to: String, type: String? = nil, _ children: [XMLElement] = [])
-        -> XMLElement
-    {
-        var stanza = XMLElement(name, namespace: Namespace.component, attributes: ["from": from, "to": to, "id": "s1"])
-        if let type { stanza["type"] = type }
-        for child in children { stanza.append(child) }
-        return stanza
-    }
-
-    func text(_ name: String, _ text: String) -> XMLElement {
-        XMLElement(name, namespace: Namespace.component).adding(text: text)
-    }
-
-    func join(_ session: String, as nick: String, _ extra: [XMLElement] = []) -> XMLElement {
-        stanza(
-            "presence", from: session, to: "garden@chat.localhost/\(nick)",
-            [XMLElement("x", namespace: Namespace.muc)] + extra)
-    }
-
     /// Sends a stanza the way roomd does: `before`, then the events' presences, then `after`.
-    mutating func send(_ stanza: XMLElement) -> [XMLElement] {
-        let outcome = service.handle(stanza, registry: &registry)
-        return outcome.before + service.render(outcome.events, registry: registry) + outcome.after
-    }
-
     mutating func threeInTheRoom() {
         _ = send(join(Self.romeo, as: "Romeo"))
         // The creator's empty form (XEP-0045 §10.1.2) unlocks the room its join created, for the others.
@@ -50,11 +26,6 @@ import XMLStream
     func condition(_ stanzas: [XMLElement]) -> String? {
         guard stanzas.count == 1, stanzas[0]["type"] == "error" else { return nil }
         return stanzas[0].child("error")?.elements.first?.name
-    }
-
-    func codes(_ stanza: XMLElement) -> [String] {
-        stanza.child("x", namespace: Namespace.mucUser)?.children("status", namespace: Namespace.mucUser)
-            .compactMap { $0["code"] } ?? []
     }
 
     func adminSet(from: String, _ items: [[String: String]]) -> XMLElement {

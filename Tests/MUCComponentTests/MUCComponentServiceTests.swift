@@ -5,7 +5,7 @@ import XMLStream
 @testable import MUCComponent
 
 /// Transcript tests in the manner of Prosody's scansion specs: "Romeo sends ..., Romeo receives ...".
-@Suite struct MUCComponentServiceTests {
+@Suite struct MUCComponentServiceTests: ComponentSuite {
     let service = MUCComponentService(domain: "chat.localhost")
     var registry = RoomRegistry(services: ["chat.localhost"])
 
@@ -21,17 +21,8 @@ import XMLStream
     }
 
     /// Sends a stanza the way roomd does: `before`, then the events' presences, then `after`.
-    mutating func send(_ stanza: XMLElement) -> [XMLElement] {
-        let outcome = service.handle(stanza, registry: &registry)
-        return outcome.before + service.render(outcome.events, registry: registry) + outcome.after
-    }
-
     func item(_ stanza: XMLElement) -> XMLElement? {
         stanza.child("x", namespace: Namespace.mucUser)?.child("item", namespace: Namespace.mucUser)
-    }
-
-    func codes(_ stanza: XMLElement) -> [String] {
-        stanza.child("x", namespace: Namespace.mucUser)?.children("status", namespace: Namespace.mucUser).compactMap { $0["code"] } ?? []
     }
 
     /// Romeo's join creates the room, and his empty form (§10.1.2) unlocks it for the others.
