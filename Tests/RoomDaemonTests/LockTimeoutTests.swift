@@ -27,7 +27,7 @@ import Testing
         #expect(fixture.service.registry.rooms[room]?.locked == true)
         fixture.loop.advanceTime(by: .milliseconds(1))
         #expect(fixture.service.registry.rooms[room]?.locked == false)
-        #expect(fixture.service.lockDeadlines.isEmpty)
+        #expect(fixture.service.lockTimers.isEmpty)
     }
 
     @Test func aRoomMadeAgainKeepsItsOwnDeadline() throws {
@@ -42,9 +42,10 @@ import Testing
                 string: "<presence type='unavailable' from='romeo@example.org/r' to='room@chat.example.org/romeo'/>"))
         fixture.loop.run()
         #expect(fixture.service.registry.rooms[room] == nil)
+        #expect(fixture.service.lockTimers.isEmpty, "a destroyed room keeps no timer")
         fixture.loop.advanceTime(by: .seconds(1))
         try join(fixture)
-        // The first room's timer runs at 10 s and leaves the new room locked until its own, at 16 s.
+        // The first room's timer is gone: the new room stays locked until its own, at 16 s.
         fixture.loop.advanceTime(by: .seconds(4))
         #expect(fixture.service.registry.rooms[room]?.locked == true)
         fixture.loop.advanceTime(by: .seconds(6))
@@ -63,6 +64,7 @@ import Testing
                     + "</query></iq>"))
         fixture.loop.run()
         #expect(fixture.service.registry.rooms[room]?.locked == false)
+        #expect(fixture.service.lockTimers.isEmpty, "a configured room keeps no timer")
         _ = try fixture.written()
         fixture.loop.advanceTime(by: .seconds(10))
         // Nothing more is sent for it.

@@ -24,8 +24,8 @@ final class RoomService {
     private var auditRetention = AuditRetention(maxAgeDays: nil, maxRows: nil)
     /// XEP-0045 §10.1.1: how long a room a join created stays locked (`+LockTimeout`).
     var lockTimeout: TimeAmount = .seconds(300)
-    /// When the lock of each room a join created lapses, until its timer has run.
-    var lockDeadlines: [RoomAddress: NIODeadline] = [:]
+    /// The timer of each room a join created locked, until it runs or the room is configured or destroyed.
+    var lockTimers: [RoomAddress: Scheduled<Void>] = [:]
 
     static let version = "0.1.0"
 
