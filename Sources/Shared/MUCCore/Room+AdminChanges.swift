@@ -22,7 +22,7 @@ extension Room {
             }
             return [.kicked(removeOccupant(nick), reason: reason, actor: actor.name)]
         case .setAffiliation(let jid, let affiliation, let reason):
-            if affiliation != .owner, !serviceAdmins.isEmpty, serviceAdmins.contains(jid.bare) {
+            if affiliation != .owner, isServiceAdmin(jid) {
                 throw .refused(.serviceAdmin)
             }
             do {

@@ -35,11 +35,17 @@ public struct Room: Sendable {
     /// second lookup.
     private var domainBans = 0
 
+    /// Whether the user is one of the service's admins, who are owners of every room.
+    public func isServiceAdmin(_ jid: JID) -> Bool {
+        // Checked first so that a service without admins builds no bare JID.
+        !serviceAdmins.isEmpty && serviceAdmins.contains(jid.bare)
+    }
+
     /// A user's affiliation; a user of a banned domain (an outcast entry on the bare domain) is an outcast
     /// unless its own JID has an entry, as in Prosody. A service admin is an owner whatever the room's table
     /// says, as Prosody's `component_admins_as_room_owners` makes server admins.
     public func affiliation(of jid: JID) -> Affiliation {
-        if !serviceAdmins.isEmpty, serviceAdmins.contains(jid.bare) { return .owner }
+        if isServiceAdmin(jid) { return .owner }
         // Most rooms have no affiliations: no bare JID to build (a new string for a full JID) and hash.
         if affiliations.isEmpty { return .none }
         if let entry = affiliations[jid.bare] { return entry.affiliation }
@@ -227,7 +233,7 @@ public struct Room: Sendable {
         let affected = occupants.values.filter {
             ($0.bareJID == bare
                 || (domainBan && $0.bareJID.domain == bare.description && affiliations[$0.bareJID] == nil))
-                && (serviceAdmins.isEmpty || !serviceAdmins.contains($0.bareJID))
+                && !isServiceAdmin($0.bareJID)
         }.sorted { $0.nick < $1.nick }
         for var occupant in affected {
             if affiliation == .outcast {
