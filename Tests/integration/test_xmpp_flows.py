@@ -205,7 +205,7 @@ def submit(fields):
     return "<query xmlns='%s'><x xmlns='%s' type='submit'>%s</x></query>" % (NS_OWNER, NS_DATA, body)
 
 
-INSTANT = "<query xmlns='%s'><x xmlns='%s' type='submit'/></query>" % (NS_OWNER, NS_DATA)
+INSTANT = XH.INSTANT_FORM
 
 
 def form_fields(iq):

@@ -34,17 +34,7 @@ VirtualHost "%s"
 @pytest.fixture(scope="module")
 def server():
     """A Prosody of this module's own, with its MUC beside roomd's component."""
-    XH.ensure_apt("prosody", "prosody")
-    XH.ensure_slixmpp()
-    p = XH.Prosody()
-    with open(p.config, "a") as f:
-        f.write(MUC_COMPONENT)
-    r = XH.subprocess.run(["prosodyctl", "--config", p.config, "register", "mallory", OTHER_DOMAIN,
-                           XH.password("mallory")], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stdout + r.stderr
-    p.start()
-    yield p
-    p.cleanup()
+    yield from XH.prosody_with(MUC_COMPONENT, register=[("mallory", OTHER_DOMAIN)])
 
 
 @pytest.fixture
@@ -58,10 +48,6 @@ def clients(server, xroomd):
 
 
 _seq = [0]
-
-
-INSTANT_FORM = ("<query xmlns='http://jabber.org/protocol/muc#owner'>"
-                "<x xmlns='jabber:x:data' type='submit'/></query>")
 
 
 class Twin:
@@ -79,7 +65,7 @@ class Twin:
                 if index == 0:
                     # The creator's empty form makes it an instant room (XEP-0045 §10.1.2), as clients do:
                     # until then both MUCs keep it locked.
-                    done = c.iq(self.rooms[side], INSTANT_FORM)
+                    done = c.iq(self.rooms[side], XH.INSTANT_FORM)
                     assert done.get("type") == "result", XH.show(done)
         time.sleep(0.3)
 

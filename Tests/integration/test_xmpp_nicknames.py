@@ -29,14 +29,7 @@ Component "%s" "muc"
 @pytest.fixture(scope="module")
 def server():
     """A Prosody of this module's own, with its MUC beside roomd's component."""
-    XH.ensure_apt("prosody", "prosody")
-    XH.ensure_slixmpp()
-    p = XH.Prosody()
-    with open(p.config, "a") as f:
-        f.write(MUC_COMPONENT)
-    p.start()
-    yield p
-    p.cleanup()
+    yield from XH.prosody_with(MUC_COMPONENT)
 
 
 @pytest.fixture

@@ -23,8 +23,6 @@ import xmpp_helpers as XH
 from xmpp_helpers import NS_MUC_ADMIN, NS_STANZAS, canon, ejabberd, error_condition, show, status_codes  # noqa: F401
 
 PROSODY_MUC = "muc.localhost"
-NS_OWNER = "http://jabber.org/protocol/muc#owner"
-NS_DATA = "jabber:x:data"
 NS_MUC_USER = XH.NS_MUC_USER
 NS_PING = "urn:xmpp:ping"
 NS_VCARD = "vcard-temp"
@@ -39,17 +37,7 @@ Component "%s" "muc"
 def server():
     """A Prosody of this module's own: its MUC beside roomd's component, and vCards (mod_vcard), which an
     occupant's avatar is fetched from through the room."""
-    XH.ensure_apt("prosody", "prosody")
-    XH.ensure_slixmpp()
-    p = XH.Prosody()
-    with open(p.config) as f:
-        text = f.read()
-    assert '"ping"; "posix";' in text
-    with open(p.config, "w") as f:
-        f.write(text.replace('"ping"; "posix";', '"ping"; "posix"; "vcard";') + MUC_COMPONENT)
-    p.start()
-    yield p
-    p.cleanup()
+    yield from XH.prosody_with(MUC_COMPONENT, replace=('"ping"; "posix";', '"ping"; "posix"; "vcard";'))
 
 
 @pytest.fixture
@@ -66,7 +54,7 @@ _seq = [0]
 
 
 def instant(c, room):
-    res = c.iq(room, "<query xmlns='%s'><x xmlns='%s' type='submit'/></query>" % (NS_OWNER, NS_DATA))
+    res = c.iq(room, XH.INSTANT_FORM)
     assert res.get("type") == "result", show(res)
 
 

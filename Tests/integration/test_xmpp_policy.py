@@ -42,17 +42,7 @@ POLICY = ["--room-creation", "local", "--service-admin", ADMIN]
 
 @pytest.fixture(scope="module")
 def server():
-    XH.ensure_apt("prosody", "prosody")
-    XH.ensure_slixmpp()
-    p = XH.Prosody()
-    with open(p.config, "a") as f:
-        f.write(PROSODY_EXTRA)
-    r = XH.subprocess.run(["prosodyctl", "--config", p.config, "register", "mallory", OTHER_DOMAIN,
-                           XH.password("mallory")], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stdout + r.stderr
-    p.start()
-    yield p
-    p.cleanup()
+    yield from XH.prosody_with(PROSODY_EXTRA, register=[("mallory", OTHER_DOMAIN)])
 
 
 class Roomds:
@@ -156,7 +146,7 @@ def submit(fields):
     return "<query xmlns='%s'><x xmlns='%s' type='submit'>%s</x></query>" % (NS_OWNER, NS_DATA, body)
 
 
-INSTANT = "<query xmlns='%s'><x xmlns='%s' type='submit'/></query>" % (NS_OWNER, NS_DATA)
+INSTANT = XH.INSTANT_FORM
 
 
 def invite(room, *invitees, reason=None):

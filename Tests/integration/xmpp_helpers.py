@@ -335,6 +335,35 @@ def check_keepalive_pings_come_back(d):
     assert d.count(ComponentRoomd.AUTHENTICATED) == 1
 
 
+# The empty muc#owner form: the owner makes a new room an instant one (XEP-0045 §10.1.2), as clients do.
+INSTANT_FORM = ("<query xmlns='http://jabber.org/protocol/muc#owner'>"
+                "<x xmlns='jabber:x:data' type='submit'/></query>")
+
+
+def prosody_with(extra_config, register=(), replace=None):
+    """A module fixture's body: a Prosody of the module's own with `extra_config` appended to its config (such
+    as Prosody's own MUC beside roomd's component), `replace` an (old, new) edit of the config, and the
+    (user, domain) accounts of `register` made before it starts. Yields it started, cleans it up after."""
+    ensure_apt("prosody", "prosody")
+    ensure_slixmpp()
+    p = Prosody()
+    with open(p.config) as f:
+        text = f.read()
+    if replace:
+        old, new = replace
+        assert old in text, "the Prosody config has no %r to replace" % old
+        text = text.replace(old, new)
+    with open(p.config, "w") as f:
+        f.write(text + extra_config)
+    for user, domain in register:
+        r = subprocess.run(["prosodyctl", "--config", p.config, "register", user, domain, password(user)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
+    p.start()
+    yield p
+    p.cleanup()
+
+
 def attached_roomd(server):
     """Fixture body: a roomd attached as the component of `server` (Prosody or Ejabberd), stopped
     cleanly afterwards (a roomd a test has stopped already is left as it is), its directory removed."""
