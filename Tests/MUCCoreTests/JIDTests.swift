@@ -65,6 +65,14 @@ import Testing
         #expect(throws: AddressError.tooLong(part: "domain")) { try JID(parsing: long + ".org") }
     }
 
+    @Test func domainIsComparedInPlace() throws {
+        let jid = try JID(parsing: "Room@Chat.Example.org./res")
+        #expect(jid.hasNode && jid.hasDomain("chat.example.org"))
+        #expect(!jid.hasDomain("chat.example.or") && !jid.hasDomain("chat.example.org.") && !jid.hasDomain("room"))
+        let domainOnly = try JID(parsing: "chat.example.org")
+        #expect(!domainOnly.hasNode && domainOnly.hasDomain("chat.example.org"))
+    }
+
     @Test func roomAddressNeedsNodeAndNoResource() {
         #expect(throws: AddressError.missingNode) { try RoomAddress(parsing: "chat.example.org") }
         #expect(throws: AddressError.unexpectedResource) { try RoomAddress(parsing: "room@chat.example.org/nick") }
@@ -88,6 +96,24 @@ import Testing
         #expect(try Nickname(parsing: "\u{C9}mile") == Nickname(parsing: "\u{E9}mile"))
         #expect(try Nickname(parsing: "Zo\u{65}\u{301}") == Nickname(parsing: "Zo\u{e9}"))
         #expect(try Nickname(parsing: "Zo\u{65}\u{301}").description == "Zo\u{e9}")
+    }
+
+    /// The one pass the kick path takes for printable ASCII gives RFC 8266's forms: spaces trimmed and
+    /// collapsed in the shown form, lowercase for comparison; anything else is left to the general path.
+    @Test func printableASCIIIsPreparedInOnePass() throws {
+        let bob = try #require(Nickname.preparedPrintableASCII("  Bob   Smith "))
+        #expect(bob.description == "Bob Smith")
+        #expect(bob.comparisonKey == "bob smith")
+        let plain = try #require(Nickname.preparedPrintableASCII("u00042"))
+        #expect(plain.description == "u00042" && plain.comparisonKey == "u00042")
+        #expect(Nickname.preparedPrintableASCII("   ")?.description == "")
+        #expect(Nickname.preparedPrintableASCII("")?.description == "")
+        #expect(Nickname.preparedPrintableASCII("tab\there") == nil)
+        #expect(Nickname.preparedPrintableASCII("caf\u{E9}") == nil)
+        #expect(Nickname.preparedPrintableASCII("del\u{7F}") == nil)
+        // What `init(parsing:)` compares by is the same, while it shows the text as given.
+        #expect(try Nickname(parsing: "  Bob   Smith ").comparisonKey == "bob smith")
+        #expect(try Nickname(parsing: "  Bob   Smith ").description == "  Bob   Smith ")
     }
 
     @Test func allowsAtAndSlash() throws {

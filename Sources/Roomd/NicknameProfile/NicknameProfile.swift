@@ -22,16 +22,9 @@ public enum NicknameProfile {
         if text.isEmpty { throw .empty }
         // The longest an occupant JID's resource can be; bounds the work done on hostile input.
         if text.utf8.count > JID.maxPartBytes { throw .tooLong(part: "nickname") }
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
-            // Printable ASCII: NFKC leaves it as it is, and every code point is FreeformClass. The kick path
-            // prepares a nickname per call: most need no space mapped, and then no new string.
-            let utf8 = text.utf8
-            let spacesToMap =
-                utf8.first == 0x20 || utf8.last == 0x20
-                || zip(utf8, utf8.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 })
-            let shown = spacesToMap ? mapSpaces(text) : text
-            if shown.isEmpty { throw .empty }
-            return Nickname(enforced: shown, comparisonKey: String(shown.lowercased()))
+        if let prepared = Nickname.preparedPrintableASCII(text) {
+            if prepared.description.isEmpty { throw .empty }
+            return prepared
         }
         let shown = try stable(text, caseMapped: false)
         let key = try stable(text, caseMapped: true)

@@ -160,6 +160,15 @@ public struct JID: Hashable, Sendable, CustomStringConvertible, Comparable {
         return JID(normalised: text, nodeCount: nodeCount, bareCount: bareCount)
     }
 
+    /// Whether there is a node, without making it a string.
+    public var hasNode: Bool { nodeCount != 0 }
+
+    /// Whether the domain is `domain` (normalised), without making the domain a string.
+    public func hasDomain(_ domain: String) -> Bool {
+        let start = nodeCount == 0 ? 0 : Int(nodeCount) + 1
+        return description.utf8.prefix(Int(bareCount)).dropFirst(start).elementsEqual(domain.utf8)
+    }
+
     public var node: String? {
         nodeCount == 0 ? nil : String(decoding: description.utf8.prefix(Int(nodeCount)), as: UTF8.self)
     }

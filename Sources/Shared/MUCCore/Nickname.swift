@@ -15,13 +15,12 @@ public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     public init(parsing text: String) throws(AddressError) {
         if text.isEmpty { throw .empty }
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+        if let prepared = Self.preparedPrintableASCII(text) {
             // All printable ASCII: already NFC, no control characters; only all-spaces can be refused.
-            if text.utf8.allSatisfy({ $0 == 0x20 }) { throw .whitespaceOnly }
+            if prepared.description.isEmpty { throw .whitespaceOnly }
             if text.utf8.count > JID.maxPartBytes { throw .tooLong(part: "nickname") }
-            let key = Self.asciiComparisonKey(text)
             self.description = text
-            self.comparisonKey = key == text ? text : key
+            self.comparisonKey = prepared.comparisonKey == text ? text : prepared.comparisonKey
             return
         }
         if text.containsControlCharacter { throw .controlCharacter }
@@ -33,21 +32,41 @@ public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable 
         self.comparisonKey = key == normal ? normal : key
     }
 
-    /// RFC 8266 §2.5 for printable ASCII, where NFKC changes nothing: spaces trimmed and collapsed, then
-    /// lowercased.
-    private static func asciiComparisonKey(_ text: String) -> String {
-        // The kick path parses a nickname per call: most need no change, and none needs a heap buffer of
-        // its own to be made (a result of up to 15 bytes is a small string).
-        let utf8 = text.utf8
-        if utf8.first != 0x20, utf8.last != 0x20, !utf8.contains(where: { (0x41...0x5A).contains($0) }),
-            !zip(utf8, utf8.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 })
-        {
-            return text
+    /// RFC 8266 applied to printable ASCII text (U+0020...U+007E), where NFKC changes nothing and every
+    /// character is FreeformClass: shown with spaces trimmed and collapsed, compared lowercased. Nil when
+    /// `text` holds anything else; an empty `description` when it was only spaces.
+    ///
+    /// The kick path prepares a nickname per call, so this reads the bytes once and makes a new string only
+    /// when one differs from the text (a nickname in lowercase with single spaces shares one buffer).
+    public static func preparedPrintableASCII(_ text: String) -> Nickname? {
+        var contiguous = text
+        return contiguous.withUTF8 { bytes -> Nickname? in
+            var hasUppercase = false
+            var spacesToMap = false
+            var previous: UInt8 = 0x20  // so that a leading space counts as a run
+            for byte in bytes {
+                guard byte >= 0x20, byte < 0x7F else { return nil }
+                if byte == 0x20 && previous == 0x20 { spacesToMap = true }
+                if byte >= 0x41 && byte <= 0x5A { hasUppercase = true }
+                previous = byte
+            }
+            if previous == 0x20 { spacesToMap = true }  // a trailing space, or no text
+            let shown = spacesToMap ? mappingASCIISpaces(bytes) : text
+            guard hasUppercase else { return Nickname(shown: shown, comparedAsShown: ()) }
+            return Nickname(enforced: shown, comparisonKey: lowercasingASCII(shown))
         }
-        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+    }
+
+    private init(shown: String, comparedAsShown: Void) {
+        self.description = shown
+        self.comparisonKey = shown
+    }
+
+    private static func mappingASCIISpaces(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { buffer in
             var count = 0
             var pendingSpace = false
-            for byte in utf8 {
+            for byte in bytes {
                 if byte == 0x20 {
                     pendingSpace = count > 0
                     continue
@@ -57,7 +76,19 @@ public struct Nickname: Hashable, Sendable, CustomStringConvertible, Comparable 
                     count += 1
                 }
                 pendingSpace = false
-                buffer[count] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+                buffer[count] = byte
+                count += 1
+            }
+            return count
+        }
+    }
+
+    private static func lowercasingASCII(_ text: String) -> String {
+        let utf8 = text.utf8
+        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            var count = 0
+            for byte in utf8 {
+                buffer[count] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
                 count += 1
             }
             return count

@@ -49,7 +49,7 @@ public struct Room: Sendable {
         // Most rooms have no affiliations: no bare JID to build (a new string for a full JID) and hash.
         if affiliations.isEmpty { return .none }
         if let entry = affiliations[jid.bare] { return entry.affiliation }
-        if domainBans > 0, jid.node != nil, let domain = try? JID(parsing: jid.domain),
+        if domainBans > 0, jid.hasNode, let domain = try? JID(parsing: jid.domain),
             affiliations[domain]?.affiliation == .outcast
         {
             return .outcast
@@ -92,7 +92,7 @@ public struct Room: Sendable {
 
     /// Every write of the affiliation table, which keeps `domainBans` in step.
     private mutating func store(_ entry: AffiliationEntry?, for bare: JID) {
-        let isDomain = bare.node == nil
+        let isDomain = !bare.hasNode
         if isDomain, affiliations[bare]?.affiliation == .outcast { domainBans -= 1 }
         affiliations[bare] = entry
         if isDomain, entry?.affiliation == .outcast { domainBans += 1 }
@@ -227,7 +227,7 @@ public struct Room: Sendable {
         store(affiliation == .none ? nil : entry, for: bare)
         var events: [RoomEvent] = [.affiliationChanged(address, jid: bare, entry: entry, actor: actor)]
         // A domain ban takes the domain's users who have no affiliation of their own, as at their join.
-        let domainBan = affiliation == .outcast && bare.node == nil
+        let domainBan = affiliation == .outcast && !bare.hasNode
         // A service admin stays an owner whatever the table says (the control socket may still write an entry
         // for one): its occupants keep their standing.
         let affected = occupants.values.filter {

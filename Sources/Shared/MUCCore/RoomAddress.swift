@@ -4,7 +4,7 @@ public struct RoomAddress: Hashable, Sendable, CustomStringConvertible, Comparab
 
     public init(parsing text: String) throws(AddressError) {
         let jid = try JID(parsing: text)
-        if jid.node == nil { throw .missingNode }
+        if !jid.hasNode { throw .missingNode }
         if !jid.isBare { throw .unexpectedResource }
         self.jid = jid
     }

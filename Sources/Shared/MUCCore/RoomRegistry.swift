@@ -56,7 +56,12 @@ public struct RoomRegistry: Sendable {
     }
 
     public func checkService(_ address: RoomAddress) throws(MUCError) {
-        guard services.contains(address.service) else { throw .serviceNotFound(address.service) }
+        // Every call names its room's service: the few services a daemon usually has are compared in place,
+        // without making the domain a string to hash.
+        let known =
+            services.count <= 4
+            ? services.contains(where: { address.jid.hasDomain($0) }) : services.contains(address.service)
+        guard known else { throw .serviceNotFound(address.service) }
     }
 
     public func rooms(ofService service: String?) throws(MUCError) -> [Room] {
@@ -236,12 +241,23 @@ public struct RoomRegistry: Sendable {
         // before, and the room is changed through `values[index]`, so it stays uniquely referenced: a copy
         // alive across the transition would make its occupant table shared, and the transition copy all of it.
         guard let index = rooms.index(forKey: address) else { throw .roomNotFound(address) }
-        let wasOccupied = !rooms.values[index].isEmpty
-        var events = try transition(&rooms.values[index])
-        if wasOccupied, !rooms.values[index].configuration.persistent, rooms.values[index].isEmpty {
+        var emptied = false
+        var events = try Self.transition(&rooms.values[index], by: transition, emptied: &emptied)
+        if emptied {
             removed(rooms.remove(at: index).value)
             events.append(.destroyed(address, removed: [], reason: nil))
         }
+        return events
+    }
+
+    /// Runs `transition` on `room` and tells whether it left a temporary room empty that was occupied. Reads
+    /// the room only through the one in-place access: a read of `rooms.values[index]` copies the whole room.
+    private static func transition(
+        _ room: inout Room, by transition: (inout Room) throws(MUCError) -> [RoomEvent], emptied: inout Bool
+    ) throws(MUCError) -> [RoomEvent] {
+        let wasOccupied = !room.isEmpty
+        let events = try transition(&room)
+        emptied = wasOccupied && !room.configuration.persistent && room.isEmpty
         return events
     }
 }
