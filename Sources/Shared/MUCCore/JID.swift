@@ -166,7 +166,16 @@ public struct JID: Hashable, Sendable, CustomStringConvertible, Comparable {
     /// Whether the domain is `domain` (normalised), without making the domain a string.
     public func hasDomain(_ domain: String) -> Bool {
         let start = nodeCount == 0 ? 0 : Int(nodeCount) + 1
-        return description.utf8.prefix(Int(bareCount)).dropFirst(start).elementsEqual(domain.utf8)
+        let count = Int(bareCount) - start
+        guard domain.utf8.count == count else { return false }
+        var text = description
+        var domain = domain
+        return text.withUTF8 { mine in
+            domain.withUTF8 { theirs in
+                for offset in 0..<count where mine[start + offset] != theirs[offset] { return false }
+                return true
+            }
+        }
     }
 
     public var node: String? {
