@@ -1,11 +1,9 @@
-import HashTreeCollections
-
 /// One room: its configuration, its affiliations (durable) and its occupants (live presence).
 ///
-/// The tables are persistent hash trees rather than `Dictionary`s: roomd keeps the room as it was before a
-/// change (to undo it when the disk refuses the commit, or to apply a muc#admin list all or nothing), and a
-/// change to a table that a kept copy shares then copies only the path to the changed entry, not the whole
-/// table. With `Dictionary`, one kick in a room of N occupants copied all N.
+/// The tables are `AdaptiveDictionary`s, persistent hash trees once large: roomd keeps the room as it was
+/// before a change (to undo it when the disk refuses the commit, or to apply a muc#admin list all or
+/// nothing), and a change to a large table that a kept copy shares then copies only the path to the changed
+/// entry, not the whole table.
 public struct Room: Sendable {
     public let address: RoomAddress
     public var configuration: RoomConfiguration
@@ -19,10 +17,10 @@ public struct Room: Sendable {
     public internal(set) var creator: JID?
     /// The service admins (`ServicePolicy.admins`), owners of every room: set by the registry that holds it.
     public internal(set) var serviceAdmins: Set<JID> = []
-    public private(set) var affiliations: TreeDictionary<JID, AffiliationEntry> = [:]
-    public private(set) var occupants: TreeDictionary<Nickname, Occupant> = [:]
+    public private(set) var affiliations: AdaptiveDictionary<JID, AffiliationEntry> = [:]
+    public private(set) var occupants: AdaptiveDictionary<Nickname, Occupant> = [:]
     /// Real session JID -> nickname, so a stanza or a kick by JID finds its occupant without a scan.
-    private var sessionIndex: TreeDictionary<JID, Nickname> = [:]
+    private var sessionIndex: AdaptiveDictionary<JID, Nickname> = [:]
 
     public init(address: RoomAddress, configuration: RoomConfiguration) {
         self.address = address
@@ -261,7 +259,7 @@ public struct Room: Sendable {
         remove(at: occupants.index(forKey: nick)!)
     }
 
-    private mutating func remove(at index: TreeDictionary<Nickname, Occupant>.Index) -> RemovedOccupant {
+    private mutating func remove(at index: AdaptiveDictionary<Nickname, Occupant>.Index) -> RemovedOccupant {
         let occupant = occupants.remove(at: index).value
         for session in occupant.sessions { sessionIndex[session] = nil }
         return RemovedOccupant(room: address, occupant: occupant)
