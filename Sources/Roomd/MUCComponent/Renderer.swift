@@ -32,6 +32,10 @@ struct Renderer {
             case .banned(let removed, let reason, let actor):
                 stanzas += removal(
                     removed, code: "301", reason: reason, actor: actor, registry: registry, occupancy: &occupancy)
+            case .removed(let removed, let cause, let reason, let actor):
+                stanzas += removal(
+                    removed, code: cause.statusCode, reason: reason, actor: actor, registry: registry,
+                    occupancy: &occupancy)
             case .destroyed(let room, let removed, let reason):
                 stanzas += destroyed(room, removed: removed, reason: reason, occupancy: &occupancy)
             case .affiliationChanged(let room, let jid, _, _):
@@ -168,14 +172,20 @@ struct Renderer {
         return stanzas
     }
 
-    /// §8.2 (307, kicked) and §9.1 (301, banned): the removed occupant's sessions first, then everyone left.
+    /// §8.2 (307, kicked), §9.1 (301, banned), §9.4 (321, membership revoked) and §10.2 (322, the room is
+    /// now members-only): the removed occupant's sessions first, then everyone left. The item shows the
+    /// affiliation the occupant has now (outcast for a ban, none for a revoked membership), as Prosody's.
     private func removal(
         _ removed: RemovedOccupant, code: String, reason: String?, actor: String?, registry: RoomRegistry,
         occupancy: inout XMPPOccupancy
     ) -> [XMLElement] {
-        let gone = Occupant(
-            nick: removed.nick, sessions: removed.sessions, role: .none,
-            affiliation: code == "301" ? .outcast : removed.affiliation)
+        let affiliation: Affiliation
+        switch code {
+        case "301": affiliation = .outcast
+        case "321": affiliation = .none
+        default: affiliation = removed.affiliation
+        }
+        let gone = Occupant(nick: removed.nick, sessions: removed.sessions, role: .none, affiliation: affiliation)
         let extra = Presences.itemChildren(reason: reason, actor: actor)
         var stanzas: [XMLElement] = []
         for session in removed.sessions where occupancy.isXMPP(session, in: removed.room) {

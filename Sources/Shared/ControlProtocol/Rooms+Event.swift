@@ -6,6 +6,11 @@ extension Rooms {
     public struct Event: VarlinkRecord, Equatable {
         public enum Kind: String, Sendable, CaseIterable {
             case watching, created, destroyed, joined, left, kicked, banned
+            /// XEP-0045 §9.4 (321): an occupant removed because its membership of a members-only room was
+            /// revoked; `reason` and `actor` are the affiliation change's.
+            case revoked
+            /// XEP-0045 §10.2 (322): an occupant removed because the room became members-only.
+            case membersonly
             /// A nickname change: `nick` is the new one, `reason` says "was OLD".
             case nick
             case affiliation
@@ -56,6 +61,11 @@ extension Rooms {
                 self.init(
                     kind: kind, room: removed.room, nick: removed.nick, jids: removed.sessions, role: removed.role,
                     affiliation: removed.affiliation, reason: reason, actor: actor)
+            case .removed(let removed, let cause, let reason, let actor):
+                self.init(
+                    kind: cause == .affiliationChanged ? .revoked : .membersonly, room: removed.room,
+                    nick: removed.nick, jids: removed.sessions, role: removed.role, affiliation: removed.affiliation,
+                    reason: reason, actor: actor)
             case .nickChanged(let room, let old, let occupant):
                 // `nick` is the new nickname; the old one is given in `reason` as "was OLD".
                 self.init(

@@ -218,7 +218,9 @@ public struct Room: Sendable {
     }
 
     /// Sets a bare JID's affiliation. `.none` drops the entry; `.outcast` is a ban (XEP-0045 §9.1) that
-    /// removes the user's occupants. Present occupants take the new affiliation and its default role.
+    /// removes the user's occupants, and so is `.none` in a members-only room, which no longer admits them
+    /// (§9.4, 321; Prosody's `set_affiliation`). Present occupants take the new affiliation and its default
+    /// role.
     public mutating func setAffiliation(
         _ affiliation: Affiliation, of jid: JID, reason: String?, actor: String?
     ) -> [RoomEvent] {
@@ -238,6 +240,8 @@ public struct Room: Sendable {
         for var occupant in affected {
             if affiliation == .outcast {
                 events.append(.banned(remove(occupant), reason: reason, actor: actor))
+            } else if affiliation == .none, configuration.membersOnly {
+                events.append(.removed(remove(occupant), .affiliationChanged, reason: reason, actor: actor))
             } else {
                 occupant.affiliation = affiliation
                 occupant.role = Role.default(for: affiliation)
@@ -245,6 +249,14 @@ public struct Room: Sendable {
             }
         }
         return events
+    }
+
+    /// XEP-0045 §10.2: a room made members-only removes every occupant below member (322), sorted by
+    /// nickname, as Prosody's `members_only.lib.lua` does. A service admin is an owner and stays.
+    mutating func removeNonMembers() -> [RoomEvent] {
+        sortedOccupants.filter { affiliation(of: $0.bareJID) < .member }.map {
+            .removed(remove($0), .membersOnly, reason: nil, actor: nil)
+        }
     }
 
     /// Removes every occupant, for the room's destruction.

@@ -7,6 +7,9 @@ public enum RoomEvent: Sendable, Equatable {
     case left(RoomAddress, nick: Nickname, session: JID, lastSession: Bool)
     case kicked(RemovedOccupant, reason: String?, actor: String?)
     case banned(RemovedOccupant, reason: String?, actor: String?)
+    /// The room removed an occupant its new rules or the occupant's new affiliation no longer admit (XEP-0045
+    /// §9.4, 321; §10.2, 322): `reason` and `actor` are the affiliation change's, nil for a configuration.
+    case removed(RemovedOccupant, Removal, reason: String?, actor: String?)
     case affiliationChanged(RoomAddress, jid: JID, entry: AffiliationEntry, actor: String?)
     /// XEP-0045 §7.6: the occupant (its one session) took another nickname.
     case nickChanged(RoomAddress, from: Nickname, to: Occupant)
@@ -21,7 +24,7 @@ public enum RoomEvent: Sendable, Equatable {
             .left(let room, _, _, _), .affiliationChanged(let room, _, _, _), .nickChanged(let room, _, _),
             .configured(let room, _, _, _), .subjectChanged(let room, _):
             return room
-        case .kicked(let removed, _, _), .banned(let removed, _, _):
+        case .kicked(let removed, _, _), .banned(let removed, _, _), .removed(let removed, _, _, _):
             return removed.room
         }
     }
