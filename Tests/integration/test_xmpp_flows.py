@@ -23,9 +23,10 @@ both behaviours explicitly:
 - one's own copy of a removal may carry one's own JID (Prosody writes it, XEP-0045's examples do not);
 - after a restart, a self-ping to a room that is gone is `not-acceptable` (Prosody: `item-not-found`, which
   XEP-0410 reads as "still joined"), and a presence without the MUC element gets the kick XEP-0045 §7.2.18
-  recommends (Prosody: `item-not-found`).
-What roomd does not do yet is asserted beside Prosody's behaviour: a membership granted to a user not in the room (an invitation's) is told by Prosody to the
-occupants who may see real JIDs, by roomd to nobody (test_private_group_invitation).
+  recommends (Prosody: `item-not-found`);
+- a room made members-only: roomd tells the remaining occupants of each non-member it removes (322), as
+  XEP-0045 §10.2 says it MUST; Prosody 0.12 tells only the removed occupant
+  (test_members_only_removes_non_members_with_322_and_revoked_members_with_321).
 
 Prosody's MUC here keeps no history (`muc_room_default_history_length = 0`): roomd keeps none (not yet
 implemented), so a join compares stanza for stanza.
@@ -418,13 +419,13 @@ def test_private_group_invitation(sides):
     assert invite.findtext("{%s}reason" % NS_MUC_USER) == "Come to the ball", show(inv)
     assert inv.find("{%s}x" % NS_CONFERENCE).get("jid") == ours_room, show(inv)
     same("invitation")
-    # The membership each invitation grants a user not in the room: Prosody's MUC tells the occupants who may
-    # see real JIDs (here the owner) in a message with the item; roomd does not tell anyone (not yet:
-    # docs/xep-0045-features.md), which no client needs to enter or list members. Both asserted.
-    assert ours["owner after invitations"] == [], [show(s) for s in ours["owner after invitations"]]
-    told = [XH.muc_user_x(s).find("{%s}item" % NS_MUC_USER) for s in theirs["owner after invitations"]]
+    # The membership each invitation grants a user not in the room is told to the occupants who may see real
+    # JIDs (here the owner) in a message with the item and its reason (XEP-0045 v1.31.2 example 195), by both.
+    told = [XH.muc_user_x(s).find("{%s}item" % NS_MUC_USER) for s in ours["owner after invitations"]]
     assert [(i.get("jid"), i.get("affiliation")) for i in told] == [("juliet@localhost", "member"),
                                                                     ("nurse@localhost", "member")], told
+    assert [i.findtext("{%s}reason" % NS_MUC_USER) for i in told] == ["Invited by %s" % r.jid] * 2, told
+    same("owner after invitations")
     # both invitees are members now. roomd shows the reason each was stored with ("Invited by" the inviter,
     # Prosody's own wording, as XEP-0045 §9.5's example shows a reason); Prosody 0.12 stores it, shows none.
     assert sorted(listed_jids(ours["members"])) == ["juliet@localhost", "nurse@localhost"], show(ours["members"])

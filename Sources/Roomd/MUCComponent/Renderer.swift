@@ -14,7 +14,7 @@ struct Renderer {
         // A join later in the batch already shows the affiliation the creator was just given.
         let joining = Set(
             events.compactMap { if case .joined(_, _, let session) = $0 { return session.bare } else { return nil } })
-        for event in events where event.room.service == domain {
+        for (index, event) in events.enumerated() where event.room.service == domain {
             switch event {
             case .created:
                 break
@@ -38,11 +38,21 @@ struct Renderer {
                     occupancy: &occupancy)
             case .destroyed(let room, let removed, let reason):
                 stanzas += destroyed(room, removed: removed, reason: reason, occupancy: &occupancy)
-            case .affiliationChanged(let room, let jid, _, _):
+            case .affiliationChanged(let room, let jid, let entry, _):
                 // Occupants of that user show their new affiliation and role to everyone.
                 guard !joining.contains(jid.bare) else { continue }
-                for occupant in registry.rooms[room]?.sortedOccupants ?? [] where occupant.bareJID == jid.bare {
+                let present = registry.rooms[room]?.sortedOccupants.filter { $0.bareJID == jid.bare } ?? []
+                for occupant in present {
                     stanzas += broadcast(of: occupant, in: room, registry: registry, occupancy: occupancy)
+                }
+                // A change that removed occupants is followed by their removals, which tell it.
+                let removedSome =
+                    switch index + 1 < events.count ? events[index + 1] : nil {
+                    case .banned(let removed, _, _)?, .removed(let removed, _, _, _)?: removed.room == room
+                    default: false
+                    }
+                if present.isEmpty, !removedSome {
+                    stanzas += announced(jid, entry, in: room, registry: registry, occupancy: occupancy)
                 }
             case .nickChanged(let room, let old, let occupant):
                 stanzas += nickChanged(from: old, to: occupant, in: room, registry: registry, occupancy: occupancy)
@@ -71,6 +81,36 @@ struct Renderer {
             return Presences.presence(
                 of: occupant, in: room, to: recipient.session, showJID: true, statusCodes: ["110"],
                 details: occupancy.details[room]?[recipient.session] ?? [])
+        }
+    }
+
+    /// The affiliation change of a user not in the room, told to the occupants who may see real JIDs in a
+    /// message from the room with the item (XEP-0045 v1.31.2's example 195), as Prosody's `set_affiliation`
+    /// does: with 301 for a ban, and 321 for an affiliation a members-only room does not admit (the status
+    /// a present occupant of that user would have been removed with).
+    private func announced(
+        _ jid: JID, _ entry: AffiliationEntry, in room: RoomAddress, registry: RoomRegistry,
+        occupancy: XMPPOccupancy
+    ) -> [XMLElement] {
+        var x = XMLElement("x", namespace: Namespace.mucUser)
+        let membersOnly = registry.rooms[room]?.configuration.membersOnly ?? false
+        if entry.affiliation == .outcast || (entry.affiliation == .none && membersOnly) {
+            let code = entry.affiliation == .outcast ? "301" : "321"
+            x.append(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
+        }
+        var item = XMLElement(
+            "item", namespace: Namespace.mucUser,
+            attributes: ["affiliation": entry.affiliation.rawValue, "jid": jid.bare.description])
+        if let reason = entry.reason {
+            item.append(XMLElement("reason", namespace: Namespace.mucUser).adding(text: reason))
+        }
+        x.append(item)
+        return occupancy.recipients(room, registry).filter(\.isModerator).map { recipient in
+            var message = XMLElement("message", namespace: Namespace.component)
+            message["from"] = room.description
+            message["to"] = recipient.session.description
+            message.append(x)
+            return message
         }
     }
 
