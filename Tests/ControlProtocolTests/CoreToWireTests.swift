@@ -100,6 +100,12 @@ import Testing
                     role: .moderator, affiliation: .owner)
             ),
             (
+                .roleChanged(Self.address, romeo, previous: .participant, reason: "trusted", actor: "Juliet"),
+                Rooms.Event(
+                    kind: .role, room: Self.address, nick: romeo.nick, jids: [Self.romeo, Self.romeoPhone],
+                    role: .moderator, affiliation: .owner, reason: "trusted", actor: "Juliet")
+            ),
+            (
                 .nickChanged(Self.address, from: try Nickname(parsing: "Montague"), to: romeo),
                 Rooms.Event(
                     kind: .nick, room: Self.address, nick: romeo.nick, jids: [Self.romeo, Self.romeoPhone],

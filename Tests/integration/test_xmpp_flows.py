@@ -19,7 +19,8 @@ both behaviours explicitly:
   item (test_ban_list_edit_with_a_bad_item_last_applies_nothing);
 - the owner's configuration: roomd sends the 104/172/173 notice, then the result; Prosody the reverse
   (test_change_config_as_owner);
-- the `<actor/>` of a kick or ban: roomd names the nick only, Prosody adds the real JID (test_everyday_room_life);
+- the `<actor/>` of a kick, ban or role change: roomd names the nick only, Prosody adds the real JID
+  (test_everyday_room_life, test_voice_and_moderator_like_prosodys_muc);
 - one's own copy of a removal may carry one's own JID (Prosody writes it, XEP-0045's examples do not);
 - after a restart, a self-ping to a room that is gone is `not-acceptable` (Prosody: `item-not-found`, which
   XEP-0410 reads as "still joined"), and a presence without the MUC element gets the kick XEP-0045 §7.2.18
@@ -1073,3 +1074,84 @@ def test_odd_requests(sides):
         except AssertionError as e:
             problems.append(str(e).split("\\nassert")[0])
     assert not problems, "\\n\\n".join(problems)
+
+
+# --------------------------------------------------------------------------- 15. voice and moderator
+
+
+def role_iq(nick, role, reason=None):
+    r = "<reason>%s</reason>" % XH.xml_escape(reason) if reason is not None else ""
+    return "<query xmlns='%s'><item nick='%s' role='%s'>%s</item></query>" % (NS_MUC_ADMIN, nick, role, r)
+
+
+def role_list_iq(role):
+    return "<query xmlns='%s'><item role='%s'/></query>" % (NS_MUC_ADMIN, role)
+
+
+def roles(side, n):
+    """§8.3–8.5 and §9.6–9.8 in a moderated room: the owner takes the nurse's voice (she may no longer speak) and
+    gives it back, makes juliet a moderator, who may neither make the nurse one nor take the owner's voice; the
+    voice and moderator lists; juliet's moderator status taken back. What each occupant sees of each change."""
+    room = side.room(n)
+    users = ("romeo", "juliet", "nurse")
+    open_room(side, room, others=users[1:])
+    r, j, nu = (side.user(u) for u in users)
+    res = r.iq(room, submit({"muc#roomconfig_moderatedroom": ["1"]}))
+    assert res.get("type") == "result", show(res)
+    time.sleep(0.3)
+    seen = {}
+
+    def step(name, client, payload):
+        pos = {u: side.user(u).mark() for u in users}
+        seen[name] = client.iq(room, payload)
+        for u in users:
+            seen["%s: %s" % (name, u)] = settled(side.user(u), pos[u], room, is_presence)
+
+    step("devoice", r, role_iq("nurse", "visitor", "Hush"))
+    seen["visitor speaks"] = send_and_wait_reply(
+        nu, "<message type='groupchat' to='%s' id='v1'><body>Hear me</body></message>" % room, "v1")
+    step("voice", r, role_iq("nurse", "participant"))
+    step("moderator", r, role_iq("juliet", "moderator", "Trusted"))
+    seen["moderator makes a moderator"] = j.iq(room, role_iq("nurse", "moderator"))
+    seen["moderator devoices the owner"] = j.iq(room, role_iq("romeo", "visitor"))
+    seen["voice list"] = r.iq(room, role_list_iq("participant"), "get")
+    seen["moderator list"] = r.iq(room, role_list_iq("moderator"), "get")
+    seen["voice list by a participant"] = nu.iq(room, role_list_iq("participant"), "get")
+    step("revoke moderator", r, role_iq("juliet", "participant"))
+    return seen
+
+
+def with_items_sorted(iq):
+    """The list's items in nick order: Prosody lists occupants in its table's order, roomd by nick."""
+    iq = copy.deepcopy(iq)
+    query = iq.find("{%s}query" % NS_MUC_ADMIN)
+    if query is not None:
+        items = sorted(query, key=lambda i: i.get("nick", ""))
+        for i in list(query):
+            query.remove(i)
+        query.extend(items)
+    return iq
+
+
+def test_voice_and_moderator_like_prosodys_muc(sides):
+    """Compared stanza for stanza, with the difference of test_everyday_room_life set aside (asserted): Prosody's
+    `<actor/>` adds the moderator's real JID for those who may see real JIDs, roomd names the nick only."""
+    ours, theirs, ours_room, theirs_room = both(sides, roles)
+    assert sorted(ours) == sorted(theirs)
+    assert [XH.item_of(s).get("role") for s in ours["devoice: nurse"]] == ["visitor"]
+    assert status_codes(ours["devoice: nurse"][0]) == ["110"]
+    assert error_condition(ours["visitor speaks"]) == ("auth", "forbidden")
+    assert error_condition(ours["moderator makes a moderator"]) == ("cancel", "not-allowed")
+    assert error_condition(ours["moderator devoices the owner"]) == ("cancel", "not-allowed")
+    assert error_condition(ours["voice list by a participant"]) == ("auth", "forbidden")
+    assert [i.get("nick") for i in with_items_sorted(ours["moderator list"]).iter("{%s}item" % NS_MUC_ADMIN)] == [
+        "juliet", "romeo"], show(ours["moderator list"])
+    for key in sorted(ours):
+        st_ours, st_theirs = ours[key], theirs[key]
+        if isinstance(st_ours, list):
+            assert all(a.get("jid") is None for a in actors(st_ours)), [show(s) for s in st_ours]
+            st_ours = [XH.without_item_attr(s, "jid", s.get("to")) for s in st_ours]
+            st_theirs = [without_actor_jid(XH.without_item_attr(s, "jid", s.get("to"))) for s in st_theirs]
+        elif key.endswith(" list"):
+            st_ours, st_theirs = with_items_sorted(st_ours), with_items_sorted(st_theirs)
+        assert_same(st_ours, st_theirs, ours_room, theirs_room, key)

@@ -54,6 +54,13 @@ struct Renderer {
                 if present.isEmpty, !removedSome {
                     stanzas += announced(jid, entry, in: room, registry: registry, occupancy: occupancy)
                 }
+            case .roleChanged(let room, let occupant, _, let reason, let actor):
+                // §8.3–8.4, §9.6–9.7: everyone sees the occupant's presence with its new role, the actor and the
+                // reason in its item, as Prosody's `set_role` publicises it.
+                guard let current = registry.rooms[room]?.occupants[occupant.nick] else { continue }
+                stanzas += broadcast(
+                    of: current, in: room, registry: registry, occupancy: occupancy,
+                    itemChildren: Presences.itemChildren(reason: reason, actor: actor))
             case .nickChanged(let room, let old, let occupant):
                 stanzas += nickChanged(from: old, to: occupant, in: room, registry: registry, occupancy: occupancy)
             case .subjectChanged:
@@ -68,19 +75,20 @@ struct Renderer {
     /// Everyone sees an occupant's current presence, with the details of its first session; each of its own
     /// sessions sees its own presence (its own details), every session listed, and 110 — as Prosody's
     /// `publicise_occupant_status` does for a multi-session occupant (XEP-0045 §7.2.2).
-    func broadcast(of occupant: Occupant, in room: RoomAddress, registry: RoomRegistry, occupancy: XMPPOccupancy)
-        -> [XMLElement]
-    {
+    func broadcast(
+        of occupant: Occupant, in room: RoomAddress, registry: RoomRegistry, occupancy: XMPPOccupancy,
+        itemChildren: [XMLElement] = []
+    ) -> [XMLElement] {
         let details = occupancy.details(of: occupant, in: room)
         return occupancy.recipients(room, registry).map { recipient in
             guard occupant.sessions.contains(recipient.session) else {
                 return Presences.presence(
                     of: occupant, in: room, to: recipient.session, showJID: recipient.isModerator, statusCodes: [],
-                    details: details)
+                    details: details, itemChildren: itemChildren)
             }
             return Presences.presence(
                 of: occupant, in: room, to: recipient.session, showJID: true, statusCodes: ["110"],
-                details: occupancy.details[room]?[recipient.session] ?? [])
+                details: occupancy.details[room]?[recipient.session] ?? [], itemChildren: itemChildren)
         }
     }
 

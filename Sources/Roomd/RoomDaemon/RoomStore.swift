@@ -232,7 +232,7 @@ final class RoomStore: @unchecked Sendable {
             // The audit log names each removal by what caused it, as the Watch stream's kinds do.
             let action = cause == .affiliationChanged ? "revoke" : "membersonly"
             try audit(action, removed, reason: reason, actor: actor, uid: uid, now: now)
-        case .joined, .left, .nickChanged:
+        case .joined, .left, .nickChanged, .roleChanged:
             break  // presence is live state, never stored
         }
     }

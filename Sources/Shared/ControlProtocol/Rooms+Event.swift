@@ -14,6 +14,9 @@ extension Rooms {
             /// A nickname change: `nick` is the new one, `reason` says "was OLD".
             case nick
             case affiliation
+            /// A moderator gave an occupant another role over XMPP (XEP-0045 §8.3–8.4, §9.6–9.7): `role` is the
+            /// new one.
+            case role
             /// The room's owner set its configuration over XMPP (XEP-0045 §10.2).
             case configured
             /// An occupant set the subject: `reason` is the subject, `actor` the nickname that set it.
@@ -71,6 +74,10 @@ extension Rooms {
                 self.init(
                     kind: .nick, room: room, nick: occupant.nick, jids: occupant.sessions, role: occupant.role,
                     affiliation: occupant.affiliation, reason: "was \(old)")
+            case .roleChanged(let room, let occupant, _, let reason, let actor):
+                self.init(
+                    kind: .role, room: room, nick: occupant.nick, jids: occupant.sessions, role: occupant.role,
+                    affiliation: occupant.affiliation, reason: reason, actor: actor)
             case .configured(let room, _, _, _):
                 self.init(kind: .configured, room: room)
             case .subjectChanged(let room, let subject):

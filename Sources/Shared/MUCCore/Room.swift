@@ -251,6 +251,15 @@ public struct Room: Sendable {
         return events
     }
 
+    /// §8.3–8.4, §9.6–9.7: the occupant takes `role` (not none: that is a kick), until it leaves or its role
+    /// or affiliation changes again. Live state, like the occupant itself: nothing to store.
+    mutating func setRole(_ role: Role, of occupant: Occupant, reason: String?, actor: String?) -> RoomEvent {
+        var changed = occupant
+        changed.role = role
+        occupants[occupant.nick] = changed
+        return .roleChanged(address, changed, previous: occupant.role, reason: reason, actor: actor)
+    }
+
     /// XEP-0045 §10.2: a room made members-only removes every occupant below member (322), sorted by
     /// nickname, as Prosody's `members_only.lib.lua` does. A service admin is an owner and stays.
     mutating func removeNonMembers() -> [RoomEvent] {
