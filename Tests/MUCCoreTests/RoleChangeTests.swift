@@ -56,4 +56,20 @@ import Testing
             try registry.apply([.setRole(tybalt, .participant, reason: nil)], to: garden, by: owner)
         }
     }
+
+    /// As Prosody's `set_affiliation`: an affiliation that goes up keeps a higher role a moderator gave; one
+    /// that goes down gives the role it gives on entering (a visitor, in a moderated room, for none).
+    @Test func anAffiliationChangeKeepsAHigherRoleAndADowngradeTakesTheEntryRole() throws {
+        var registry = try moderatedRoom()
+        let owner = try registry.room(garden).actor(withSession: romeo)
+        _ = try registry.apply([.setRole(nurseNick, .moderator, reason: nil)], to: garden, by: owner)
+        _ = try registry.setAffiliation(garden, jid: nurse, affiliation: .member, reason: nil, actor: nil)
+        #expect(try registry.room(garden).occupants[nurseNick]?.role == .moderator)
+        _ = try registry.setAffiliation(garden, jid: nurse, affiliation: .none, reason: nil, actor: nil)
+        #expect(try registry.room(garden).occupants[nurseNick]?.role == .visitor)
+        _ = try registry.setAffiliation(garden, jid: nurse, affiliation: .admin, reason: nil, actor: nil)
+        #expect(try registry.room(garden).occupants[nurseNick]?.role == .moderator)
+        _ = try registry.setAffiliation(garden, jid: nurse, affiliation: .member, reason: nil, actor: nil)
+        #expect(try registry.room(garden).occupants[nurseNick]?.role == .participant)
+    }
 }

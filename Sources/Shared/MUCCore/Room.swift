@@ -219,13 +219,14 @@ public struct Room: Sendable {
 
     /// Sets a bare JID's affiliation. `.none` drops the entry; `.outcast` is a ban (XEP-0045 §9.1) that
     /// removes the user's occupants, and so is `.none` in a members-only room, which no longer admits them
-    /// (§9.4, 321; Prosody's `set_affiliation`). Present occupants take the new affiliation and its default
-    /// role.
+    /// (§9.4, 321; Prosody's `set_affiliation`). Present occupants take the new affiliation, and the role it
+    /// gives on entering when the affiliation goes down or that role is higher than theirs.
     public mutating func setAffiliation(
         _ affiliation: Affiliation, of jid: JID, reason: String?, actor: String?
     ) -> [RoomEvent] {
         let bare = jid.bare
         let entry = AffiliationEntry(affiliation: affiliation, reason: reason)
+        let downgrade = affiliation < affiliations[bare]?.affiliation ?? .none
         store(affiliation == .none ? nil : entry, for: bare)
         var events: [RoomEvent] = [.affiliationChanged(address, jid: bare, entry: entry, actor: actor)]
         // A domain ban takes the domain's users who have no affiliation of their own, as at their join.
@@ -244,7 +245,10 @@ public struct Room: Sendable {
                 events.append(.removed(remove(occupant), .affiliationChanged, reason: reason, actor: actor))
             } else {
                 occupant.affiliation = affiliation
-                occupant.role = Role.default(for: affiliation)
+                // As Prosody's `set_affiliation`: the role the new affiliation gives on entering, on a downgrade
+                // or when it is the higher role; a role a moderator gave (§8.3, §9.6) otherwise stays.
+                let role = entryRole(for: affiliation)
+                if downgrade || role.privilege > occupant.role.privilege { occupant.role = role }
                 occupants[occupant.nick] = occupant
             }
         }
