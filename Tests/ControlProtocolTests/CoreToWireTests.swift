@@ -88,6 +88,24 @@ import Testing
                     role: .moderator, affiliation: .owner)
             ),
             (
+                .removed(removed, .affiliationChanged, reason: "revoked", actor: "Juliet"),
+                Rooms.Event(
+                    kind: .revoked, room: Self.address, nick: romeo.nick, jids: [Self.romeo, Self.romeoPhone],
+                    role: .moderator, affiliation: .owner, reason: "revoked", actor: "Juliet")
+            ),
+            (
+                .removed(removed, .membersOnly, reason: nil, actor: nil),
+                Rooms.Event(
+                    kind: .membersonly, room: Self.address, nick: romeo.nick, jids: [Self.romeo, Self.romeoPhone],
+                    role: .moderator, affiliation: .owner)
+            ),
+            (
+                .roleChanged(Self.address, romeo, previous: .participant, reason: "trusted", actor: "Juliet"),
+                Rooms.Event(
+                    kind: .role, room: Self.address, nick: romeo.nick, jids: [Self.romeo, Self.romeoPhone],
+                    role: .moderator, affiliation: .owner, reason: "trusted", actor: "Juliet")
+            ),
+            (
                 .nickChanged(Self.address, from: try Nickname(parsing: "Montague"), to: romeo),
                 Rooms.Event(
                     kind: .nick, room: Self.address, nick: romeo.nick, jids: [Self.romeo, Self.romeoPhone],

@@ -52,8 +52,14 @@ import XMLStream
     @Test mutating func anOwnersInvitationToAMembersOnlyRoomMakesTheInviteeAMember() throws {
         privateGroup(["muc#roomconfig_roomsecret": ["capulet"]])
         let out = send(invite(from: Self.romeo, ["juliet@localhost"], reason: "Come"))
-        #expect(out.count == 1)
-        let message = try #require(out.first)
+        // The membership it grants, told to the occupants who may see real JIDs (the owner), then the invitation.
+        #expect(out.count == 2)
+        let told = try #require(out.first)
+        #expect(told.name == "message" && told["from"] == "garden@chat.localhost" && told["to"] == Self.romeo)
+        let item = told.child("x", namespace: Namespace.mucUser)?.child("item", namespace: Namespace.mucUser)
+        #expect(item?["jid"] == "juliet@localhost" && item?["affiliation"] == "member")
+        #expect(item?.child("reason", namespace: Namespace.mucUser)?.text == "Invited by \(Self.romeo)")
+        let message = try #require(out.last)
         #expect(message["from"] == "garden@chat.localhost" && message["to"] == "juliet@localhost")
         #expect(message["id"] == "i1")
         let x = message.child("x", namespace: Namespace.mucUser)

@@ -91,6 +91,60 @@ import Testing
         }
     }
 
+    static func role(_ actor: Actor, of target: Affiliation, from current: Role, to new: Role) -> PermissionRefusal? {
+        do {
+            try actor.authorizeRoleChange(of: target, from: current, to: new)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// §8.3–8.4, §9.6–9.7 with Prosody's `may_set_role`: only moderators change roles; nobody touches a user
+    /// of a higher affiliation; moderator is granted and taken by owners and admins only; nobody takes an
+    /// owner's or admin's voice; an admin takes no owner's or admin's moderator status.
+    @Test func whoMayGiveWhomWhichRole() {
+        for role in [Role.participant, .visitor, .none] {
+            for affiliation in Self.everyAffiliation {
+                #expect(
+                    Self.role(Self.occupant(role, affiliation), of: .none, from: .visitor, to: .participant)
+                        == .forbidden)
+            }
+        }
+        let system = Actor.system(name: nil, protectPrivileged: true)
+        for target in Self.everyAffiliation {
+            #expect(Self.role(system, of: target, from: .moderator, to: .visitor) == nil)
+        }
+        let owner = Self.occupant(.moderator, .owner)
+        let admin = Self.occupant(.moderator, .admin)
+        let member = Self.occupant(.moderator, .member)
+        let unaffiliated = Self.occupant(.moderator, .none)
+        let table: [(Actor, Affiliation, Role, Role, PermissionRefusal?)] = [
+            // §8.3, §8.4: voice, by any moderator, to someone not above it
+            (unaffiliated, .none, .visitor, .participant, nil), (unaffiliated, .none, .participant, .visitor, nil),
+            (unaffiliated, .member, .participant, .visitor, .notAllowed),
+            (member, .member, .participant, .visitor, nil),
+            (admin, .member, .visitor, .participant, nil), (owner, .none, .participant, .visitor, nil),
+            // §8.4: nobody takes an owner's or admin's voice
+            (owner, .admin, .participant, .visitor, .notAllowed), (owner, .owner, .moderator, .visitor, .notAllowed),
+            (admin, .admin, .moderator, .visitor, .notAllowed),
+            // §9.6, §9.7: moderator, by owners and admins only
+            (admin, .member, .participant, .moderator, nil), (owner, .none, .visitor, .moderator, nil),
+            (member, .none, .participant, .moderator, .notAllowed),
+            (unaffiliated, .none, .moderator, .participant, .notAllowed),
+            (admin, .none, .moderator, .participant, nil), (owner, .admin, .moderator, .participant, nil),
+            (owner, .owner, .moderator, .participant, nil),
+            // §9.7: an admin takes no owner's or admin's moderator status
+            (admin, .admin, .moderator, .participant, .notAllowed),
+            (admin, .owner, .moderator, .participant, .notAllowed),
+        ]
+        for (actor, target, current, new, refusal) in table {
+            #expect(
+                Self.role(actor, of: target, from: current, to: new) == refusal,
+                "\(actor): \(target) \(current) -> \(new)")
+        }
+    }
+
     @Test func anActorIsNamedByItsNicknameOrTheSystemsName() {
         #expect(Actor.system(name: "ops", protectPrivileged: false).name == "ops")
         #expect(Actor.system(name: nil, protectPrivileged: false).name == nil)

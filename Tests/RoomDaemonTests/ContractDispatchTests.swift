@@ -94,6 +94,38 @@ import Testing
         #expect(try call(fixture, Rooms.DestroyRoomParameters(room: Self.room, reason: "done")).removed == [])
     }
 
+    /// XEP-0045 §10.2 and §9.4 over the control socket: a room made members-only removes its non-members,
+    /// and revoking a membership there removes the member; each removal is audited, its revocation returned.
+    @Test func membersOnlyRemovalsAreAuditedAndReturned() throws {
+        let fixture = try StorageFixture()
+        let alice = try Nickname(parsing: "alice")
+        let bob = try Nickname(parsing: "bob")
+        let aliceJID = try JID(parsing: "alice@example.com/r")
+        let bobJID = try JID(parsing: "bob@example.com/r")
+        _ = try call(fixture, Rooms.CreateRoomParameters(room: Self.room, persistent: true))
+        _ = try call(fixture, Rooms.SetAffiliationParameters(room: Self.room, jid: aliceJID.bare, affiliation: .member))
+        _ = try call(fixture, Rooms.JoinParameters(room: Self.room, nick: alice, jid: aliceJID))
+        _ = try call(fixture, Rooms.JoinParameters(room: Self.room, nick: bob, jid: bobJID))
+        var configure = Rooms.ConfigureRoomParameters(room: Self.room)
+        configure.membersOnly = true
+        _ = try call(fixture, configure)
+        #expect(try call(fixture, Rooms.GetRoomParameters(room: Self.room)).room.occupants.map(\.nick) == [alice])
+        let revoked = try call(
+            fixture,
+            Rooms.SetAffiliationParameters(
+                room: Self.room, jid: aliceJID.bare, affiliation: .none, reason: "moved", actor: "op")
+        ).removed
+        #expect(
+            revoked == [
+                Rooms.Removed(room: Self.room, nick: alice, jids: [aliceJID], role: .participant, affiliation: .member)
+            ])
+        #expect(fixture.service.turn.end())
+        let records = try call(fixture, Rooms.GetAuditParameters(room: Self.room, limit: 10)).records
+        #expect(records.map(\.action) == ["membersonly", "revoke"])
+        #expect(records.map(\.nick) == ["bob", "alice"])
+        #expect(records.last?.reason == "moved" && records.last?.actor == "op")
+    }
+
     @Test func refusalsReadBackAsTheCoresErrors() throws {
         let fixture = try StorageFixture()
         try fixture.populate()

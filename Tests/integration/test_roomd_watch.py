@@ -67,6 +67,29 @@ def test_watch_with_pypi_client_more(roomd):
     assert ev["kind"] == "created" and ev["room"] == R
 
 
+def test_watch_members_only_removals(roomd):
+    """XEP-0045 §10.2 and §9.4 through the control socket: a room made members-only removes its non-members
+    (kind membersonly), a membership revoked there removes the member (kind revoked); both are audited."""
+    h = roomd.rooms()
+    h.CreateRoom(room=R, name="Snug")
+    h.SetAffiliation(room=R, jid=ALICE, affiliation="member")
+    h.Join(room=R, nick="alice", jid=ALICE + "/phone")
+    h.Join(room=R, nick="bob", jid=BOB + "/desk")
+    w = start_watch(roomd, R)
+    h.ConfigureRoom(room=R, membersOnly=True)
+    ev = next_event(w)
+    assert (ev["kind"], ev["nick"], ev["jids"], ev["affiliation"]) == ("membersonly", "bob", [BOB + "/desk"], "none")
+    assert next_event(w)["kind"] == "configured"
+    removed = h.SetAffiliation(room=R, jid=ALICE, affiliation="none", reason="moved", actor="ops")["removed"]
+    assert [r["nick"] for r in removed] == ["alice"]
+    evs = events_until(w, lambda e: e["kind"] == "revoked")
+    assert [e["kind"] for e in evs] == ["affiliation", "revoked"], evs
+    assert (evs[-1]["nick"], evs[-1]["reason"], evs[-1]["actor"]) == ("alice", "moved", "ops")
+    records = h.GetAudit(room=R)["records"]
+    assert [(r["action"], r["nick"]) for r in records] == [("membersonly", "bob"), ("revoke", "alice")]
+    assert h.GetRoom(room=R)["room"]["occupants"] == []
+
+
 def test_watch_all_event_kinds(roomd):
     w = start_watch(roomd)
     h = roomd.rooms()

@@ -19,14 +19,15 @@ both behaviours explicitly:
   item (test_ban_list_edit_with_a_bad_item_last_applies_nothing);
 - the owner's configuration: roomd sends the 104/172/173 notice, then the result; Prosody the reverse
   (test_change_config_as_owner);
-- the `<actor/>` of a kick or ban: roomd names the nick only, Prosody adds the real JID (test_everyday_room_life);
+- the `<actor/>` of a kick, ban or role change: roomd names the nick only, Prosody adds the real JID
+  (test_everyday_room_life, test_voice_and_moderator_like_prosodys_muc);
 - one's own copy of a removal may carry one's own JID (Prosody writes it, XEP-0045's examples do not);
 - after a restart, a self-ping to a room that is gone is `not-acceptable` (Prosody: `item-not-found`, which
   XEP-0410 reads as "still joined"), and a presence without the MUC element gets the kick XEP-0045 §7.2.18
-  recommends (Prosody: `item-not-found`).
-What roomd does not do yet is a strict xfail against Prosody's MUC (322 / 321 removals), or asserted beside
-Prosody's behaviour: a membership granted to a user not in the room (an invitation's) is told by Prosody to the
-occupants who may see real JIDs, by roomd to nobody (test_private_group_invitation).
+  recommends (Prosody: `item-not-found`);
+- a room made members-only: roomd tells the remaining occupants of each non-member it removes (322), as
+  XEP-0045 §10.2 says it MUST; Prosody 0.12 tells only the removed occupant
+  (test_members_only_removes_non_members_with_322_and_revoked_members_with_321).
 
 Prosody's MUC here keeps no history (`muc_room_default_history_length = 0`): roomd keeps none (not yet
 implemented), so a join compares stanza for stanza.
@@ -419,13 +420,13 @@ def test_private_group_invitation(sides):
     assert invite.findtext("{%s}reason" % NS_MUC_USER) == "Come to the ball", show(inv)
     assert inv.find("{%s}x" % NS_CONFERENCE).get("jid") == ours_room, show(inv)
     same("invitation")
-    # The membership each invitation grants a user not in the room: Prosody's MUC tells the occupants who may
-    # see real JIDs (here the owner) in a message with the item; roomd does not tell anyone (not yet:
-    # docs/xep-0045-features.md), which no client needs to enter or list members. Both asserted.
-    assert ours["owner after invitations"] == [], [show(s) for s in ours["owner after invitations"]]
-    told = [XH.muc_user_x(s).find("{%s}item" % NS_MUC_USER) for s in theirs["owner after invitations"]]
+    # The membership each invitation grants a user not in the room is told to the occupants who may see real
+    # JIDs (here the owner) in a message with the item and its reason (XEP-0045 v1.31.2 example 195), by both.
+    told = [XH.muc_user_x(s).find("{%s}item" % NS_MUC_USER) for s in ours["owner after invitations"]]
     assert [(i.get("jid"), i.get("affiliation")) for i in told] == [("juliet@localhost", "member"),
                                                                     ("nurse@localhost", "member")], told
+    assert [i.findtext("{%s}reason" % NS_MUC_USER) for i in told] == ["Invited by %s" % r.jid] * 2, told
+    same("owner after invitations")
     # both invitees are members now. roomd shows the reason each was stored with ("Invited by" the inviter,
     # Prosody's own wording, as XEP-0045 §9.5's example shows a reason); Prosody 0.12 stores it, shows none.
     assert sorted(listed_jids(ours["members"])) == ["juliet@localhost", "nurse@localhost"], show(ours["members"])
@@ -849,7 +850,7 @@ def test_everyday_room_life(sides):
     assert [status_codes(s) for s in ours["ban: juliet"]] == [["301"]]
 
 
-# --------------------------------------------------------------------------- 11. not yet: 322 and 321
+# --------------------------------------------------------------------------- 11. 322 and 321
 
 
 def members_only_removals(side, n):
@@ -875,18 +876,43 @@ def members_only_removals(side, n):
     return seen
 
 
-@pytest.mark.xfail(strict=True, reason="not yet (docs/xep-0045-features.md): roomd keeps non-members present when "
-                                       "a room becomes members-only (§10.2, 322) and a member whose membership "
-                                       "is revoked (§9.4, 321); Prosody's MUC and ejabberd remove them")
+# XEP-0045 §10.2: the service MUST remove non-members "and include a status code of 322 in the presence
+# unavailable stanzas sent to those users as well as any remaining occupants". Prosody 0.12 sends it to the
+# removed occupant only (`members_only.lib.lua` calls `publicise_occupant_status` without the previous role,
+# so the others, for whom role none is not broadcast, are told nothing and keep a ghost in their list);
+# roomd tells the remaining occupants too, as XEP-0045 says and ejabberd does (`remove_nonmembers`).
+TOLD_OF_322_BY_ROOMD_ONLY = ("members-only: juliet", "members-only: romeo")
+
+
 def test_members_only_removes_non_members_with_322_and_revoked_members_with_321(sides):
+    """The removed occupant gets its unavailable presence with 110 and 322 (or 321), the others the same
+    without 110; a revocation's `<actor/>` names the owner's nick, and Prosody's adds the owner's real JID to
+    those who may see real JIDs (the difference of test_everyday_room_life, asserted and set aside here)."""
     ours, theirs, ours_room, theirs_room = both(sides, members_only_removals)
     assert [status_codes(s) for s in theirs["members-only: nurse"]] == [["110", "322"]]
     assert [status_codes(s) for s in theirs["revoked: juliet"]] == [["110", "321"]]
+    assert [status_codes(s) for s in ours["members-only: nurse"]] == [["110", "322"]]
+    assert [status_codes(s) for s in ours["revoked: juliet"]] == [["110", "321"]]
+    assert [status_codes(s) for s in ours["revoked: romeo"]] == [["321"]]
+    # The 322 to those who stay: roomd's is the removed occupant's own presence without 110, with the nurse's
+    # real JID to the moderator only; Prosody's MUC sends them nothing.
+    nurse_jid = sides[0].user("nurse").jid
+    for key, jid in zip(TOLD_OF_322_BY_ROOMD_ONLY, (None, nurse_jid)):
+        assert theirs[key] == [], (key, [show(s) for s in theirs[key]])
+        assert [status_codes(s) for s in ours[key]] == [["322"]], (key, [show(s) for s in ours[key]])
+        st = ours[key][0]
+        assert st.get("type") == "unavailable" and st.get("from") == ours_room + "/nurse", show(st)
+        item = XH.item_of(st)
+        assert (item.get("affiliation"), item.get("role"), item.get("jid"), list(item)) == ("none", "none", jid, []), \
+            show(st)
     for key in sorted(theirs):
+        if key in TOLD_OF_322_BY_ROOMD_ONLY:
+            continue
         st_ours, st_theirs = ours[key], theirs[key]
         if isinstance(st_ours, list):
+            assert all(a.get("jid") is None for a in actors(st_ours)), [show(s) for s in st_ours]
             st_ours = [XH.without_item_attr(s, "jid", s.get("to")) for s in st_ours]
-            st_theirs = [XH.without_item_attr(s, "jid", s.get("to")) for s in st_theirs]
+            st_theirs = [without_actor_jid(XH.without_item_attr(s, "jid", s.get("to"))) for s in st_theirs]
         assert_same(st_ours, st_theirs, ours_room, theirs_room, key)
 
 
@@ -1048,3 +1074,84 @@ def test_odd_requests(sides):
         except AssertionError as e:
             problems.append(str(e).split("\\nassert")[0])
     assert not problems, "\\n\\n".join(problems)
+
+
+# --------------------------------------------------------------------------- 15. voice and moderator
+
+
+def role_iq(nick, role, reason=None):
+    r = "<reason>%s</reason>" % XH.xml_escape(reason) if reason is not None else ""
+    return "<query xmlns='%s'><item nick='%s' role='%s'>%s</item></query>" % (NS_MUC_ADMIN, nick, role, r)
+
+
+def role_list_iq(role):
+    return "<query xmlns='%s'><item role='%s'/></query>" % (NS_MUC_ADMIN, role)
+
+
+def roles(side, n):
+    """§8.3–8.5 and §9.6–9.8 in a moderated room: the owner takes the nurse's voice (she may no longer speak) and
+    gives it back, makes juliet a moderator, who may neither make the nurse one nor take the owner's voice; the
+    voice and moderator lists; juliet's moderator status taken back. What each occupant sees of each change."""
+    room = side.room(n)
+    users = ("romeo", "juliet", "nurse")
+    open_room(side, room, others=users[1:])
+    r, j, nu = (side.user(u) for u in users)
+    res = r.iq(room, submit({"muc#roomconfig_moderatedroom": ["1"]}))
+    assert res.get("type") == "result", show(res)
+    time.sleep(0.3)
+    seen = {}
+
+    def step(name, client, payload):
+        pos = {u: side.user(u).mark() for u in users}
+        seen[name] = client.iq(room, payload)
+        for u in users:
+            seen["%s: %s" % (name, u)] = settled(side.user(u), pos[u], room, is_presence)
+
+    step("devoice", r, role_iq("nurse", "visitor", "Hush"))
+    seen["visitor speaks"] = send_and_wait_reply(
+        nu, "<message type='groupchat' to='%s' id='v1'><body>Hear me</body></message>" % room, "v1")
+    step("voice", r, role_iq("nurse", "participant"))
+    step("moderator", r, role_iq("juliet", "moderator", "Trusted"))
+    seen["moderator makes a moderator"] = j.iq(room, role_iq("nurse", "moderator"))
+    seen["moderator devoices the owner"] = j.iq(room, role_iq("romeo", "visitor"))
+    seen["voice list"] = r.iq(room, role_list_iq("participant"), "get")
+    seen["moderator list"] = r.iq(room, role_list_iq("moderator"), "get")
+    seen["voice list by a participant"] = nu.iq(room, role_list_iq("participant"), "get")
+    step("revoke moderator", r, role_iq("juliet", "participant"))
+    return seen
+
+
+def with_items_sorted(iq):
+    """The list's items in nick order: Prosody lists occupants in its table's order, roomd by nick."""
+    iq = copy.deepcopy(iq)
+    query = iq.find("{%s}query" % NS_MUC_ADMIN)
+    if query is not None:
+        items = sorted(query, key=lambda i: i.get("nick", ""))
+        for i in list(query):
+            query.remove(i)
+        query.extend(items)
+    return iq
+
+
+def test_voice_and_moderator_like_prosodys_muc(sides):
+    """Compared stanza for stanza, with the difference of test_everyday_room_life set aside (asserted): Prosody's
+    `<actor/>` adds the moderator's real JID for those who may see real JIDs, roomd names the nick only."""
+    ours, theirs, ours_room, theirs_room = both(sides, roles)
+    assert sorted(ours) == sorted(theirs)
+    assert [XH.item_of(s).get("role") for s in ours["devoice: nurse"]] == ["visitor"]
+    assert status_codes(ours["devoice: nurse"][0]) == ["110"]
+    assert error_condition(ours["visitor speaks"]) == ("auth", "forbidden")
+    assert error_condition(ours["moderator makes a moderator"]) == ("cancel", "not-allowed")
+    assert error_condition(ours["moderator devoices the owner"]) == ("cancel", "not-allowed")
+    assert error_condition(ours["voice list by a participant"]) == ("auth", "forbidden")
+    assert [i.get("nick") for i in with_items_sorted(ours["moderator list"]).iter("{%s}item" % NS_MUC_ADMIN)] == [
+        "juliet", "romeo"], show(ours["moderator list"])
+    for key in sorted(ours):
+        st_ours, st_theirs = ours[key], theirs[key]
+        if isinstance(st_ours, list):
+            assert all(a.get("jid") is None for a in actors(st_ours)), [show(s) for s in st_ours]
+            st_ours = [XH.without_item_attr(s, "jid", s.get("to")) for s in st_ours]
+            st_theirs = [without_actor_jid(XH.without_item_attr(s, "jid", s.get("to"))) for s in st_theirs]
+        elif key.endswith(" list"):
+            st_ours, st_theirs = with_items_sorted(st_ours), with_items_sorted(st_theirs)
+        assert_same(st_ours, st_theirs, ours_room, theirs_room, key)

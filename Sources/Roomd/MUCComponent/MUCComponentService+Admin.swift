@@ -57,17 +57,18 @@ extension MUCComponentService {
         if let reason, (try? FreeText.check(reason, as: .reason)) == nil { throw .badRequest }
         // §17.4, as Prosody (with its error type): an item changes a role or an affiliation, never both.
         if item["role"] != nil, item["affiliation"] != nil { throw StanzaError("bad-request", type: "cancel") }
-        if let role = item["role"] {
+        if let roleText = item["role"] {
             do {
                 try actor.authorizeRoleChange()
             } catch {
                 throw .forbidden
             }
-            guard role == "none" else { throw .featureNotImplemented }
+            // As Prosody's `set_role`: a role XEP-0045 does not define is not-acceptable.
+            guard let role = Role(rawValue: roleText) else { throw .notAcceptable }
             guard let nickText = item["nick"], let nick = try? NicknameProfile.nickname(nickText) else {
                 throw .badRequest
             }
-            return .kick(nick, reason: reason)
+            return role == .none ? .kick(nick, reason: reason) : .setRole(nick, role, reason: reason)
         }
         guard let affiliationText = item["affiliation"] else { throw .badRequest }
         guard let affiliation = Affiliation(rawValue: affiliationText) else { throw .badRequest }
@@ -83,14 +84,19 @@ extension MUCComponentService {
     }
 
     /// §9.5, §10.5: the list of one affiliation, for those who may change affiliations (owners and admins), and
-    /// §7.11 for the members of a members-only room that is not anonymous.
+    /// §7.11 for the members of a members-only room that is not anonymous; §8.5, §9.8: the list of one role.
     func adminGet(_ stanza: XMLElement, query: XMLElement, from: JID, to: JID, registry: RoomRegistry)
         throws(StanzaError) -> XMLElement
     {
         let room = try existingRoom(to, registry)
-        guard let wanted = query.child("item", namespace: Namespace.mucAdmin)?["affiliation"],
-            let affiliation = Affiliation(rawValue: wanted)
-        else { throw .badRequest }
+        let asked = query.child("item", namespace: Namespace.mucAdmin)
+        if let wanted = asked?["role"], asked?["affiliation"] == nil {
+            guard let role = Role(rawValue: wanted) else { throw .badRequest }
+            return try roleList(stanza, role, in: room, from: from)
+        }
+        guard let wanted = asked?["affiliation"], let affiliation = Affiliation(rawValue: wanted) else {
+            throw .badRequest
+        }
         do {
             try room.actor(withSession: from).authorizeAffiliationChange()
         } catch {
@@ -106,6 +112,30 @@ extension MUCComponentService {
                 item.append(XMLElement("reason", namespace: Namespace.mucAdmin).adding(text: reason))
             }
             list.append(item)
+        }
+        return result(stanza, query: list)
+    }
+
+    /// §8.5 (the voice list), §9.8 (the moderator list): every occupant of one role, an item for each of its
+    /// sessions with its nickname, role, affiliation and real JID, for moderators only (`forbidden`
+    /// otherwise), as Prosody's `handle_admin_query_get_command`, which also lets a user who is not in the
+    /// room ask when its affiliation would make it a moderator.
+    private func roleList(_ stanza: XMLElement, _ role: Role, in room: Room, from: JID) throws(StanzaError)
+        -> XMLElement
+    {
+        let asker = room.occupant(withSession: from)?.role ?? Role.default(for: room.affiliation(of: from))
+        guard asker == .moderator else { throw .forbidden }
+        var list = XMLElement("query", namespace: Namespace.mucAdmin)
+        for occupant in room.sortedOccupants where occupant.role == role {
+            for session in occupant.sessions {
+                list.append(
+                    XMLElement(
+                        "item", namespace: Namespace.mucAdmin,
+                        attributes: [
+                            "affiliation": occupant.affiliation.rawValue, "role": role.rawValue,
+                            "jid": session.description, "nick": occupant.nick.description,
+                        ]))
+            }
         }
         return result(stanza, query: list)
     }

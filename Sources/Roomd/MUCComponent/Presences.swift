@@ -5,15 +5,16 @@ import XMLStream
 enum Presences {
     static func presence(
         of occupant: Occupant, in room: RoomAddress, to recipient: JID, showJID: Bool, statusCodes: [String],
-        details: [XMLElement]
+        details: [XMLElement], itemChildren: [XMLElement] = []
     ) -> XMLElement {
         var stanza = XMLElement("presence", namespace: Namespace.component)
         stanza["from"] = "\(room)/\(occupant.nick)"
         stanza["to"] = recipient.description
         for child in details { stanza.append(child) }
-        let item = XMLElement(
+        var item = XMLElement(
             "item", namespace: Namespace.mucUser,
             attributes: ["affiliation": occupant.affiliation.rawValue, "role": occupant.role.rawValue])
+        for child in itemChildren { item.append(child) }
         var x = XMLElement("x", namespace: Namespace.mucUser)
         if showJID {
             // One item per session, as Prosody lists a multi-session occupant (XEP-0045 §7.2.2). Clients read

@@ -14,7 +14,7 @@ struct Renderer {
         // A join later in the batch already shows the affiliation the creator was just given.
         let joining = Set(
             events.compactMap { if case .joined(_, _, let session) = $0 { return session.bare } else { return nil } })
-        for event in events where event.room.service == domain {
+        for (index, event) in events.enumerated() where event.room.service == domain {
             switch event {
             case .created:
                 break
@@ -32,14 +32,35 @@ struct Renderer {
             case .banned(let removed, let reason, let actor):
                 stanzas += removal(
                     removed, code: "301", reason: reason, actor: actor, registry: registry, occupancy: &occupancy)
+            case .removed(let removed, let cause, let reason, let actor):
+                stanzas += removal(
+                    removed, code: cause.statusCode, reason: reason, actor: actor, registry: registry,
+                    occupancy: &occupancy)
             case .destroyed(let room, let removed, let reason):
                 stanzas += destroyed(room, removed: removed, reason: reason, occupancy: &occupancy)
-            case .affiliationChanged(let room, let jid, _, _):
+            case .affiliationChanged(let room, let jid, let entry, _):
                 // Occupants of that user show their new affiliation and role to everyone.
                 guard !joining.contains(jid.bare) else { continue }
-                for occupant in registry.rooms[room]?.sortedOccupants ?? [] where occupant.bareJID == jid.bare {
+                let present = registry.rooms[room]?.sortedOccupants.filter { $0.bareJID == jid.bare } ?? []
+                for occupant in present {
                     stanzas += broadcast(of: occupant, in: room, registry: registry, occupancy: occupancy)
                 }
+                // A change that removed occupants is followed by their removals, which tell it.
+                let removedSome =
+                    switch index + 1 < events.count ? events[index + 1] : nil {
+                    case .banned(let removed, _, _)?, .removed(let removed, _, _, _)?: removed.room == room
+                    default: false
+                    }
+                if present.isEmpty, !removedSome {
+                    stanzas += announced(jid, entry, in: room, registry: registry, occupancy: occupancy)
+                }
+            case .roleChanged(let room, let occupant, _, let reason, let actor):
+                // §8.3–8.4, §9.6–9.7: everyone sees the occupant's presence with its new role, the actor and the
+                // reason in its item, as Prosody's `set_role` publicises it.
+                guard let current = registry.rooms[room]?.occupants[occupant.nick] else { continue }
+                stanzas += broadcast(
+                    of: current, in: room, registry: registry, occupancy: occupancy,
+                    itemChildren: Presences.itemChildren(reason: reason, actor: actor))
             case .nickChanged(let room, let old, let occupant):
                 stanzas += nickChanged(from: old, to: occupant, in: room, registry: registry, occupancy: occupancy)
             case .subjectChanged:
@@ -54,19 +75,50 @@ struct Renderer {
     /// Everyone sees an occupant's current presence, with the details of its first session; each of its own
     /// sessions sees its own presence (its own details), every session listed, and 110 — as Prosody's
     /// `publicise_occupant_status` does for a multi-session occupant (XEP-0045 §7.2.2).
-    func broadcast(of occupant: Occupant, in room: RoomAddress, registry: RoomRegistry, occupancy: XMPPOccupancy)
-        -> [XMLElement]
-    {
+    func broadcast(
+        of occupant: Occupant, in room: RoomAddress, registry: RoomRegistry, occupancy: XMPPOccupancy,
+        itemChildren: [XMLElement] = []
+    ) -> [XMLElement] {
         let details = occupancy.details(of: occupant, in: room)
         return occupancy.recipients(room, registry).map { recipient in
             guard occupant.sessions.contains(recipient.session) else {
                 return Presences.presence(
                     of: occupant, in: room, to: recipient.session, showJID: recipient.isModerator, statusCodes: [],
-                    details: details)
+                    details: details, itemChildren: itemChildren)
             }
             return Presences.presence(
                 of: occupant, in: room, to: recipient.session, showJID: true, statusCodes: ["110"],
-                details: occupancy.details[room]?[recipient.session] ?? [])
+                details: occupancy.details[room]?[recipient.session] ?? [], itemChildren: itemChildren)
+        }
+    }
+
+    /// The affiliation change of a user not in the room, told to the occupants who may see real JIDs in a
+    /// message from the room with the item (XEP-0045 v1.31.2's example 195), as Prosody's `set_affiliation`
+    /// does: with 301 for a ban, and 321 for an affiliation a members-only room does not admit (the status
+    /// a present occupant of that user would have been removed with).
+    private func announced(
+        _ jid: JID, _ entry: AffiliationEntry, in room: RoomAddress, registry: RoomRegistry,
+        occupancy: XMPPOccupancy
+    ) -> [XMLElement] {
+        var x = XMLElement("x", namespace: Namespace.mucUser)
+        let membersOnly = registry.rooms[room]?.configuration.membersOnly ?? false
+        if entry.affiliation == .outcast || (entry.affiliation == .none && membersOnly) {
+            let code = entry.affiliation == .outcast ? "301" : "321"
+            x.append(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
+        }
+        var item = XMLElement(
+            "item", namespace: Namespace.mucUser,
+            attributes: ["affiliation": entry.affiliation.rawValue, "jid": jid.bare.description])
+        if let reason = entry.reason {
+            item.append(XMLElement("reason", namespace: Namespace.mucUser).adding(text: reason))
+        }
+        x.append(item)
+        return occupancy.recipients(room, registry).filter(\.isModerator).map { recipient in
+            var message = XMLElement("message", namespace: Namespace.component)
+            message["from"] = room.description
+            message["to"] = recipient.session.description
+            message.append(x)
+            return message
         }
     }
 
@@ -168,14 +220,20 @@ struct Renderer {
         return stanzas
     }
 
-    /// §8.2 (307, kicked) and §9.1 (301, banned): the removed occupant's sessions first, then everyone left.
+    /// §8.2 (307, kicked), §9.1 (301, banned), §9.4 (321, membership revoked) and §10.2 (322, the room is
+    /// now members-only): the removed occupant's sessions first, then everyone left. The item shows the
+    /// affiliation the occupant has now (outcast for a ban, none for a revoked membership), as Prosody's.
     private func removal(
         _ removed: RemovedOccupant, code: String, reason: String?, actor: String?, registry: RoomRegistry,
         occupancy: inout XMPPOccupancy
     ) -> [XMLElement] {
-        let gone = Occupant(
-            nick: removed.nick, sessions: removed.sessions, role: .none,
-            affiliation: code == "301" ? .outcast : removed.affiliation)
+        let affiliation: Affiliation
+        switch code {
+        case "301": affiliation = .outcast
+        case "321": affiliation = .none
+        default: affiliation = removed.affiliation
+        }
+        let gone = Occupant(nick: removed.nick, sessions: removed.sessions, role: .none, affiliation: affiliation)
         let extra = Presences.itemChildren(reason: reason, actor: actor)
         var stanzas: [XMLElement] = []
         for session in removed.sessions where occupancy.isXMPP(session, in: removed.room) {

@@ -200,7 +200,13 @@ extension RoomService {
                 actor: call.actor)
             try apply(events, uid: uid)
             var removed: [Rooms.Removed] = []
-            for case .banned(let occupant, _, _) in events { removed.append(Rooms.Removed(occupant)) }
+            for event in events {
+                switch event {
+                case .banned(let occupant, _, _), .removed(let occupant, _, _, _):
+                    removed.append(Rooms.Removed(occupant))
+                default: break
+                }
+            }
             return JSONWriter.varlinkReply(Rooms.RemovedReply(removed: removed))
 
         case .getAudit:

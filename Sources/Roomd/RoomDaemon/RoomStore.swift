@@ -228,7 +228,11 @@ final class RoomStore: @unchecked Sendable {
             try audit("kick", removed, reason: reason, actor: actor, uid: uid, now: now)
         case .banned(let removed, let reason, let actor):
             try audit("ban", removed, reason: reason, actor: actor, uid: uid, now: now)
-        case .joined, .left, .nickChanged:
+        case .removed(let removed, let cause, let reason, let actor):
+            // The audit log names each removal by what caused it, as the Watch stream's kinds do.
+            let action = cause == .affiliationChanged ? "revoke" : "membersonly"
+            try audit(action, removed, reason: reason, actor: actor, uid: uid, now: now)
+        case .joined, .left, .nickChanged, .roleChanged:
             break  // presence is live state, never stored
         }
     }

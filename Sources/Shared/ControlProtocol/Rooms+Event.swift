@@ -6,9 +6,17 @@ extension Rooms {
     public struct Event: VarlinkRecord, Equatable {
         public enum Kind: String, Sendable, CaseIterable {
             case watching, created, destroyed, joined, left, kicked, banned
+            /// XEP-0045 §9.4 (321): an occupant removed because its membership of a members-only room was
+            /// revoked; `reason` and `actor` are the affiliation change's.
+            case revoked
+            /// XEP-0045 §10.2 (322): an occupant removed because the room became members-only.
+            case membersonly
             /// A nickname change: `nick` is the new one, `reason` says "was OLD".
             case nick
             case affiliation
+            /// A moderator gave an occupant another role over XMPP (XEP-0045 §8.3–8.4, §9.6–9.7): `role` is the
+            /// new one.
+            case role
             /// The room's owner set its configuration over XMPP (XEP-0045 §10.2).
             case configured
             /// An occupant set the subject: `reason` is the subject, `actor` the nickname that set it.
@@ -56,11 +64,20 @@ extension Rooms {
                 self.init(
                     kind: kind, room: removed.room, nick: removed.nick, jids: removed.sessions, role: removed.role,
                     affiliation: removed.affiliation, reason: reason, actor: actor)
+            case .removed(let removed, let cause, let reason, let actor):
+                self.init(
+                    kind: cause == .affiliationChanged ? .revoked : .membersonly, room: removed.room,
+                    nick: removed.nick, jids: removed.sessions, role: removed.role, affiliation: removed.affiliation,
+                    reason: reason, actor: actor)
             case .nickChanged(let room, let old, let occupant):
                 // `nick` is the new nickname; the old one is given in `reason` as "was OLD".
                 self.init(
                     kind: .nick, room: room, nick: occupant.nick, jids: occupant.sessions, role: occupant.role,
                     affiliation: occupant.affiliation, reason: "was \(old)")
+            case .roleChanged(let room, let occupant, _, let reason, let actor):
+                self.init(
+                    kind: .role, room: room, nick: occupant.nick, jids: occupant.sessions, role: occupant.role,
+                    affiliation: occupant.affiliation, reason: reason, actor: actor)
             case .configured(let room, _, _, _):
                 self.init(kind: .configured, room: room)
             case .subjectChanged(let room, let subject):

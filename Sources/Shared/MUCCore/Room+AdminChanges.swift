@@ -21,6 +21,19 @@ extension Room {
                 throw .refused(error)
             }
             return [.kicked(removeOccupant(nick), reason: reason, actor: actor.name)]
+        case .setRole(let nick, let role, let reason):
+            do {
+                try actor.authorizeRoleChange()
+            } catch {
+                throw .refused(error)
+            }
+            guard let target = occupants[nick] else { throw .failed(.occupantNotFound(address, nick: nick, jid: nil)) }
+            do {
+                try actor.authorizeRoleChange(of: target.affiliation, from: target.role, to: role)
+            } catch {
+                throw .refused(error)
+            }
+            return [setRole(role, of: target, reason: reason, actor: actor.name)]
         case .setAffiliation(let jid, let affiliation, let reason):
             if affiliation != .owner, isServiceAdmin(jid) {
                 throw .refused(.serviceAdmin)

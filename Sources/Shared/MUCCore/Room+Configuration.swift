@@ -21,12 +21,15 @@ extension Room {
         }
     }
 
-    /// Takes a new configuration and unlocks the room.
+    /// Takes a new configuration and unlocks the room. A room made members-only first removes those it no
+    /// longer admits (§10.2, 322): their presences come before the notice of the change, as in Prosody,
+    /// where the form's fields are applied (and their removals sent) before the notice.
     mutating func configure(_ new: RoomConfiguration) -> [RoomEvent] {
         let old = configuration
         let wasLocked = locked
         configuration = new
         locked = false
-        return [.configured(address, new, previous: old, unlocked: wasLocked)]
+        let removals = new.membersOnly && !old.membersOnly ? removeNonMembers() : []
+        return removals + [.configured(address, new, previous: old, unlocked: wasLocked)]
     }
 }

@@ -216,12 +216,15 @@ public struct Room: Sendable {
     }
 
     /// Sets a bare JID's affiliation. `.none` drops the entry; `.outcast` is a ban (XEP-0045 §9.1) that
-    /// removes the user's occupants. Present occupants take the new affiliation and its default role.
+    /// removes the user's occupants, and so is `.none` in a members-only room, which no longer admits them
+    /// (§9.4, 321; Prosody's `set_affiliation`). Present occupants take the new affiliation, and the role it
+    /// gives on entering when the affiliation goes down or that role is higher than theirs.
     public mutating func setAffiliation(
         _ affiliation: Affiliation, of jid: JID, reason: String?, actor: String?
     ) -> [RoomEvent] {
         let bare = jid.bare
         let entry = AffiliationEntry(affiliation: affiliation, reason: reason)
+        let downgrade = affiliation < affiliations[bare]?.affiliation ?? .none
         store(affiliation == .none ? nil : entry, for: bare)
         var events: [RoomEvent] = [.affiliationChanged(address, jid: bare, entry: entry, actor: actor)]
         // A domain ban takes the domain's users who have no affiliation of their own, as at their join.
@@ -236,13 +239,35 @@ public struct Room: Sendable {
         for var occupant in affected {
             if affiliation == .outcast {
                 events.append(.banned(remove(occupant), reason: reason, actor: actor))
+            } else if affiliation == .none, configuration.membersOnly {
+                events.append(.removed(remove(occupant), .affiliationChanged, reason: reason, actor: actor))
             } else {
                 occupant.affiliation = affiliation
-                occupant.role = Role.default(for: affiliation)
+                // As Prosody's `set_affiliation`: the role the new affiliation gives on entering, on a downgrade
+                // or when it is the higher role; a role a moderator gave (§8.3, §9.6) otherwise stays.
+                let role = entryRole(for: affiliation)
+                if downgrade || role.privilege > occupant.role.privilege { occupant.role = role }
                 occupants[occupant.nick] = occupant
             }
         }
         return events
+    }
+
+    /// §8.3–8.4, §9.6–9.7: the occupant takes `role` (not none: that is a kick), until it leaves or its role
+    /// or affiliation changes again. Live state, like the occupant itself: nothing to store.
+    mutating func setRole(_ role: Role, of occupant: Occupant, reason: String?, actor: String?) -> RoomEvent {
+        var changed = occupant
+        changed.role = role
+        occupants[occupant.nick] = changed
+        return .roleChanged(address, changed, previous: occupant.role, reason: reason, actor: actor)
+    }
+
+    /// XEP-0045 §10.2: a room made members-only removes every occupant below member (322), sorted by
+    /// nickname, as Prosody's `members_only.lib.lua` does. A service admin is an owner and stays.
+    mutating func removeNonMembers() -> [RoomEvent] {
+        sortedOccupants.filter { affiliation(of: $0.bareJID) < .member }.map {
+            .removed(remove($0), .membersOnly, reason: nil, actor: nil)
+        }
     }
 
     /// Removes every occupant, for the room's destruction.
