@@ -45,24 +45,29 @@ import XMLStream
         #expect(bodies(all) == (5..<25).map { "m\($0)" })
         history.trim(garden, to: 3)
         #expect(history.totalEntries == 3)
-        #expect(bodies(history.messages(in: garden, to: juliet, request: HistoryRequest(), defaultCount: 20))
-            == ["m22", "m23", "m24"])
+        #expect(
+            bodies(history.messages(in: garden, to: juliet, request: HistoryRequest(), defaultCount: 20))
+                == ["m22", "m23", "m24"])
         history.add(message("x"), in: garden, length: 0, now: 2000)
         #expect(history.rooms[garden] == nil && history.totalBytes == 0, "a length of 0 keeps nothing")
     }
 
     @Test func aJoinWithoutARequestGetsTheDefaultCountAndMaxstanzasItsOwn() {
         let history = filled(10)
-        #expect(bodies(history.messages(in: garden, to: juliet, request: HistoryRequest(), defaultCount: 2)) == [
-            "m8", "m9",
-        ])
-        #expect(history.messages(in: garden, to: juliet, request: HistoryRequest(maxStanzas: 0), defaultCount: 2)
-            .isEmpty)
-        #expect(history.messages(in: garden, to: juliet, request: HistoryRequest(maxStanzas: 4), defaultCount: 2)
-            .count == 4)
+        #expect(
+            bodies(history.messages(in: garden, to: juliet, request: HistoryRequest(), defaultCount: 2)) == [
+                "m8", "m9",
+            ])
+        #expect(
+            history.messages(in: garden, to: juliet, request: HistoryRequest(maxStanzas: 0), defaultCount: 2)
+                .isEmpty)
+        #expect(
+            history.messages(in: garden, to: juliet, request: HistoryRequest(maxStanzas: 4), defaultCount: 2)
+                .count == 4)
         // With maxchars or since alone, every message kept may pass, whatever the default.
-        #expect(history.messages(in: garden, to: juliet, request: HistoryRequest(since: 0), defaultCount: 2)
-            .count == 10)
+        #expect(
+            history.messages(in: garden, to: juliet, request: HistoryRequest(since: 0), defaultCount: 2)
+                .count == 10)
     }
 
     /// §7.2.14: maxchars counts the characters of the complete stanzas, markup included, as sent to the joiner.
@@ -73,24 +78,32 @@ import XMLStream
         let both = history.messages(in: garden, to: juliet, request: HistoryRequest(maxStanzas: 9), defaultCount: 0)
         let sizes = both.map { $0.serialized(parentNamespace: Namespace.component).unicodeScalars.count }
         let total = sizes.reduce(0, +)
-        #expect(history.messages(in: garden, to: juliet, request: HistoryRequest(maxChars: total), defaultCount: 0)
-            .count == 2)
-        #expect(bodies(history.messages(
-            in: garden, to: juliet, request: HistoryRequest(maxChars: total - 1), defaultCount: 0)) == ["hello"])
-        #expect(history.messages(in: garden, to: juliet, request: HistoryRequest(maxChars: sizes[1] - 1), defaultCount: 0)
-            .isEmpty)
-        #expect(history.messages(in: garden, to: juliet, request: HistoryRequest(maxChars: 0), defaultCount: 0)
-            .isEmpty)
+        #expect(
+            history.messages(in: garden, to: juliet, request: HistoryRequest(maxChars: total), defaultCount: 0)
+                .count == 2)
+        #expect(
+            bodies(
+                history.messages(
+                    in: garden, to: juliet, request: HistoryRequest(maxChars: total - 1), defaultCount: 0)) == ["hello"]
+        )
+        #expect(
+            history.messages(in: garden, to: juliet, request: HistoryRequest(maxChars: sizes[1] - 1), defaultCount: 0)
+                .isEmpty)
+        #expect(
+            history.messages(in: garden, to: juliet, request: HistoryRequest(maxChars: 0), defaultCount: 0)
+                .isEmpty)
         // Characters, not bytes: the first body is 2 characters in 5 bytes.
         #expect(sizes[0] < both[0].serialized(parentNamespace: Namespace.component).utf8.count)
     }
 
     @Test func sinceKeepsTheMessagesFromThatTimeOn() {
         let history = filled(10, start: 1000)
-        #expect(bodies(history.messages(in: garden, to: juliet, request: HistoryRequest(since: 1007), defaultCount: 0))
-            == ["m7", "m8", "m9"])
-        #expect(history.messages(in: garden, to: juliet, request: HistoryRequest(since: 1009.5), defaultCount: 0)
-            .isEmpty)
+        #expect(
+            bodies(history.messages(in: garden, to: juliet, request: HistoryRequest(since: 1007), defaultCount: 0))
+                == ["m7", "m8", "m9"])
+        #expect(
+            history.messages(in: garden, to: juliet, request: HistoryRequest(since: 1009.5), defaultCount: 0)
+                .isEmpty)
         // Every limit applies: the tightest wins.
         let both = HistoryRequest(maxStanzas: 2, since: 1005)
         #expect(bodies(history.messages(in: garden, to: juliet, request: both, defaultCount: 0)) == ["m8", "m9"])
@@ -116,7 +129,9 @@ import XMLStream
         var history = DiscussionHistory(maxRoomBytes: 1000, maxServiceBytes: 1_000_000)
         history.add(message(String(repeating: "x", count: 1000)), in: garden, length: 50, now: 1)
         #expect(history.rooms[garden] == nil, "larger than the room's bytes: not kept")
-        for i in 0..<20 { history.add(message(String(repeating: "y", count: 150) + "\(i)"), in: garden, length: 50, now: 2) }
+        for i in 0..<20 {
+            history.add(message(String(repeating: "y", count: 150) + "\(i)"), in: garden, length: 50, now: 2)
+        }
         let kept = history.rooms[garden]!
         #expect(kept.bytes <= 1000 && kept.bytes == history.totalBytes)
         #expect(kept.entries.count < 20 && kept.entries.last!.message.child("body")!.text.hasSuffix("19"))
@@ -150,9 +165,10 @@ import XMLStream
         history.add(message("undone"), in: garden, length: 20, now: 5000)
         history.add(message("orchard"), in: orchard, length: 20, now: 5000)
         history.restore(saved, of: garden)
-        #expect(bodies(history.messages(in: garden, to: juliet, request: HistoryRequest(), defaultCount: 20)) == [
-            "m0", "m1", "m2",
-        ])
+        #expect(
+            bodies(history.messages(in: garden, to: juliet, request: HistoryRequest(), defaultCount: 20)) == [
+                "m0", "m1", "m2",
+            ])
         #expect(history.totalBytes == saved!.bytes + history.rooms[orchard]!.bytes)
         history.restore(nil, of: garden)
         #expect(history.rooms[garden] == nil && history.totalEntries == 1)

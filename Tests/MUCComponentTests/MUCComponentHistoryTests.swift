@@ -76,7 +76,10 @@ import XMLStream
 
     @Test mutating func aSubjectChangeAndANoStoreMessageAreNotKept() {
         openRoom()
-        _ = send(stanza("message", from: Self.romeo, to: "garden@chat.localhost", type: "groupchat", [text("subject", "Topic")]))
+        _ = send(
+            stanza(
+                "message", from: Self.romeo, to: "garden@chat.localhost", type: "groupchat", [text("subject", "Topic")])
+        )
         _ = send(say("secret", [XMLElement("no-store", namespace: Namespace.hints)]))
         _ = send(say("kept"))
         #expect(bodies(send(join(Self.juliet, as: "Juliet"))) == ["kept"])
@@ -88,18 +91,21 @@ import XMLStream
         openRoom()
         _ = send(join(Self.juliet, as: "Juliet"))
         let forged = XMLElement(
-            "delay", namespace: Namespace.delay, attributes: ["from": "Garden@chat.localhost", "stamp": "2001-01-01T00:00:00Z"])
+            "delay", namespace: Namespace.delay,
+            attributes: ["from": "Garden@chat.localhost", "stamp": "2001-01-01T00:00:00Z"])
         let own = XMLElement(
-            "delay", namespace: Namespace.delay, attributes: ["from": "romeo@localhost", "stamp": "2001-01-01T00:00:00Z"])
+            "delay", namespace: Namespace.delay,
+            attributes: ["from": "romeo@localhost", "stamp": "2001-01-01T00:00:00Z"])
         let live = send(say("old news", [forged, own]))
         #expect(live.count == 2)
         for copy in live {
             #expect(copy.children("delay", namespace: Namespace.delay).map { $0["from"] } == ["romeo@localhost"])
         }
         let kept = send(join(Self.nurse, as: "Nurse")).filter { $0.name == "message" && $0["to"] == Self.nurse }
-        #expect(kept[0].children("delay", namespace: Namespace.delay).map { $0["from"] } == [
-            "romeo@localhost", "garden@chat.localhost",
-        ])
+        #expect(
+            kept[0].children("delay", namespace: Namespace.delay).map { $0["from"] } == [
+                "romeo@localhost", "garden@chat.localhost",
+            ])
     }
 
     /// As in Prosody, history keeps the nickname a message was sent under, and a kicked sender's messages.
@@ -112,13 +118,16 @@ import XMLStream
         let kick = XMLElement(
             "item", namespace: Namespace.mucAdmin, attributes: ["nick": "Jules", "role": "none"])
         _ = send(
-            stanza("iq", from: Self.romeo, to: "garden@chat.localhost", type: "set", [
-                XMLElement("query", namespace: Namespace.mucAdmin).adding(kick)
-            ]))
+            stanza(
+                "iq", from: Self.romeo, to: "garden@chat.localhost", type: "set",
+                [
+                    XMLElement("query", namespace: Namespace.mucAdmin).adding(kick)
+                ]))
         let out = send(join(Self.nurse, as: "Nurse")).filter { $0.name == "message" && $0["to"] == Self.nurse }
-        #expect(out.compactMap { $0.child("body") == nil ? nil : $0["from"] } == [
-            "garden@chat.localhost/Juliet", "garden@chat.localhost/Jules",
-        ])
+        #expect(
+            out.compactMap { $0.child("body") == nil ? nil : $0["from"] } == [
+                "garden@chat.localhost/Juliet", "garden@chat.localhost/Jules",
+            ])
     }
 
     @Test mutating func theFormOffersTheHistoryFieldsAndTheRoomKeepsWhatTheySay() throws {
@@ -148,7 +157,9 @@ import XMLStream
 
     @Test mutating func aHistoryLengthThatIsNotANumberOrTooLargeIsRefusedAndChangesNothing() throws {
         openRoom()
-        for (value, condition) in [("51", "not-acceptable"), ("many", "bad-request"), ("-1", "bad-request"), ("", "bad-request")] {
+        for (value, condition) in [
+            ("51", "not-acceptable"), ("many", "bad-request"), ("-1", "bad-request"), ("", "bad-request"),
+        ] {
             let out = send(OwnerStanzas.submit(from: Self.romeo, ["muc#roomconfig_historylength": [value]]))
             #expect(out.count == 1 && out[0]["type"] == "error")
             #expect(out[0].child("error")?.child(condition, namespace: Namespace.stanzaErrors) != nil, "\(value)")
