@@ -95,13 +95,12 @@ struct DiscussionHistory: Sendable {
         let entry = Entry(
             message: stamped, timestamp: now, chars: text.unicodeScalars.count, bytes: bytes, sequence: nextSequence)
         nextSequence += 1
-        var history = rooms[room] ?? RoomHistory()
-        history.entries.append(entry)
-        history.bytes += bytes
+        // In place: a copy of the room's history taken out of the table would be copied again on the append.
+        rooms[room, default: RoomHistory()].entries.append(entry)
+        rooms[room]!.bytes += bytes
         totalBytes += bytes
         totalEntries += 1
         arrival.append((room, entry.sequence))
-        rooms[room] = history
         trim(room, to: length)
         while totalBytes > maxServiceBytes, let oldest = arrival.popFirst() {
             dropEntries(of: oldest.room, through: oldest.sequence)
@@ -113,19 +112,26 @@ struct DiscussionHistory: Sendable {
 
     /// Drops a room's oldest messages until it keeps at most `length` and `maxRoomBytes`.
     mutating func trim(_ room: RoomAddress, to length: Int) {
-        guard var history = rooms[room] else { return }
         var dropped = 0
         var bytes = 0
-        while history.entries.count - dropped > length || history.bytes - bytes > maxRoomBytes {
-            bytes += history.entries[dropped].bytes
-            dropped += 1
+        var count = 0
+        // Counted in a scope of its own, so that no copy of the room's entries is alive when they change.
+        if let history = rooms[room] {
+            count = history.entries.count
+            while count - dropped > length || history.bytes - bytes > maxRoomBytes {
+                bytes += history.entries[dropped].bytes
+                dropped += 1
+            }
         }
         guard dropped > 0 else { return }
-        history.entries.removeFirst(dropped)
-        history.bytes -= bytes
         totalBytes -= bytes
         totalEntries -= dropped
-        rooms[room] = history.entries.isEmpty ? nil : history
+        if dropped == count {
+            rooms[room] = nil
+        } else {
+            rooms[room]!.entries.removeFirst(dropped)
+            rooms[room]!.bytes -= bytes
+        }
     }
 
     /// Everything of a room: destroyed, or set to keep no history.
