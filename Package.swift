@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "MUCCore", "NicknameProfile", "XMLStream",
                 .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),

@@ -426,6 +426,11 @@ class Bench:
             for s in ss[1:]:
                 s.send("<presence to='%s/%s'><x xmlns='http://jabber.org/protocol/muc'/></presence>" % (room, s.user))
                 await s.expect(MSUBJ)
+            # Discussion history (XEP-0045 §7.2.13): messages of a chat's everyday size, which both MUCs keep
+            # (20 by default) and send on each join before the subject.
+            for i in range(self.args.rejoin_history):
+                owner.send("<message type='groupchat' to='%s' id='h%d'><body>%s</body></message>" % (
+                    room, i, ("Message %d of the history, as long as a line of chat usually is. " % i)[:100]))
         await asyncio.sleep(0.5)
         samples = {name: {"join_ms": [], "rejoin_ms": [], "reads": [], "bytes": [], "spread_ms": []}
                    for name in services}
@@ -454,7 +459,8 @@ class Bench:
                 # how long the answer took to arrive once it started: a write held back by Nagle shows here
                 sm["spread_ms"].append((t2 - s.first_read) * 1000)
                 await asyncio.sleep(pause)
-        res = {"rejoin": n, "rounds": rounds, "pause_s": pause, "prosody_nagle": self.args.prosody_nagle,
+        res = {"rejoin": n, "rounds": rounds, "history": self.args.rejoin_history, "pause_s": pause,
+               "prosody_nagle": self.args.prosody_nagle,
                "prosody_read_size": self.args.prosody_read_size or 8192, "cpu_s": self.cpu_delta(cpu0)}
         for name, sm in samples.items():
             j = sorted(sm["join_ms"])
@@ -646,9 +652,10 @@ def summary(results):
     print()
     for r in results:
         if "rejoin" in r:
-            print("rejoin in a room of %d (%d rounds, %.2f s pauses, Prosody nagle %s, read_size %d), ms from join"
-                  " sent to subject read:" % (r["rejoin"], r["rounds"], r["pause_s"], r["prosody_nagle"],
-                                              r["prosody_read_size"]))
+            print("rejoin in a room of %d with %d messages of history (%d rounds, %.2f s pauses, Prosody nagle %s,"
+                  " read_size %d), ms from join sent to subject read:" % (
+                      r["rejoin"], r.get("history", 0), r["rounds"], r["pause_s"], r["prosody_nagle"],
+                      r["prosody_read_size"]))
             for name in ("roomd", "prosody"):
                 x = r[name]
                 print("  %-8s p50 %7.2f  p99 %7.2f  mean %7.2f  (whole rejoin p50 %7.2f; %s bytes; answers in several"
@@ -676,6 +683,8 @@ def main():
     ap.add_argument("--xmpp-kicks", type=int, default=25, help="XMPP kicks per room (at most N/4)")
     ap.add_argument("--rejoin", type=int, default=20, help="occupants of the rejoin rooms (0 skips the phase)")
     ap.add_argument("--rejoin-rounds", type=int, default=60, help="rejoins in each of the two rooms")
+    ap.add_argument("--rejoin-history", type=int, default=0,
+                    help="messages said in each rejoin room first, which each join then gets as history")
     ap.add_argument("--rejoin-pause", type=float, default=0.0,
                     help="seconds between a leave answered and the next join (0: at once, as a client rejoining)")
     ap.add_argument("--prosody-nagle", choices=("on", "off"), default="on",

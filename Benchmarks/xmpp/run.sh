@@ -15,6 +15,7 @@
 #   REJOIN=20             occupants of the rejoin rooms, roomd's and Prosody's own MUC's (0 skips the phase)
 #   REJOIN_ROUNDS=60      rejoins in each room, the two rooms alternating
 #   REJOIN_PAUSE=0        seconds between a leave answered and the next join
+#   REJOIN_HISTORY=0      messages said in each rejoin room first, sent again as history on every join
 #   PROSODY_NAGLE=on      off: Prosody runs with network_settings = { nagle = false }
 #   PROSODY_READ_SIZE=0   Prosody's network_settings read_size (0: its default, 8192)
 #   HTTP_CONCURRENCY=4    HTTP kick requests in flight
@@ -49,6 +50,7 @@ python3 "$HERE/bench.py" \
     --rejoin "${REJOIN:-20}" \
     --rejoin-rounds "${REJOIN_ROUNDS:-60}" \
     --rejoin-pause "${REJOIN_PAUSE:-0}" \
+    --rejoin-history "${REJOIN_HISTORY:-0}" \
     --prosody-nagle "${PROSODY_NAGLE:-on}" \
     --prosody-read-size "${PROSODY_READ_SIZE:-0}" \
     --http-concurrency "${HTTP_CONCURRENCY:-4}" \

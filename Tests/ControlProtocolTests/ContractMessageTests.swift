@@ -273,9 +273,24 @@ import Testing
         try reply(
             Rooms.ConfigureRoomReply(configuration: .init(RoomConfiguration(name: "Lobby", password: "x", maxUsers: 20))),
             golden:
-                #"{"parameters":{"configuration":{"name":"Lobby","persistent":true,"public":true,"membersOnly":false,"whois":"moderators","moderated":false,"passwordProtected":true,"changeSubject":false,"allowPM":"anyone","allowInvites":false,"maxUsers":20}}}"#
+                #"{"parameters":{"configuration":{"name":"Lobby","persistent":true,"public":true,"membersOnly":false,"whois":"moderators","moderated":false,"passwordProtected":true,"changeSubject":false,"allowPM":"anyone","allowInvites":false,"maxUsers":20,"historyLength":20,"defaultHistoryMessages":20}}}"#
         )
-        for bad in [#"{"room":"lobby@chat.example.org","whois":"all"}"#, #"{"room":"lobby@chat.example.org","maxUsers":-1}"#] {
+        var history = Rooms.ConfigureRoomParameters(room: Self.room)
+        history.historyLength = 5
+        history.defaultHistoryMessages = 9
+        try call(
+            history,
+            golden:
+                #"{"method":"org.muckick.Rooms.ConfigureRoom","parameters":{"room":"lobby@chat.example.org","historyLength":5,"defaultHistoryMessages":9}}"#
+        )
+        let shorter = history.applied(to: RoomConfiguration())
+        #expect(shorter.historyLength == 5 && shorter.defaultHistoryMessages == 5, "the default is at most the length")
+        for bad in [
+            #"{"room":"lobby@chat.example.org","whois":"all"}"#, #"{"room":"lobby@chat.example.org","maxUsers":-1}"#,
+            #"{"room":"lobby@chat.example.org","historyLength":51}"#,
+            #"{"room":"lobby@chat.example.org","defaultHistoryMessages":-1}"#,
+            #"{"room":"lobby@chat.example.org","historyLength":"5"}"#,
+        ] {
             let parameters = try JSONParser.parse(Array(bad.utf8))
             #expect(throws: RoomsError.self) { try Rooms.ConfigureRoomParameters(reading: ParameterReader(parameters)) }
         }

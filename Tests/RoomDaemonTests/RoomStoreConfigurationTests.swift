@@ -21,7 +21,8 @@ import Testing
         let configured = RoomConfiguration(
             name: "Verona", description: "Fair Verona", language: "en", persistent: true, isPublic: false,
             membersOnly: true, whois: .anyone, moderated: true, password: "capulet", changeSubject: true,
-            privateMessages: .moderators, allowInvites: true, maxUsers: 30)
+            privateMessages: .moderators, allowInvites: true, maxUsers: 30, historyLength: 7,
+            defaultHistoryMessages: 3)
         do {
             let store = try RoomStore(directory: directory, sync: .normal)
             try store.record(.created(garden, RoomConfiguration(persistent: false)), uid: 0, now: 1)
@@ -69,7 +70,8 @@ import Testing
                 .configured(garden, changed, previous: room.configuration, unlocked: false), uid: 0, now: 9)
             try store.commit()
         }
-        // Opening it again (now version 3) migrates nothing twice and keeps the change.
+        // Its rooms keep Prosody's default history settings, the columns' defaults.
+        // Opening it again (now the current version) migrates nothing twice and keeps the change.
         do {
             let store = try RoomStore(directory: directory, sync: .normal)
             #expect(try store.loadRooms().rooms.values.first?.configuration.membersOnly == true)

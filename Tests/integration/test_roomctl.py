@@ -351,12 +351,15 @@ def test_config_reads_and_sets_the_room_configuration(roomd):
     out = js(ctl(roomd.sock, "config", R, json_out=True))
     assert out["configuration"] == {"persistent": True, "public": True, "membersOnly": False, "whois": "moderators",
                                     "moderated": False, "passwordProtected": False, "changeSubject": False,
-                                    "allowPM": "anyone", "allowInvites": False}
+                                    "allowPM": "anyone", "allowInvites": False, "historyLength": 20,
+                                    "defaultHistoryMessages": 20}
     out = js(ctl(roomd.sock, "config", R, "membersOnly=true", "whois=anyone", "maxUsers=20", "name=Snug",
-                 "password=s3cret", json_out=True))
+                 "password=s3cret", "historyLength=5", "defaultHistoryMessages=9", json_out=True))
     c = out["configuration"]
     assert (c["membersOnly"], c["whois"], c["maxUsers"], c["name"], c["passwordProtected"]) == (
         True, "anyone", 20, "Snug", True)
+    # a default above the length is taken as the length, as Prosody does
+    assert (c["historyLength"], c["defaultHistoryMessages"]) == (5, 5), c
     assert "s3cret" not in json.dumps(out)
     human = ok(ctl(roomd.sock, "config", R, "password=", "maxUsers=0")).stdout.splitlines()
     assert "membersOnly=true" in human and "password=" in human and "maxUsers=0" in human, human
@@ -364,6 +367,9 @@ def test_config_reads_and_sets_the_room_configuration(roomd):
     roomd.restart()
     c = js(ctl(roomd.sock, "config", R, json_out=True))["configuration"]
     assert (c["membersOnly"], c["whois"], c["name"], c["passwordProtected"]) == (True, "anyone", "Snug", False)
+    assert (c["historyLength"], c["defaultHistoryMessages"]) == (5, 5), c
+    assert_error(ctl(roomd.sock, "config", R, "historyLength=51"), EX_DATAERR)
+    assert_error(ctl(roomd.sock, "config", R, "historyLength=some"), EX_USAGE)
     assert_error(ctl(roomd.sock, "config", R, "colour=red"), EX_USAGE)
     assert_error(ctl(roomd.sock, "config", R, "moderated=perhaps"), EX_USAGE)
     assert_error(ctl(roomd.sock, "config", R, "whois=all"), EX_DATAERR)

@@ -29,8 +29,9 @@ both behaviours explicitly:
   XEP-0045 §10.2 says it MUST; Prosody 0.12 tells only the removed occupant
   (test_members_only_removes_non_members_with_322_and_revoked_members_with_321).
 
-Prosody's MUC here keeps no history (`muc_room_default_history_length = 0`): roomd keeps none (not yet
-implemented), so a join compares stanza for stanza.
+Prosody's MUC here keeps no history (`muc_room_default_history_length = 0`), and no join compared here follows
+a message, so neither side has history to send and a join compares stanza for stanza. History is compared with
+Prosody's MUC keeping its default in test_xmpp_history.py.
 
 Coverage before this file (see the table in docs/xep-0045-features.md for the rest):
 - test_xmpp_owner.py: the Conversations private group and the instant room on Prosody, compared with Prosody's
@@ -274,8 +275,9 @@ CONVERSATIONS_PRIVATE_GROUP = {
     "muc#roomconfig_roomname": ["Verona"],
 }
 
-# The fields both forms carry (roomd's form has no history length or presence broadcast fields, Prosody 0.12's
-# has no maxusers, allowpm or passwordprotectedroom: docs/room-configuration.md).
+# The fields both forms carry (roomd's form has no presence broadcast field, Prosody 0.12's has no maxusers,
+# allowpm or passwordprotectedroom: docs/room-configuration.md; the history fields, whose values differ here where
+# Prosody's MUC keeps none, are compared in test_xmpp_history.py).
 SHARED_FIELDS = {"FORM_TYPE", "muc#roomconfig_roomname", "muc#roomconfig_roomdesc", "muc#roomconfig_lang",
                  "muc#roomconfig_persistentroom", "muc#roomconfig_publicroom", "muc#roomconfig_roomsecret",
                  "muc#roomconfig_membersonly", "muc#roomconfig_changesubject", "muc#roomconfig_moderatedroom",

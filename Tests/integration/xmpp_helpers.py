@@ -707,12 +707,13 @@ class Client:
         return self.wait(lambda s: is_iq(s) and s.get("id") == iid and s.get("type") in ("result", "error"),
                          pos, timeout, what="iq response id=%s" % iid)
 
-    def join(self, room, nick, extra="", expect_error=False, timeout=8.0):
-        """Sends the MUC join presence; returns (stanzas from the room received until the subject or an
-        error, in order). Raises when neither self-presence+subject nor an error arrives."""
+    def join(self, room, nick, extra="", expect_error=False, timeout=8.0, muc=""):
+        """Sends the MUC join presence; returns (stanzas from the room received until the subject (a subject
+        without a body) or an error, in order). `muc` goes inside the MUC element (a <password/>, a <history/>),
+        `extra` after it. Raises when neither self-presence+subject nor an error arrives."""
         occ = "%s/%s" % (room, nick)
         pos = self.mark()
-        self.send("<presence to='%s'><x xmlns='%s'/>%s</presence>" % (xml_escape(occ), NS_MUC, extra))
+        self.send("<presence to='%s'><x xmlns='%s'>%s</x>%s</presence>" % (xml_escape(occ), NS_MUC, muc, extra))
         fr = from_room(room)
 
         def done(s):
@@ -720,7 +721,9 @@ class Client:
                 return False
             if is_presence(s) and s.get("type") == "error":
                 return True
-            return is_message(s) and s.find("{%s}subject" % NS_CLIENT) is not None
+            # §7.2.15: the subject that ends a join has no body; a message with both is a message (history).
+            return (is_message(s) and s.find("{%s}subject" % NS_CLIENT) is not None
+                    and s.find("{%s}body" % NS_CLIENT) is None)
         end = self.wait(done, pos, timeout, what="join of %s (subject message or presence error)" % occ)
         got = self.since(pos, fr)
         out = []

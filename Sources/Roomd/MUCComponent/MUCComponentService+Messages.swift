@@ -25,6 +25,10 @@ extension MUCComponentService {
         if let subject = outcome.subject {
             outcome.stanzas.events = (try? registry.setSubject(room, subject)) ?? []
         }
+        // §7.2.13: what the room sent on, kept for joiners.
+        if let kept = outcome.history {
+            occupancy.history.add(kept, in: room, length: current.configuration.historyLength, now: wallClock())
+        }
         return outcome.stanzas
     }
 
@@ -73,12 +77,14 @@ extension MUCComponentService {
     }
 
     /// §7.4: reflected to every occupant, the sender included, from the sender's occupant JID; §8.1: a
-    /// subject from a moderator is kept and sent on the same way.
+    /// subject from a moderator is kept and sent on the same way. A delay the sender claims the room added is
+    /// dropped, as Prosody does: only the room stamps its history. `history` is the room's copy to keep, for a
+    /// message that belongs in it.
     private func groupchat(_ stanza: XMLElement, from sender: Occupant, in room: Room)
-        -> (stanzas: StanzaOutcome, subject: RoomSubject?)
+        -> (stanzas: StanzaOutcome, subject: RoomSubject?, history: XMLElement?)
     {
         guard stanza["type"] == "groupchat" else {
-            return (StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)]), nil)
+            return (StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)]), nil, nil)
         }
         // §8.1: a subject with a body or a thread is a message that carries a subject, not a subject change.
         var newSubject: RoomSubject?
@@ -90,22 +96,43 @@ extension MUCComponentService {
             let mayChange =
                 sender.role == .moderator || (room.configuration.changeSubject && sender.role == .participant)
             guard mayChange else {
-                return (StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)]), nil)
+                return (StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)]), nil, nil)
             }
             guard (try? FreeText.check(subject.text, as: .subject)) != nil else {
-                return (StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)]), nil)
+                return (StanzaOutcome(before: [StanzaError.badRequest.reply(to: stanza)]), nil, nil)
             }
             newSubject = RoomSubject(text: subject.text, by: sender.nick.description)
         } else if sender.role == .visitor {
-            return (StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)]), nil)
+            return (StanzaOutcome(before: [StanzaError.forbidden.reply(to: stanza)]), nil, nil)
         }
+        let sent = Self.withoutRoomDelays(stanza, room: room.address)
+        let from = "\(room.address)/\(sender.nick)"
         var copies: [XMLElement] = []
         for occupant in room.sortedOccupants {
             for session in occupant.sessions where occupancy.isXMPP(session, in: room.address) {
-                copies.append(Self.relayed(stanza, from: "\(room.address)/\(sender.nick)", to: session))
+                copies.append(Self.relayed(sent, from: from, to: session))
             }
         }
-        return (StanzaOutcome(after: copies), newSubject)
+        let kept = DiscussionHistory.isHistoric(sent) ? Self.relayed(sent, from: from, to: sender.sessions[0]) : nil
+        return (StanzaOutcome(after: copies), newSubject, kept)
+    }
+
+    /// The stanza without the XEP-0203 (and old XEP-0091) delays that claim to come from the room.
+    static func withoutRoomDelays(_ stanza: XMLElement, room: RoomAddress) -> XMLElement {
+        let claimsRoom: (XMLElement) -> Bool = { element in
+            let isDelay =
+                (element.name == "delay" && element.namespace == Namespace.delay)
+                || (element.name == "x" && element.namespace == Namespace.legacyDelay)
+            guard isDelay, let from = element["from"] else { return false }
+            return (try? RoomAddress(parsing: from)) == room
+        }
+        guard stanza.elements.contains(where: claimsRoom) else { return stanza }
+        var copy = stanza
+        copy.children = stanza.children.filter {
+            if case .element(let element) = $0 { return !claimsRoom(element) }
+            return true
+        }
+        return copy
     }
 
     /// §7.2.15: the subject (empty when none), which closes a join.

@@ -126,6 +126,7 @@ extension MUCComponentService {
         occupancy.add(session, in: room)
         var resync = occupantList(for: session, in: room, except: nick, registry: registry)
         resync += broadcast
+        resync += history(for: session, in: room, asked: stanza, registry: registry)
         resync.append(subjectMessage(for: session, in: room, registry: registry))
         return StanzaOutcome(after: resync)
     }
@@ -177,11 +178,24 @@ extension MUCComponentService {
         occupancy.add(session, in: room)
         occupancy.details[room, default: [:]][session] = Self.details(of: stanza)
 
-        // §7.2.3: first the presence of every occupant already there, to the joiner only; §7.2.15: the
-        // subject (empty when none) closes the join.
+        // §7.2.3: first the presence of every occupant already there, to the joiner only; §7.2.13: the
+        // history after the joiner's own presence; §7.2.15: the subject (empty when none) closes the join.
         let before = occupantList(for: session, in: room, except: nick, registry: registry)
-        let subject = subjectMessage(for: session, in: room, registry: registry)
-        return StanzaOutcome(before: before, events: events, after: [subject])
+        var after = history(for: session, in: room, asked: stanza, registry: registry)
+        after.append(subjectMessage(for: session, in: room, registry: registry))
+        return StanzaOutcome(before: before, events: events, after: after)
+    }
+
+    /// §7.2.13–7.2.14: the history a joining session gets, as its `<history/>` asks, or the room's default.
+    private func history(for session: JID, in room: RoomAddress, asked stanza: XMLElement, registry: RoomRegistry)
+        -> [XMLElement]
+    {
+        guard let configuration = registry.rooms[room]?.configuration, occupancy.history.rooms[room] != nil else {
+            return []
+        }
+        let request = HistoryRequest(muc: stanza.child("x", namespace: Namespace.muc), now: wallClock())
+        return occupancy.history.messages(
+            in: room, to: session, request: request, defaultCount: configuration.defaultHistoryMessages)
     }
 
     /// The error XEP-0045 §7.2 gives each refusal; a locked room is one that does not exist yet (§10.1.1,

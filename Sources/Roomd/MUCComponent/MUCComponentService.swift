@@ -1,3 +1,4 @@
+import Glibc
 import HashTreeCollections
 import MUCCore
 import XMLStream
@@ -19,6 +20,8 @@ public final class MUCComponentService {
     var pendingIQs = PendingIQs()
     /// The clock pending IQs expire by; tests set their own.
     var now: () -> ContinuousClock.Instant = { ContinuousClock.now }
+    /// The time of day, seconds since the Unix epoch: history's stamps and `since`. Tests set their own.
+    var wallClock: () -> Int64 = { Int64(time(nil)) }
 
     public init(domain: String) {
         self.domain = domain.lowercased()
@@ -67,24 +70,26 @@ public final class MUCComponentService {
     // MARK: The XMPP side's state
 
     /// What this service keeps of one room beside the registry: its XMPP sessions, their presence
-    /// details and the sessions removed on a bounced error. Saved before a change and put back when the change is undone (a commit
+    /// details, the sessions removed on a bounced error and its history. Saved before a change and put back when the change is undone (a commit
     /// the disk refused), so that the XMPP side never disagrees with the registry.
     public struct RoomState: Sendable {
         fileprivate var sessions: TreeSet<JID>?
         fileprivate var details: TreeDictionary<JID, [XMLElement]>?
         fileprivate var removedOnError: Set<JID>?
+        fileprivate var history: DiscussionHistory.RoomHistory?
     }
 
     public func state(of room: RoomAddress) -> RoomState {
         RoomState(
             sessions: occupancy.sessions[room], details: occupancy.details[room],
-            removedOnError: occupancy.removedOnError[room])
+            removedOnError: occupancy.removedOnError[room], history: occupancy.history.rooms[room])
     }
 
     public func restore(_ state: RoomState, of room: RoomAddress) {
         occupancy.sessions[room] = state.sessions
         occupancy.details[room] = state.details
         occupancy.removedOnError[room] = state.removedOnError
+        occupancy.history.restore(state.history, of: room)
         // An undone destroy leaves no venue for a later one.
         occupancy.venues[room] = nil
     }

@@ -66,6 +66,7 @@ struct Renderer {
             case .subjectChanged:
                 break  // the message that set it was reflected by `+Messages`
             case .configured(let room, let new, let previous, _):
+                occupancy.history.trim(room, to: new.historyLength)
                 stanzas += configured(room, new, previous: previous, registry: registry, occupancy: occupancy)
             }
         }

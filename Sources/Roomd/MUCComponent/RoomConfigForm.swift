@@ -4,9 +4,9 @@ import XMLStream
 /// The `muc#roomconfig` form (XEP-0045 §10.2, XEP-0004): the fields an owner is offered, in Prosody 0.12's
 /// order and with its labels, and the reading of a submitted one.
 ///
-/// Where it differs from Prosody 0.12: no history or presence-broadcast fields (roomd keeps no history
-/// and broadcasts every role); `muc#roomconfig_passwordprotectedroom`, `muc#roomconfig_allowpm`,
-/// `muc#roomconfig_allowinvites` and `muc#roomconfig_maxusers` are offered as XEP-0045 names them; a
+/// Where it differs from Prosody 0.12: no presence-broadcast field (roomd broadcasts every role); a history
+/// length above `RoomConfiguration.maxHistoryLength` is `not-acceptable` (Prosody caps it silently);
+/// `muc#roomconfig_passwordprotectedroom`, `muc#roomconfig_allowpm`, `muc#roomconfig_allowinvites` and `muc#roomconfig_maxusers` are offered as XEP-0045 names them; a
 /// submitted value that does not parse refuses the whole form (`bad-request`) rather than being ignored.
 enum RoomConfigForm {
     static let persistent = "muc#roomconfig_persistentroom"
@@ -23,6 +23,8 @@ enum RoomConfigForm {
     static let allowPM = "muc#roomconfig_allowpm"
     static let moderated = "muc#roomconfig_moderatedroom"
     static let whois = "muc#roomconfig_whois"
+    static let historyLength = "muc#roomconfig_historylength"
+    static let defaultHistoryMessages = "muc#roomconfig_defaulthistorymessages"
 
     /// The largest `maxusers` taken: beyond it a limit means nothing a room could reach.
     static let maxUsersLimit = 1_000_000
@@ -75,7 +77,36 @@ enum RoomConfigForm {
             field(
                 whois, type: "list-single", label: "Addresses (JIDs) of room occupants may be viewed by:",
                 values: [c.whois.rawValue], options: [("moderators", "Moderators only"), ("anyone", "Anyone")]))
+        x.append(field(nil, type: "fixed", values: ["Other options"]))
+        x.append(
+            count(
+                historyLength, label: "Maximum number of history messages returned by room",
+                desc: "Specify the maximum number of previous messages that should be sent to users when they join "
+                    + "the room",
+                c.historyLength))
+        x.append(
+            count(
+                defaultHistoryMessages, label: "Default number of history messages returned by room",
+                desc: "Specify the number of previous messages sent to new users when they join the room",
+                c.defaultHistoryMessages))
         return x
+    }
+
+    /// A number of history messages, as Prosody's form offers it (a `text-single` with an XEP-0122 integer
+    /// datatype), and the range roomd takes.
+    private static func count(_ name: String, label: String, desc: String, _ value: Int) -> XMLElement {
+        var field = XMLElement(
+            "field", namespace: Namespace.dataForms, attributes: ["type": "text-single", "var": name, "label": label])
+        field.append(XMLElement("desc", namespace: Namespace.dataForms).adding(text: desc))
+        var validate = XMLElement(
+            "validate", namespace: Namespace.dataValidate, attributes: ["datatype": "xs:integer"])
+        validate.append(
+            XMLElement(
+                "range", namespace: Namespace.dataValidate,
+                attributes: ["min": "0", "max": String(RoomConfiguration.maxHistoryLength)]))
+        field.append(validate)
+        field.append(XMLElement("value", namespace: Namespace.dataForms).adding(text: String(value)))
+        return field
     }
 
     /// `configuration` with a submitted form's fields applied; a form with no fields (§10.1.2, an instant
@@ -121,6 +152,10 @@ enum RoomConfigForm {
                 c.maxUsers = limit
             }
         }
+        // Prosody's order: the length first, then the default, which may not exceed it.
+        if let v = try number(values[historyLength]) { c.historyLength = v }
+        if let v = try number(values[defaultHistoryMessages]) { c.defaultHistoryMessages = v }
+        c.clampHistory()
         // The secret alone sets a password (Prosody's form has no switch); the switch turned off clears it,
         // and turned on with no secret is refused: a room cannot require a password nobody knows.
         let secret = try text(values[password], .name)
@@ -151,6 +186,17 @@ enum RoomConfigForm {
         let value = values.first ?? ""
         guard (try? FreeText.check(value, as: kind)) != nil else { throw .badRequest }
         return value
+    }
+
+    /// A number of history messages: a non-negative integer (else `bad-request`) no larger than
+    /// `RoomConfiguration.maxHistoryLength` (else `not-acceptable`); nil when the field was not sent.
+    private static func number(_ values: [String]?) throws(StanzaError) -> Int? {
+        guard let values else { return nil }
+        guard values.count == 1, let value = values.first, value.utf8.count <= 19,
+            value.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let number = Int(value)
+        else { throw .badRequest }
+        guard number <= RoomConfiguration.maxHistoryLength else { throw .notAcceptable }
+        return number
     }
 
     /// XEP-0004 §3.3: "1"/"true" and "0"/"false"; nil when the field was not sent.

@@ -4,7 +4,8 @@ import XMLStream
 
 /// What the component keeps beside the registry, which is XMPP's alone: which sessions joined over XMPP
 /// (only they are sent stanzas), the `<show/>`, `<status/>`, `<priority/>` and extended presence of each one's
-/// last presence, sessions removed on a bounced error, and the venue of a room being destroyed.
+/// last presence, sessions removed on a bounced error, the venue of a room being destroyed, and the rooms'
+/// discussion history.
 struct XMPPOccupancy {
     /// §10.9: where an owner's destroy sends the occupants.
     struct Venue: Sendable {
@@ -21,6 +22,8 @@ struct XMPPOccupancy {
     /// The alternate venue of a room its owner is destroying, from the destroy request to the rendering of
     /// its `destroyed` event.
     var venues: [RoomAddress: Venue] = [:]
+    /// The rooms' last messages, for joiners; it outlives the sessions (a lost stream does not end a room).
+    var history = DiscussionHistory()
 
     func isXMPP(_ session: JID, in room: RoomAddress) -> Bool {
         sessions[room]?.contains(session) ?? false
@@ -44,6 +47,7 @@ struct XMPPOccupancy {
         details[room] = nil
         removedOnError[room] = nil
         venues[room] = nil
+        history.forget(room)
     }
 
     /// The presence details an occupant is shown with: its first session's.

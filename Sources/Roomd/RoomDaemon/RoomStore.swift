@@ -79,8 +79,11 @@ final class RoomStore: @unchecked Sendable {
         ("subject_by", "TEXT"),
         // Version 4: the bare JID whose join created the room, for the limit of rooms per user.
         ("creator", "TEXT"),
+        // Version 5: the history settings (XEP-0045 §7.2.13; the history itself is kept in memory only).
+        ("history_length", "INTEGER NOT NULL DEFAULT 20"),
+        ("default_history_messages", "INTEGER NOT NULL DEFAULT 20"),
     ]
-    static let schemaVersion = 4
+    static let schemaVersion = 5
 
     /// Adds the columns a database made by an older roomd lacks; idempotent, in the open transaction-free
     /// state of startup.
@@ -120,15 +123,17 @@ final class RoomStore: @unchecked Sendable {
         insertRoom = try database.prepare(
             """
             INSERT OR REPLACE INTO rooms (jid, name, persistent, created, description, language, public,
-                members_only, whois, moderated, password, change_subject, allow_pm, allow_invites, max_users)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                members_only, whois, moderated, password, change_subject, allow_pm, allow_invites, max_users,
+                history_length, default_history_messages)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         updateSubject = try database.prepare("UPDATE rooms SET subject = ?2, subject_by = ?3 WHERE jid = ?1")
         updateRoom = try database.prepare(
             """
             UPDATE rooms SET name = ?2, persistent = ?3, description = ?4, language = ?5, public = ?6,
                 members_only = ?7, whois = ?8, moderated = ?9, password = ?10, change_subject = ?11,
-                allow_pm = ?12, allow_invites = ?13, max_users = ?14
+                allow_pm = ?12, allow_invites = ?13, max_users = ?14, history_length = ?15,
+                default_history_messages = ?16
             WHERE jid = ?1
             """)
         deleteRoom = try database.prepare("DELETE FROM rooms WHERE jid = ?")
@@ -197,7 +202,8 @@ final class RoomStore: @unchecked Sendable {
                     .text(c.description), .text(c.language), .integer(c.isPublic ? 1 : 0),
                     .integer(c.membersOnly ? 1 : 0), .text(c.whois.rawValue), .integer(c.moderated ? 1 : 0),
                     .text(c.password), .integer(c.changeSubject ? 1 : 0), .text(c.privateMessages.rawValue),
-                    .integer(c.allowInvites ? 1 : 0), c.maxUsers.map { .integer(Int64($0)) } ?? .text(nil))
+                    .integer(c.allowInvites ? 1 : 0), c.maxUsers.map { .integer(Int64($0)) } ?? .text(nil),
+                    .integer(Int64(c.historyLength)), .integer(Int64(c.defaultHistoryMessages)))
             }
         case .subjectChanged(let room, let subject):
             try write { () throws(SQLiteError) in
@@ -210,7 +216,8 @@ final class RoomStore: @unchecked Sendable {
                     .text(c.description), .text(c.language), .integer(c.isPublic ? 1 : 0),
                     .integer(c.membersOnly ? 1 : 0), .text(c.whois.rawValue), .integer(c.moderated ? 1 : 0),
                     .text(c.password), .integer(c.changeSubject ? 1 : 0), .text(c.privateMessages.rawValue),
-                    .integer(c.allowInvites ? 1 : 0), c.maxUsers.map { .integer(Int64($0)) } ?? .text(nil))
+                    .integer(c.allowInvites ? 1 : 0), c.maxUsers.map { .integer(Int64($0)) } ?? .text(nil),
+                    .integer(Int64(c.historyLength)), .integer(Int64(c.defaultHistoryMessages)))
             }
         case .destroyed(let room, _, _):
             try deleteRoomRows(room.description)
@@ -254,7 +261,8 @@ final class RoomStore: @unchecked Sendable {
             whois: Whois(rawValue: row.text(7) ?? "") ?? .moderators, moderated: row.integer(8) != 0,
             password: row.text(9), changeSubject: row.integer(10) != 0,
             privateMessages: PrivateMessages(rawValue: row.text(11) ?? "") ?? .anyone,
-            allowInvites: row.integer(12) != 0, maxUsers: maxUsers.flatMap { $0 > 0 ? $0 : nil })
+            allowInvites: row.integer(12) != 0, maxUsers: maxUsers.flatMap { $0 > 0 ? $0 : nil },
+            historyLength: Int(clamping: row.integer(17)), defaultHistoryMessages: Int(clamping: row.integer(18)))
     }
 
     private func deleteRoomRows(_ jid: String) throws(SQLiteError) {

@@ -18,6 +18,8 @@ extension Rooms {
         public var allowPM: PrivateMessages
         public var allowInvites: Bool
         public var maxUsers: Int?
+        public var historyLength: Int
+        public var defaultHistoryMessages: Int
 
         public init(_ c: RoomConfiguration) {
             name = c.name
@@ -33,6 +35,8 @@ extension Rooms {
             allowPM = c.privateMessages
             allowInvites = c.allowInvites
             maxUsers = c.maxUsers
+            historyLength = c.historyLength
+            defaultHistoryMessages = c.defaultHistoryMessages
         }
 
         public init(reading object: ParameterReader) throws(RoomsError) {
@@ -53,6 +57,9 @@ extension Rooms {
             self.allowPM = allowPM
             allowInvites = try object.bool("allowInvites")
             maxUsers = try object.optionalInt("maxUsers").flatMap { Int(exactly: $0) }
+            // Absent from a roomd older than the history settings: its rooms kept no history.
+            historyLength = try object.optionalInt("historyLength").flatMap { Int(exactly: $0) } ?? 0
+            defaultHistoryMessages = try object.optionalInt("defaultHistoryMessages").flatMap { Int(exactly: $0) } ?? 0
         }
 
         public func write(to writer: inout JSONWriter) {
@@ -70,6 +77,8 @@ extension Rooms {
             writer.field("allowPM", allowPM.rawValue)
             writer.field("allowInvites", allowInvites)
             if let maxUsers { writer.field("maxUsers", Int64(maxUsers)) }
+            writer.field("historyLength", Int64(historyLength))
+            writer.field("defaultHistoryMessages", Int64(defaultHistoryMessages))
             writer.endObject()
         }
     }

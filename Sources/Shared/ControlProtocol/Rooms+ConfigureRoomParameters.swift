@@ -3,7 +3,8 @@ import StrictJSON
 
 extension Rooms {
     /// Changes the settings given and leaves the others; none given reads the configuration. An empty
-    /// `name`, `description`, `language` or `password` clears it; `maxUsers` 0 is no limit.
+    /// `name`, `description`, `language` or `password` clears it; `maxUsers` 0 is no limit. `historyLength` is
+    /// 0…`RoomConfiguration.maxHistoryLength`; a `defaultHistoryMessages` above the length is taken as the length.
     public struct ConfigureRoomParameters: RoomsCall, Equatable {
         public typealias Reply = ConfigureRoomReply
         public static var method: Method { .configureRoom }
@@ -24,6 +25,8 @@ extension Rooms {
         public var allowPM: PrivateMessages?
         public var allowInvites: Bool?
         public var maxUsers: Int?
+        public var historyLength: Int?
+        public var defaultHistoryMessages: Int?
 
         public init(room: RoomAddress) { self.room = room }
 
@@ -51,6 +54,17 @@ extension Rooms {
                 guard limit >= 0, limit <= Self.maxUsersLimit else { throw .invalidParameter("maxUsers") }
                 maxUsers = Int(limit)
             }
+            historyLength = try Self.historyCount(parameters, "historyLength")
+            defaultHistoryMessages = try Self.historyCount(parameters, "defaultHistoryMessages")
+        }
+
+        /// A number of history messages, 0…`RoomConfiguration.maxHistoryLength`.
+        private static func historyCount(_ parameters: ParameterReader, _ name: String) throws(RoomsError) -> Int? {
+            guard let count = try parameters.optionalInt(name) else { return nil }
+            guard count >= 0, count <= Int64(RoomConfiguration.maxHistoryLength) else {
+                throw .invalidParameter(name)
+            }
+            return Int(count)
         }
 
         public func writeMembers(to writer: inout JSONWriter) {
@@ -68,13 +82,16 @@ extension Rooms {
             if let allowPM { writer.field("allowPM", allowPM.rawValue) }
             if let allowInvites { writer.field("allowInvites", allowInvites) }
             if let maxUsers { writer.field("maxUsers", Int64(maxUsers)) }
+            if let historyLength { writer.field("historyLength", Int64(historyLength)) }
+            if let defaultHistoryMessages { writer.field("defaultHistoryMessages", Int64(defaultHistoryMessages)) }
         }
 
         /// Whether the call changes nothing (a read).
         public var changesNothing: Bool {
             name == nil && description == nil && language == nil && persistent == nil && isPublic == nil
                 && membersOnly == nil && whois == nil && moderated == nil && password == nil && changeSubject == nil
-                && allowPM == nil && allowInvites == nil && maxUsers == nil
+                && allowPM == nil && allowInvites == nil && maxUsers == nil && historyLength == nil
+                && defaultHistoryMessages == nil
         }
 
         /// `configuration` with the settings this call gives.
@@ -93,6 +110,9 @@ extension Rooms {
             if let allowPM { c.privateMessages = allowPM }
             if let allowInvites { c.allowInvites = allowInvites }
             if let maxUsers { c.maxUsers = maxUsers == 0 ? nil : maxUsers }
+            if let historyLength { c.historyLength = historyLength }
+            if let defaultHistoryMessages { c.defaultHistoryMessages = defaultHistoryMessages }
+            c.clampHistory()
             return c
         }
     }

@@ -8,7 +8,9 @@ struct Config: RoomctlCall {
         discussion: """
             Keys: name, description, language, password (empty clears), persistent, public, membersOnly,
             moderated, changeSubject, allowInvites (true/false), whois (moderators/anyone), allowPM
-            (anyone/participants/moderators/none), maxUsers (0: no limit). XMPP occupants are told (status 104).
+            (anyone/participants/moderators/none), maxUsers (0: no limit), historyLength (0-50: messages kept for
+            joiners), defaultHistoryMessages (what a join without <history/> gets). XMPP occupants are told
+            (status 104).
             """)
     static let textKeys: Set<String> = ["name", "description", "language", "password", "whois", "allowPM"]
     static let boolKeys: Set<String> = [
@@ -44,6 +46,11 @@ struct Config: RoomctlCall {
                     throw ValidationError("'maxUsers' takes a number (0: no limit), not '\(value)'")
                 }
                 object[key] = .number(Double(limit))
+            } else if key == "historyLength" || key == "defaultHistoryMessages" {
+                guard let count = Int(value), count >= 0 else {
+                    throw ValidationError("'\(key)' takes a number of messages, not '\(value)'")
+                }
+                object[key] = .number(Double(count))
             } else {
                 throw ValidationError("unknown setting '\(key)'")
             }
@@ -65,7 +72,8 @@ struct Config: RoomctlCall {
             ("membersOnly", String(c.membersOnly)), ("whois", c.whois.rawValue), ("moderated", String(c.moderated)),
             ("password", c.passwordProtected ? "(set)" : ""), ("changeSubject", String(c.changeSubject)),
             ("allowPM", c.allowPM.rawValue), ("allowInvites", String(c.allowInvites)),
-            ("maxUsers", c.maxUsers.map(String.init) ?? "0"),
+            ("maxUsers", c.maxUsers.map(String.init) ?? "0"), ("historyLength", String(c.historyLength)),
+            ("defaultHistoryMessages", String(c.defaultHistoryMessages)),
         ]
         for (key, value) in rows { printLine("\(key)=\(value)") }
     }
