@@ -30,21 +30,33 @@ step python3 -m pytest -q Tests/integration
 
 # Bounded fuzzing of the parsers that read hostile bytes (libFuzzer + AddressSanitizer, committed seed
 # corpora; MUC_KICK_FUZZ_SECONDS=0 skips). A crash fails the run and leaves its reproducer under
-# Tests/Fuzz/.build/artifacts/.
+# Tests/Fuzz/.build/crashes/. Each fuzzer uses one CPU, so as many run at once as there are CPUs (their
+# builds share one build directory, which SwiftPM takes in turn).
 fuzz_seconds=${MUC_KICK_FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" != 0 ]; then
-    fuzz_log=$(mktemp)
-    for target in xmlstream json toml varlink; do
-        echo "== fuzzing $target for $fuzz_seconds s"
-        if Tests/Fuzz/run.sh "$target" "$fuzz_seconds" >"$fuzz_log" 2>&1; then
-            passed=$((passed + 1))
-        else
-            tail -n 60 "$fuzz_log"
-            failed=$((failed + 1))
-        fi
-        grep -- "^--- $target" "$fuzz_log" || true
+    fuzz_logs=$(mktemp -d)
+    fuzz_targets=(xmlstream json toml varlink)
+    fuzz_at_once=$(nproc)
+    declare -A fuzz_pid=()
+    for ((first = 0; first < ${#fuzz_targets[@]}; first += fuzz_at_once)); do
+        batch=("${fuzz_targets[@]:first:fuzz_at_once}")
+        for target in "${batch[@]}"; do
+            echo "== fuzzing $target for $fuzz_seconds s"
+            Tests/Fuzz/run.sh "$target" "$fuzz_seconds" >"$fuzz_logs/$target" 2>&1 &
+            fuzz_pid[$target]=$!
+        done
+        for target in "${batch[@]}"; do
+            if wait "${fuzz_pid[$target]}"; then
+                passed=$((passed + 1))
+            else
+                echo "== fuzzing $target failed:"
+                tail -n 60 "$fuzz_logs/$target"
+                failed=$((failed + 1))
+            fi
+            grep -- "^--- $target" "$fuzz_logs/$target" || true
+        done
     done
-    rm -f "$fuzz_log"
+    rm -rf "$fuzz_logs"
 fi
 
 # One line for whoever reads the end of the log: each step above (the build check, the unit tests, the

@@ -2,7 +2,7 @@
 # Builds a libFuzzer target and runs it for a bounded time on its committed seed corpus.
 #   Tests/Fuzz/run.sh TARGET SECONDS [libFuzzer options...]
 # TARGET: xmlstream, json, toml or varlink. New inputs go to .build/corpus/TARGET (the seeds stay as committed), crashes to
-# .build/artifacts/TARGET/. Exits non-zero if the target crashed; prints executions per second.
+# .build/crashes/TARGET/. Exits non-zero if the target crashed; prints executions per second.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -24,7 +24,8 @@ swift build "${flags[@]}" --product "$product"
 binary="$(swift build "${flags[@]}" --show-bin-path)/$product"
 
 work=".build/corpus/$target"
-artifacts=".build/artifacts/$target/"
+# Not .build/artifacts: SwiftPM owns that directory, and a build running beside this fuzzer may empty it.
+artifacts=".build/crashes/$target/"
 mkdir -p "$work" "$artifacts"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
