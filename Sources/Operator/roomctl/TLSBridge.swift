@@ -123,6 +123,12 @@ enum TLSBridge {
         } catch {
             remote.close(promise: nil)
             close(pair[0])
+            if !remote.isActive {
+                // With TLS 1.3 the client's handshake ends before roomd has checked the client's certificate.
+                throw Failure(
+                    description: "roomd closed the connection after the TLS handshake (it does so when it refuses the "
+                        + "client certificate; its log says why)")
+            }
             throw Failure(description: "cannot set up the TLS connection: \(error)", exitCode: 71)
         }
         return pair[0]
