@@ -296,6 +296,21 @@ import Testing
         }
     }
 
+    @Test func authenticate() throws {
+        try call(
+            Rooms.AuthenticateParameters(token: "t0k"),
+            golden: #"{"method":"org.muckick.Rooms.Authenticate","parameters":{"token":"t0k"}}"#)
+        try reply(
+            Rooms.AuthenticateReply(caller: "token:web1", level: .kick),
+            golden: #"{"parameters":{"caller":"token:web1","level":"kick"}}"#)
+        let bad = try JSONParser.parse(Array(#"{"caller":"token:web1","level":"root"}"#.utf8))
+        #expect(throws: RoomsError.invalidParameter("level")) {
+            try Rooms.AuthenticateReply(reading: ParameterReader(bad))
+        }
+        let refusal = RoomsError.authenticationFailed(reason: "unknown or revoked token")
+        #expect(RoomsError(name: refusal.name, parameters: .object(refusal.parameters)) == refusal)
+    }
+
     /// Every method has its parameters type, and each names its own method.
     @Test func everyMethodHasItsMessages() {
         let methods: [Rooms.Method] = [
@@ -303,6 +318,7 @@ import Testing
             Rooms.CreateRoomParameters.method, Rooms.DestroyRoomParameters.method, Rooms.JoinParameters.method,
             Rooms.LeaveParameters.method, Rooms.KickParameters.method, Rooms.SetAffiliationParameters.method,
             Rooms.GetAuditParameters.method, Rooms.WatchParameters.method, Rooms.ConfigureRoomParameters.method,
+            Rooms.AuthenticateParameters.method,
         ]
         #expect(Set(methods) == Set(Rooms.Method.allCases))
         #expect(methods.count == Rooms.Method.allCases.count)

@@ -14,12 +14,13 @@ import Testing
         for (index, line) in lines.enumerated() where line.hasPrefix("method ") {
             let name = String(line.dropFirst("method ".count).prefix { $0 != "(" })
             var comment = index - 1
-            var marked = false
+            var marked: Rooms.AccessLevel = .admin
             while comment >= 0, lines[comment].hasPrefix("#") {
-                if lines[comment].contains("[kick]") { marked = true }
+                if lines[comment].contains("[kick]") { marked = .kick }
+                if lines[comment].contains("[any]") { marked = .none }
                 comment -= 1
             }
-            documentedLevels[name] = marked ? .kick : .admin
+            documentedLevels[name] = marked
         }
         #expect(Set(documentedLevels.keys) == Set(Rooms.Method.allCases.map(\.rawValue)))
         for method in Rooms.Method.allCases {
@@ -27,6 +28,7 @@ import Testing
         }
         let kickLevel = Rooms.Method.allCases.filter { $0.requiredLevel == .kick }.map(\.rawValue).sorted()
         #expect(kickLevel == ["GetAudit", "GetRoom", "Kick", "ListRooms", "ListServices", "Watch"])
+        #expect(Rooms.Method.allCases.filter { $0.requiredLevel == .none } == [.authenticate])
     }
 
     @Test func everyErrorNameIsDeclared() throws {
@@ -36,6 +38,7 @@ import Testing
             RoomsError.Name.banned, RoomsError.Name.invalidAddress, RoomsError.Name.notAllowed,
             RoomsError.Name.permissionDenied, RoomsError.Name.invalidMessage, RoomsError.Name.messageTooLarge,
             RoomsError.Name.deadlineExceeded, RoomsError.Name.storageUnavailable,
+            RoomsError.Name.authenticationFailed,
         ]
         for name in names {
             let member = try #require(name.split(separator: ".").last)

@@ -33,11 +33,53 @@ extension RoomctlCall {
 }
 
 func connect(_ options: GlobalOptions) -> ControlClient {
-    do {
-        return try ControlClient(socketPath: options.socketPath, timeout: .milliseconds(Int(options.timeout * 1000)))
-    } catch {
-        fail(error)
+    let timeout = Duration.milliseconds(Int(options.timeout * 1000))
+    guard let address = options.tlsAddress else {
+        do {
+            return try ControlClient(socketPath: options.socketPath, timeout: timeout)
+        } catch {
+            fail(error)
+        }
     }
+    guard let (host, port) = TLSBridge.parse(address) else {
+        writeStandardError("roomctl: --connect must be tls://HOST:PORT, not '\(TerminalText.escaped(address, json: false))'\n")
+        exit(64)
+    }
+    let target = TLSBridge.Target(
+        host: host, port: port, serverName: options.serverName, caPath: options.ca,
+        certificatePath: options.certificate, keyPath: options.key)
+    let descriptor: Int32
+    do {
+        descriptor = try TLSBridge.open(target, timeoutSeconds: options.timeout)
+    } catch {
+        writeStandardError("roomctl: \(TerminalText.escaped(error.description, json: false))\n")
+        exit(error.exitCode)
+    }
+    let client = ControlClient(connectedSocket: descriptor, name: address, timeout: timeout)
+    if let tokenFile = options.tokenFile {
+        guard let token = readToken(tokenFile) else {
+            writeStandardError("roomctl: cannot read a token from \(TerminalText.escaped(tokenFile, json: false))\n")
+            exit(66)
+        }
+        do {
+            _ = try client.call(Rooms.AuthenticateParameters(token: token))
+        } catch {
+            fail(error)
+        }
+    }
+    return client
+}
+
+/// The first line of a small file, without its line end.
+private func readToken(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: 64 * 1024)
+    let count = read(fd, &bytes, bytes.count)
+    guard count > 0 else { return nil }
+    let line = bytes[..<count].prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }
+    return line.isEmpty ? nil : String(decoding: line, as: UTF8.self)
 }
 
 /// One line on stderr and a sysexits status.
@@ -49,7 +91,7 @@ func fail(_ error: ControlClientError) -> Never {
     case .connectionClosed, .protocolError: code = 76
     case .remote(let reply):
         switch reply {
-        case .permissionDenied: code = 77
+        case .permissionDenied, .authenticationFailed: code = 77
         // The disk is full or failing: a temporary failure, worth trying again later (EX_TEMPFAIL).
         case .storageUnavailable: code = 75
         case .messageTooLarge, .invalidMessage: code = 76

@@ -22,7 +22,7 @@ struct RoomctlCommand: ParsableCommand {
             Leave.self, Kick.self, Ban.self, SetAffiliation.self, Audit.self, Watch.self,
         ])
 
-    /// `roomctl [--socket P] [--json] COMMAND ...`: ArgumentParser only reads a subcommand's options after
+    /// `roomctl [--socket P | --connect tls://...] [--json] COMMAND ...`: ArgumentParser only reads a subcommand's options after
     /// its name, so global options written before it are moved behind it.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
@@ -31,7 +31,10 @@ struct RoomctlCommand: ParsableCommand {
         while index < arguments.count, arguments[index].hasPrefix("--") {
             let argument = arguments[index]
             leading.append(argument)
-            if ["--socket", "--timeout"].contains(argument), index + 1 < arguments.count {
+            let takesValue = [
+                "--socket", "--timeout", "--connect", "--ca", "--certificate", "--key", "--token-file", "--server-name",
+            ]
+            if takesValue.contains(argument), index + 1 < arguments.count {
                 leading.append(arguments[index + 1])
                 index += 1
             }

@@ -10,6 +10,8 @@ struct AuditEntry: Sendable, Equatable {
     var jids: [String]
     var reason: String?
     var actor: String?
-    /// The uid of the control-socket caller, or roomd's own for XMPP-initiated changes.
+    /// The uid of the control-socket caller, roomd's own for XMPP-initiated changes, -1 over TLS.
     var uid: Int64
+    /// The name of a caller over TLS (`certificate:NAME`, `token:NAME`).
+    var caller: String? = nil
 }

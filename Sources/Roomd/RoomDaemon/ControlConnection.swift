@@ -5,8 +5,12 @@ import NIOCore
 /// What the server knows of one client connection, and what the current turn holds for it.
 final class ControlConnection {
     let channel: any Channel
-    let peer: PeerCredentials
-    let level: Rooms.AccessLevel
+    let peer: ControlPeer
+    /// Changes when a TLS caller authenticates, or when a reload changes its caller's level.
+    var level: Rooms.AccessLevel
+    /// A TLS caller, once identified by its certificate or a token.
+    var caller: ControlCaller?
+    var credential: ControlCredential?
     /// Set once the client called Watch: the connection then only receives events.
     var watching: Watching?
 
@@ -25,11 +29,32 @@ final class ControlConnection {
         var room: RoomAddress?
     }
 
-    init(channel: any Channel, peer: PeerCredentials, level: Rooms.AccessLevel) {
+    init(channel: any Channel, identity: ControlIdentity) {
         self.channel = channel
-        self.peer = peer
-        self.level = level
+        self.peer = identity.peer
+        self.level = identity.level
+        self.caller = identity.caller
+        self.credential = identity.credential
         self.replies = channel.allocator.buffer(capacity: 0)
+    }
+
+    /// A connection on the Unix socket, with the level its peer's credentials give.
+    convenience init(channel: any Channel, peer: PeerCredentials, level: Rooms.AccessLevel) {
+        self.init(channel: channel, identity: ControlIdentity(peer: .local(peer), level: level))
+    }
+
+    /// Whom the audit log records for this connection's changes.
+    var auditCaller: AuditCaller {
+        switch peer {
+        case .local(let credentials): return AuditCaller(uid: Int64(credentials.uid))
+        case .remote: return AuditCaller(uid: -1, name: caller?.description)
+        }
+    }
+
+    /// The peer and, over TLS, the caller it proved to be: for log lines.
+    var who: String {
+        guard let caller else { return peer.description }
+        return "\(peer) \(caller)"
     }
 
     /// Writes the turn's replies and events, with one flush.

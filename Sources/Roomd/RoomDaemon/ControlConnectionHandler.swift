@@ -25,8 +25,9 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     /// the next read, not this one) should let roomd buffer.
     static let maxBufferedReplies = 1 << 20
 
-    /// How the peer's credentials are learnt: from the kernel, except in tests on channels without a socket.
-    private let credentials: (any Channel) -> EventLoopFuture<PeerCredentials>
+    /// How the caller is learnt: from the kernel on the Unix socket (except in tests on channels without a
+    /// socket), from the TLS handshake on the TLS listener.
+    private let identify: (any Channel) -> EventLoopFuture<ControlIdentity>
 
     init(
         service: RoomService, logger: Logger,
@@ -34,21 +35,32 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     ) {
         self.service = service
         self.logger = logger
-        self.credentials = credentials
+        let policy = service.policy
+        self.identify = { channel in
+            credentials(channel).map { ControlIdentity(peer: .local($0), level: policy.level(for: $0)) }
+        }
+    }
+
+    init(service: RoomService, logger: Logger, identify: @escaping (any Channel) -> EventLoopFuture<ControlIdentity>) {
+        self.service = service
+        self.logger = logger
+        self.identify = identify
     }
 
     func channelActive(context: ChannelHandlerContext) {
         let channel = context.channel
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        credentials(channel).whenComplete { result in
+        identify(channel).whenComplete { result in
             let (handler, context) = loopBound.value
             switch result {
-            case .success(let peer):
-                let connection = ControlConnection(
-                    channel: channel, peer: peer, level: handler.service.policy.level(for: peer))
+            case .success(let identity):
+                let connection = ControlConnection(channel: channel, identity: identity)
                 handler.connection = connection
                 handler.service.connectionOpened(connection)
                 handler.processHeld(context: context)
+            case .failure(is ControlTLSRefusal):
+                // Logged where it was decided, with the peer's address.
+                context.close(promise: nil)
             case .failure(let error):
                 handler.logger.error("cannot read the peer's credentials, closing: \(error)")
                 context.close(promise: nil)
@@ -108,7 +120,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         if case IdleStateHandler.IdleStateEvent.read = event {
             guard connection?.watching == nil else { return }
             logger.debug(
-                "closing an idle control connection", metadata: ["peer": "\(connection?.peer.description ?? "?")"])
+                "closing an idle control connection", metadata: ["peer": "\(connection?.who ?? "?")"])
             context.close(promise: nil)
             return
         }
@@ -124,7 +136,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
         guard let connection, !closing, context.channel.isActive else { return }
         switch frame {
         case .tooLarge:
-            logger.notice("message over the size limit, closing", metadata: ["peer": "\(connection.peer)"])
+            logger.notice("message over the size limit, closing", metadata: ["peer": "\(connection.who)"])
             replyAndClose(
                 RoomsError.messageTooLarge(limit: VarlinkFraming.maxRequestSize).framed(), context: context)
         case .message(let message):

@@ -7,6 +7,7 @@ import MUCCore
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 
 /// roomd's control socket as a service: `prepare` loads the rooms; `run` publishes the socket and serves it
 /// until graceful shutdown, then removes it. The component streams are services of their own
@@ -19,6 +20,8 @@ public final class ControlServer: Service, Sendable {
     private let service: NIOLoopBound<RoomService>
     /// One per `--xmpp-component`, to run beside this service.
     public let componentLinks: [ComponentLinkService]
+    /// The TLS listener's files as read at start, when `--listen-tls` is given.
+    private let tlsMaterial: ControlTLSMaterial?
 
     /// Checks the configuration, loads the rooms and makes the event loop that owns them; nothing is
     /// published yet. One event loop owns every room: calls are short, and a single thread keeps the state
@@ -73,6 +76,15 @@ public final class ControlServer: Service, Sendable {
             break
         }
 
+        var tlsMaterial: ControlTLSMaterial?
+        if let tls = configuration.tls {
+            do {
+                tlsMaterial = try ControlTLSMaterial.load(tls)
+            } catch {
+                throw StartupError.config("--listen-tls: \(error)")
+            }
+        }
+
         let loadedRegistry = registry
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
@@ -94,17 +106,19 @@ public final class ControlServer: Service, Sendable {
             throw StartupError.software("cannot start the event loop: \(error)")
         }
         return ControlServer(
-            configuration: configuration, group: group, service: made.0, componentLinks: made.1, logger: logger)
+            configuration: configuration, group: group, service: made.0, componentLinks: made.1,
+            tlsMaterial: tlsMaterial, logger: logger)
     }
 
     private init(
         configuration: RoomDaemonConfiguration, group: MultiThreadedEventLoopGroup, service: NIOLoopBound<RoomService>,
-        componentLinks: [ComponentLinkService], logger: Logger
+        componentLinks: [ComponentLinkService], tlsMaterial: ControlTLSMaterial?, logger: Logger
     ) {
         self.configuration = configuration
         self.group = group
         self.service = service
         self.componentLinks = componentLinks
+        self.tlsMaterial = tlsMaterial
         self.logger = logger
     }
 
@@ -116,22 +130,83 @@ public final class ControlServer: Service, Sendable {
         channel = try await bind()
         let path = configuration.socketPath
         let inode = ControlSocketPath.inode(path)
+        let tls: (listener: NIOLoopBound<ControlTLSListener>, channel: any Channel)?
+        do {
+            tls = try await bindTLS()
+        } catch {
+            if ControlSocketPath.inode(path) == inode { unlink(path) }
+            try? await channel.close()
+            throw error
+        }
         logger.info(
             "listening",
             metadata: ["socket": "\(path)", "services": "\(configuration.services.joined(separator: ","))"])
+        let reloads = Task { if let tls { await reloadOnHangUp(tls.listener) } }
         await withTaskCancellationHandler {
             try? await withGracefulShutdownHandler {
                 try await channel.closeFuture.get()
             } onGracefulShutdown: {
                 self.logger.info("stopping")
+                tls?.channel.close(promise: nil)
                 channel.close(promise: nil)
             }
         } onCancel: {
+            tls?.channel.close(promise: nil)
             channel.close(promise: nil)
         }
+        reloads.cancel()
         if ControlSocketPath.inode(path) == inode { unlink(path) }
+        try? await tls?.channel.close()
         try? await channel.close()
         logger.info("stopped")
+    }
+
+    /// Listens on `--listen-tls`, if given.
+    private func bindTLS() async throws(StartupError) -> (
+        listener: NIOLoopBound<ControlTLSListener>, channel: any Channel
+    )? {
+        guard let settings = configuration.tls, let material = tlsMaterial else { return nil }
+        let service = self.service
+        let idleTimeout = configuration.controlIdleTimeout
+        let logger = self.logger
+        do {
+            let listener = try await service.eventLoop.submit {
+                NIOLoopBound(
+                    ControlTLSListener(
+                        settings: settings, material: material, service: service.value, idleTimeout: idleTimeout,
+                        logger: logger), eventLoop: service.eventLoop)
+            }.get()
+            let channel = try await service.eventLoop.flatSubmit { listener.value.bind() }.get()
+            logger.info(
+                "listening (TLS)",
+                metadata: [
+                    "address": "\(channel.localAddress.map { "\($0)" } ?? "?")",
+                    "callers": "\(material.callers.tokens.count) tokens, \(material.callers.certificates.count) certificates, \(material.callers.authorities.count) CAs",
+                ])
+            return (listener: listener, channel: channel)
+        } catch {
+            throw StartupError.cantCreate("cannot listen on \(settings.host):\(settings.port): \(error)")
+        }
+    }
+
+    /// SIGHUP re-reads the TLS listener's certificate, key and callers. A file that does not read, or that
+    /// does not agree with the others, leaves everything as it was, and the log says why.
+    private func reloadOnHangUp(_ listener: NIOLoopBound<ControlTLSListener>) async {
+        guard let settings = configuration.tls else { return }
+        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+            do {
+                let material = try ControlTLSMaterial.load(settings)
+                try? await service.eventLoop.submit { listener.value.replace(material) }.get()
+                logger.notice(
+                    "reloaded the TLS certificate and callers",
+                    metadata: [
+                        "certificate": "\(settings.certificatePath)",
+                        "callers": "\(material.callers.tokens.count) tokens, \(material.callers.certificates.count) certificates, \(material.callers.authorities.count) CAs",
+                    ])
+            } catch {
+                logger.error("reload refused, keeping the previous TLS certificate and callers: \(error)")
+            }
+        }
     }
 
     /// Stops the event loop that runs the rooms, the control connections and the component streams; for
@@ -140,10 +215,28 @@ public final class ControlServer: Service, Sendable {
         try? await group.shutdownGracefully()
     }
 
-    /// The pipeline of a control connection.
+    /// The pipeline of a control connection on the Unix socket.
     static func configure(
         _ channel: any Channel, service: RoomService, idleTimeout: TimeAmount, logger: Logger,
         credentials: @escaping (any Channel) -> EventLoopFuture<PeerCredentials> = PeerCredentials.of
+    ) throws {
+        try configure(
+            channel, idleTimeout: idleTimeout,
+            handler: ControlConnectionHandler(service: service, logger: logger, credentials: credentials))
+    }
+
+    /// The same pipeline after a TLS handler (`ControlTLSListener`), whose handshake says who the caller is.
+    static func configure(
+        _ channel: any Channel, service: RoomService, idleTimeout: TimeAmount, logger: Logger,
+        identify: @escaping (any Channel) -> EventLoopFuture<ControlIdentity>
+    ) throws {
+        try configure(
+            channel, idleTimeout: idleTimeout,
+            handler: ControlConnectionHandler(service: service, logger: logger, identify: identify))
+    }
+
+    private static func configure(
+        _ channel: any Channel, idleTimeout: TimeAmount, handler: ControlConnectionHandler
     ) throws {
         // Reads stop while the connection cannot take more replies (the high water mark): a client that
         // pipelines calls without reading their replies waits, instead of roomd buffering the replies without
@@ -152,7 +245,7 @@ public final class ControlServer: Service, Sendable {
             BackPressureHandler(),
             IdleStateHandler(readTimeout: idleTimeout),
             ByteToMessageHandler(VarlinkFrameDecoder()),
-            ControlConnectionHandler(service: service, logger: logger, credentials: credentials))
+            handler)
     }
 
     /// Binds under a temporary name, sets the mode, then renames over the final path: clients never see a

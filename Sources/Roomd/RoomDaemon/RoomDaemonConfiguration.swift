@@ -23,6 +23,8 @@ public struct RoomDaemonConfiguration: Sendable {
     /// XEP-0045 §10.1.1: how long a room a join created stays locked when its owner never configures it
     /// (Prosody's `muc_room_lock_timeout`, with its default).
     public var lockTimeout: TimeAmount = .seconds(300)
+    /// The control protocol over TLS as well (`--listen-tls`), or not.
+    public var tls: ControlTLSSettings?
 
     public init(
         socketPath: String, stateDirectory: String, services: [String], policy: AccessPolicy = AccessPolicy(),

@@ -45,6 +45,8 @@ extension RoomService {
             let reply = try dispatch(call, connection: connection)
             return call.oneway ? .none : .reply(reply)
         } catch let error as RoomsError {
+            // A refused token ends the connection: one connection gets one try.
+            if case .authenticationFailed = error { return .replyAndClose(error.framed()) }
             return call.oneway ? .none : .reply(error.framed())
         } catch let error as MUCError {
             return call.oneway ? .none : .reply(RoomsError.room(error).framed())
@@ -65,7 +67,7 @@ extension RoomService {
                 logger.warning(
                     "permission denied",
                     metadata: [
-                        "method": "\(call.method)", "peer": "\(connection.peer)",
+                        "method": "\(call.method)", "peer": "\(connection.who)",
                         "level": "\(connection.level)", "required": "\(method.requiredLevel)",
                     ])
                 throw RoomsError.permissionDenied(method: call.method, required: method.requiredLevel)
@@ -114,7 +116,7 @@ extension RoomService {
     private func dispatchRooms(_ method: Rooms.Method, call: CallEnvelope, connection: ControlConnection) throws
         -> [UInt8]
     {
-        let uid = connection.peer.uid
+        let caller = connection.auditCaller
         let parameters = try ParameterReader(call.parameters)
         switch method {
         case .listServices:
@@ -133,7 +135,7 @@ extension RoomService {
             let call = try Rooms.CreateRoomParameters(reading: parameters)
             let address = changing(call.room)
             let configuration = RoomConfiguration(name: call.name, persistent: call.persistent ?? true)
-            try apply(try registry.createRoom(address, configuration: configuration), uid: uid)
+            try apply(try registry.createRoom(address, configuration: configuration), caller: caller)
             return JSONWriter.varlinkReply(Rooms.CreateRoomReply(room: Rooms.RoomSummary(try registry.room(address))))
 
         case .configureRoom:
@@ -144,13 +146,13 @@ extension RoomService {
             }
             let address = changing(call.room)
             let configuration = call.applied(to: try registry.room(address).configuration)
-            try apply(try registry.configure(address, configuration), uid: uid)
+            try apply(try registry.configure(address, configuration), caller: caller)
             return JSONWriter.varlinkReply(Rooms.ConfigureRoomReply(configuration: .init(configuration)))
 
         case .destroyRoom:
             let call = try Rooms.DestroyRoomParameters(reading: parameters)
             let events = try registry.destroyRoom(changing(call.room), reason: call.reason)
-            try apply(events, uid: uid)
+            try apply(events, caller: caller)
             var removed: [Rooms.Removed] = []
             for case .destroyed(_, let occupants, _) in events { removed += occupants.map(Rooms.Removed.init) }
             return JSONWriter.varlinkReply(Rooms.RemovedReply(removed: removed))
@@ -159,14 +161,14 @@ extension RoomService {
             let call = try Rooms.JoinParameters(reading: parameters)
             let nick = try Self.prepared(call.nick)
             let events = try registry.join(changing(call.room), nick: nick, session: call.jid, role: call.role)
-            try apply(events, uid: uid)
+            try apply(events, caller: caller)
             guard case .joined(_, let occupant, _)? = events.first else { throw RoomsError.internalError }
             return JSONWriter.varlinkReply(Rooms.JoinReply(occupant: Rooms.Occupant(occupant)))
 
         case .leave:
             let call = try Rooms.LeaveParameters(reading: parameters)
             let nick = try Self.prepared(call.nick)
-            try apply(try registry.leave(changing(call.room), nick: nick, session: call.jid), uid: uid)
+            try apply(try registry.leave(changing(call.room), nick: nick, session: call.jid), caller: caller)
             return JSONWriter.varlinkReply(Rooms.EmptyReply())
 
         case .kick:
@@ -180,14 +182,14 @@ extension RoomService {
             let events = try registry.kick(
                 changing(call.room), target: target, reason: call.reason,
                 by: .system(name: call.actor, protectPrivileged: protectPrivilegedAlways || call.protect))
-            try apply(events, uid: uid)
+            try apply(events, caller: caller)
             var kicked: [Rooms.Removed] = []
             for case .kicked(let removed, _, _) in events {
                 kicked.append(Rooms.Removed(removed))
                 logger.debug(
                     "kicked",
                     metadata: [
-                        "room": "\(removed.room)", "nick": "\(removed.nick)", "uid": "\(uid)",
+                        "room": "\(removed.room)", "nick": "\(removed.nick)", "caller": "\(connection.who)",
                         "sessions": "\(removed.sessions.count)",
                     ])
             }
@@ -198,7 +200,7 @@ extension RoomService {
             let events = try registry.setAffiliation(
                 changing(call.room), jid: call.jid, affiliation: call.affiliation, reason: call.reason,
                 actor: call.actor)
-            try apply(events, uid: uid)
+            try apply(events, caller: caller)
             var removed: [Rooms.Removed] = []
             for event in events {
                 switch event {
@@ -223,6 +225,11 @@ extension RoomService {
             watchers.add(connection)
             return JSONWriter.varlinkReply(
                 continues: true, Rooms.WatchReply(event: Rooms.Event(kind: .watching, room: room)))
+
+        case .authenticate:
+            let token = try Rooms.AuthenticateParameters(reading: parameters).token
+            let caller = try authenticate(token, connection: connection)
+            return JSONWriter.varlinkReply(Rooms.AuthenticateReply(caller: caller.description, level: caller.level))
         }
     }
 }

@@ -26,6 +26,10 @@ final class RoomService {
     var lockTimeout: TimeAmount = .seconds(300)
     /// The timer of each room a join created locked, until it runs or the room is configured or destroyed.
     var lockTimers: [RoomAddress: Scheduled<Void>] = [:]
+    /// Who may call over TLS (`--tls-callers`), replaced on reload (`+Authenticate`).
+    var tlsCallers = ControlCallers()
+    /// Open TLS connections, whose callers a reload looks up again.
+    var remoteConnections: [ObjectIdentifier: ControlConnection] = [:]
 
     static let version = "0.1.0"
 
@@ -55,11 +59,13 @@ final class RoomService {
     // MARK: Connections
 
     func connectionOpened(_ connection: ControlConnection) {
-        logger.debug("connection opened", metadata: ["peer": "\(connection.peer)", "level": "\(connection.level)"])
+        logger.debug("connection opened", metadata: ["peer": "\(connection.who)", "level": "\(connection.level)"])
+        if connection.peer.isRemote { remoteConnections[ObjectIdentifier(connection)] = connection }
     }
 
     func connectionClosed(_ connection: ControlConnection) {
         watchers.remove(connection)
+        remoteConnections[ObjectIdentifier(connection)] = nil
     }
 
     // MARK: Changes
@@ -73,11 +79,16 @@ final class RoomService {
     /// Records the events' durable effects in the turn, and queues what watchers and XMPP occupants must hear
     /// of them. Throws `StorageUnavailable` when the disk refused the write (the turn was undone).
     func apply(_ events: [RoomEvent], uid: UInt32) throws {
+        try apply(events, caller: AuditCaller(uid: Int64(uid)))
+    }
+
+    /// The same, for a call whose caller the audit log records.
+    func apply(_ events: [RoomEvent], caller: AuditCaller) throws {
         guard !events.isEmpty else { return }
         let now = WallClock.milliseconds()
         let recorded: Void? = turn.write { (store) throws(SQLiteError) in
             for event in events {
-                try store.record(event, uid: uid, now: now)
+                try store.record(event, uid: caller.uid, caller: caller.name, now: now)
                 // Who created a room counts toward their limit of rooms across restarts.
                 if case .created(let room, _) = event, let creator = self.registry.rooms[room]?.creator {
                     try store.recordCreator(creator, of: room)

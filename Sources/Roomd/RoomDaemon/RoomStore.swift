@@ -54,7 +54,8 @@ final class RoomStore: @unchecked Sendable {
             jids TEXT NOT NULL,
             reason TEXT,
             actor TEXT,
-            uid INTEGER NOT NULL
+            uid INTEGER NOT NULL,
+            caller TEXT
         );
         -- GetAudit {room} runs on the event loop: without this index a quiet room's records meant a scan of
         -- the whole table. It costs one more page per audit commit (Benchmarks/roomd/README.md).
@@ -83,7 +84,9 @@ final class RoomStore: @unchecked Sendable {
         ("history_length", "INTEGER NOT NULL DEFAULT 20"),
         ("default_history_messages", "INTEGER NOT NULL DEFAULT 20"),
     ]
-    static let schemaVersion = 5
+    /// Version 6: who called over TLS (`certificate:NAME`, `token:NAME`), beside the uid.
+    static let auditCallerColumn = (name: "caller", definition: "TEXT")
+    static let schemaVersion = 6
 
     /// Adds the columns a database made by an older roomd lacks; idempotent, in the open transaction-free
     /// state of startup.
@@ -98,6 +101,18 @@ final class RoomStore: @unchecked Sendable {
         }
         for column in configurationColumns where !present.contains(column.name) {
             try database.execute("ALTER TABLE rooms ADD COLUMN \(column.name) \(column.definition)")
+        }
+        var auditColumns: Set<String> = []
+        do {
+            try database.prepare("PRAGMA table_info(audit)").query([]) { auditColumns.insert($0.text(1) ?? "") }
+        } catch let error as SQLiteError {
+            throw error
+        } catch {
+            throw database.error(1)
+        }
+        if !auditColumns.contains(auditCallerColumn.name) {
+            try database.execute(
+                "ALTER TABLE audit ADD COLUMN \(auditCallerColumn.name) \(auditCallerColumn.definition)")
         }
         try database.execute("PRAGMA user_version = \(schemaVersion)")
     }
@@ -143,7 +158,7 @@ final class RoomStore: @unchecked Sendable {
             "INSERT OR REPLACE INTO affiliations (room, jid, affiliation, reason) VALUES (?, ?, ?, ?)")
         deleteAffiliation = try database.prepare("DELETE FROM affiliations WHERE room = ? AND jid = ?")
         insertAudit = try database.prepare(
-            "INSERT INTO audit (time, action, room, nick, jids, reason, actor, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            "INSERT INTO audit (time, action, room, nick, jids, reason, actor, uid, caller) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         // Only among the oldest `?3` rows, so that a step costs the same however large the table is; ids
         // grow with time, so the rows past the limits are the oldest ones.
         pruneAuditStatement = try database.prepare(
@@ -191,8 +206,9 @@ final class RoomStore: @unchecked Sendable {
         return (rooms, temporary.count, unreadable)
     }
 
-    /// Writes what an event changes into the open transaction. `uid` is the caller's, for the audit log.
-    func record(_ event: RoomEvent, uid: UInt32, now: Int64) throws(SQLiteError) {
+    /// Writes what an event changes into the open transaction. `uid` and `caller` are the caller's, for the
+    /// audit log: a Unix-socket caller's uid, or -1 and the name of a caller over TLS.
+    func record(_ event: RoomEvent, uid: Int64, caller: String? = nil, now: Int64) throws(SQLiteError) {
         switch event {
         case .created(let room, let configuration):
             try write { () throws(SQLiteError) in
@@ -232,13 +248,13 @@ final class RoomStore: @unchecked Sendable {
                 }
             }
         case .kicked(let removed, let reason, let actor):
-            try audit("kick", removed, reason: reason, actor: actor, uid: uid, now: now)
+            try audit("kick", removed, reason: reason, actor: actor, uid: uid, caller: caller, now: now)
         case .banned(let removed, let reason, let actor):
-            try audit("ban", removed, reason: reason, actor: actor, uid: uid, now: now)
+            try audit("ban", removed, reason: reason, actor: actor, uid: uid, caller: caller, now: now)
         case .removed(let removed, let cause, let reason, let actor):
             // The audit log names each removal by what caused it, as the Watch stream's kinds do.
             let action = cause == .affiliationChanged ? "revoke" : "membersonly"
-            try audit(action, removed, reason: reason, actor: actor, uid: uid, now: now)
+            try audit(action, removed, reason: reason, actor: actor, uid: uid, caller: caller, now: now)
         case .joined, .left, .nickChanged, .roleChanged:
             break  // presence is live state, never stored
         }
@@ -273,13 +289,14 @@ final class RoomStore: @unchecked Sendable {
     }
 
     private func audit(
-        _ action: String, _ removed: RemovedOccupant, reason: String?, actor: String?, uid: UInt32, now: Int64
+        _ action: String, _ removed: RemovedOccupant, reason: String?, actor: String?, uid: Int64, caller: String?,
+        now: Int64
     ) throws(SQLiteError) {
         try write { () throws(SQLiteError) in
             try insertAudit.run(
                 .integer(now), .text(action), .text(removed.room.description), .text(removed.nick.description),
                 .text(removed.sessions.map(\.description).joined(separator: "\n")), .text(reason), .text(actor),
-                .integer(Int64(uid)))
+                .integer(uid), .text(caller))
         }
     }
 
@@ -340,8 +357,8 @@ final class RoomStore: @unchecked Sendable {
     func auditRecords(room: String?, limit: Int) throws -> [AuditEntry] {
         let sql =
             room == nil
-            ? "SELECT id, time, action, room, nick, jids, reason, actor, uid FROM audit ORDER BY id DESC LIMIT ?"
-            : "SELECT id, time, action, room, nick, jids, reason, actor, uid FROM audit WHERE room = ? ORDER BY id DESC LIMIT ?"
+            ? "SELECT id, time, action, room, nick, jids, reason, actor, uid, caller FROM audit ORDER BY id DESC LIMIT ?"
+            : "SELECT id, time, action, room, nick, jids, reason, actor, uid, caller FROM audit WHERE room = ? ORDER BY id DESC LIMIT ?"
         var values: [SQLiteStatement.Value] = [.integer(Int64(limit))]
         if let room { values.insert(.text(room), at: 0) }
         var entries: [AuditEntry] = []
@@ -352,7 +369,7 @@ final class RoomStore: @unchecked Sendable {
                     room: row.text(3) ?? "",
                     nick: row.text(4) ?? "",
                     jids: (row.text(5) ?? "").split(separator: "\n").map(String.init),
-                    reason: row.text(6), actor: row.text(7), uid: row.integer(8)))
+                    reason: row.text(6), actor: row.text(7), uid: row.integer(8), caller: row.text(9)))
         }
         return entries.reversed()
     }

@@ -6,6 +6,6 @@ extension Rooms.AuditRecord {
         self.init(
             id: entry.id, time: AuditTime.iso8601(milliseconds: entry.milliseconds), action: entry.action,
             room: entry.room, nick: entry.nick, jids: entry.jids, reason: entry.reason, actor: entry.actor,
-            uid: entry.uid)
+            uid: entry.uid, caller: entry.caller)
     }
 }

@@ -41,7 +41,7 @@ final class WatcherFanOut {
                     continue
                 }
                 guard watcher.channel.isWritable else {
-                    logger.warning("closing a watcher that does not keep up", metadata: ["peer": "\(watcher.peer)"])
+                    logger.warning("closing a watcher that does not keep up", metadata: ["peer": "\(watcher.who)"])
                     watchers[id] = nil
                     watcher.channel.close(promise: nil)
                     continue

@@ -17,8 +17,9 @@ struct RoomdCommand: AsyncParsableCommand {
         commandName: "roomd",
         abstract: "The muc-kick room daemon: owns MUC rooms and serves the varlink control socket.",
         discussion: """
-            Logs go to standard error. SIGTERM or SIGINT stops it cleanly (exit 0). SIGHUP is ignored: there is no
-            configuration to reload and no log file to reopen.
+            Logs go to standard error. SIGTERM or SIGINT stops it cleanly (exit 0). SIGHUP re-reads the TLS
+            listener's certificate, key and callers file (a file that does not read keeps the previous ones); without
+            --listen-tls it is ignored.
             """,
         version: [
             "roomd (muc-kick)", String(cString: muckick_c_libraries_line()),
@@ -114,7 +115,36 @@ struct RoomdCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve the control protocol over TLS as well, on HOST:PORT ([ADDRESS]:PORT for IPv6).",
+            discussion: "Needs --tls-certificate and --tls-key; callers are identified by --tls-callers."))
+    var listenTls: String?
+
+    @Option(help: "PEM file with the TLS listener's certificate (then any intermediates); re-read on SIGHUP.")
+    var tlsCertificate: String?
+
+    @Option(help: "PEM file with the TLS listener's private key; re-read on SIGHUP.")
+    var tlsKey: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "File naming who may call over TLS and at what level; re-read on SIGHUP.",
+            discussion: "Lines KIND NAME LEVEL CREDENTIAL: token NAME kick|admin sha256:HEX, cert NAME kick|admin "
+                + "sha256:FINGERPRINT, ca NAME kick|admin /path/ca.pem (docs/control-protocol.md)."))
+    var tlsCallers: String?
+
+    @Option(help: "Seconds a TLS peer has to finish its handshake before it is dropped.")
+    var tlsHandshakeTimeout: Double = 10
+
+    @Option(help: "TLS connections open at once; more are closed as they come.")
+    var tlsMaxConnections: Int = 1024
+
+    @Flag(help: "Read a token on standard input, print the sha256: line for --tls-callers, and exit.")
+    var hashToken = false
+
     func run() async throws {
+        if hashToken { printTokenHash() }
         guard let level = Logger.Level(rawValue: logLevel) else { fail("unknown --log-level '\(logLevel)'", 64) }
         guard let syncMode = SyncMode(rawValue: sync) else { fail("--sync must be normal or full", 64) }
         LoggingSystem.bootstrap { label in
@@ -149,6 +179,7 @@ struct RoomdCommand: AsyncParsableCommand {
         configuration.lockTimeout = .milliseconds(Int64(lockTimeout * 1000))
         configuration.auditRetention = AuditRetention(
             maxAgeDays: auditMaxAge == 0 ? nil : auditMaxAge, maxRows: auditMaxRows == 0 ? nil : auditMaxRows)
+        configuration.tls = tlsSettings()
 
         for component in configuration.components where !component.isLoopback {
             // The handshake is SHA-1(stream id + secret) in clear: whoever answers on that address can try to
@@ -194,6 +225,51 @@ struct RoomdCommand: AsyncParsableCommand {
             fail(error.message, error.exitCode)
         }
         await server.shutdownEventLoop()
+    }
+
+    /// `--listen-tls` and its files, each checked; nil without it.
+    private func tlsSettings() -> ControlTLSSettings? {
+        guard let listenTls else {
+            guard tlsCertificate == nil, tlsKey == nil, tlsCallers == nil else {
+                fail("--tls-certificate, --tls-key and --tls-callers need --listen-tls", 64)
+            }
+            return nil
+        }
+        guard let colon = listenTls.lastIndex(of: ":"), let port = Int(listenTls[listenTls.index(after: colon)...]),
+            (1...65535).contains(port)
+        else { fail("--listen-tls must be HOST:PORT, not '\(listenTls)'", 64) }
+        var host = String(listenTls[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { fail("--listen-tls must be HOST:PORT, not '\(listenTls)'", 64) }
+        guard let tlsCertificate, let tlsKey else { fail("--listen-tls needs --tls-certificate and --tls-key", 64) }
+        var settings = ControlTLSSettings(
+            host: host, port: port, certificatePath: tlsCertificate, keyPath: tlsKey, callersPath: tlsCallers)
+        guard tlsHandshakeTimeout.isFinite, tlsHandshakeTimeout >= 0.05, tlsHandshakeTimeout <= 3600 else {
+            fail("--tls-handshake-timeout must be between 0.05 and 3600 seconds", 64)
+        }
+        settings.handshakeTimeout = .milliseconds(Int64(tlsHandshakeTimeout * 1000))
+        guard (1...1_000_000).contains(tlsMaxConnections) else {
+            fail("--tls-max-connections must be between 1 and 1000000", 64)
+        }
+        settings.maxConnections = tlsMaxConnections
+        return settings
+    }
+
+    /// `--hash-token`: the token from standard input (never argv, which every local user can read), its
+    /// trailing line end dropped.
+    private func printTokenHash() -> Never {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= 64 * 1024 {
+            let count = read(0, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes += chunk[..<count]
+        }
+        while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
+        guard !bytes.isEmpty else { fail("--hash-token: no token on standard input", 65) }
+        print(ControlCallers.hashedToken(String(decoding: bytes, as: UTF8.self)))
+        Glibc.exit(0)
     }
 
     /// The service policy from its options, each checked.

@@ -51,6 +51,15 @@ public final class ControlClient {
         }
     }
 
+    /// Takes over `descriptor`, a connected stream socket, and closes it when done. For transports that end
+    /// in a local socket, such as roomctl's TLS connection, whose plaintext side is one end of a socket
+    /// pair; `name` is what errors call the peer.
+    public init(connectedSocket descriptor: Int32, name: String, timeout: Duration? = nil) {
+        socketPath = name
+        fd = descriptor
+        if let timeout { setTimeout(timeout) }
+    }
+
     deinit { close(fd) }
 
     /// Bounds every later send and receive (`nil`: wait forever, as `watch` does).

@@ -12,10 +12,14 @@ extension Rooms {
         public var jids: [String]
         public var reason: String?
         public var actor: String?
+        /// The uid of a Unix-socket caller, -1 for a caller over TLS (named by `caller`).
         public var uid: Int64
+        /// A caller over TLS, as roomd identified it: `certificate:NAME` or `token:NAME`. Absent for Unix-socket
+        /// callers (`uid` says who) and XMPP-initiated changes.
+        public var caller: String?
         public init(
             id: Int64, time: String, action: String, room: String, nick: String, jids: [String], reason: String?,
-            actor: String?, uid: Int64
+            actor: String?, uid: Int64, caller: String? = nil
         ) {
             self.id = id
             self.time = time
@@ -26,6 +30,7 @@ extension Rooms {
             self.reason = reason
             self.actor = actor
             self.uid = uid
+            self.caller = caller
         }
 
         public init(reading object: ParameterReader) throws(RoomsError) {
@@ -38,6 +43,7 @@ extension Rooms {
             reason = try object.optionalString("reason")
             actor = try object.optionalString("actor")
             uid = try object.int("uid")
+            caller = try object.optionalString("caller")
         }
 
         public func write(to writer: inout JSONWriter) {
@@ -51,6 +57,7 @@ extension Rooms {
             writer.field("reason", reason)
             writer.field("actor", actor)
             writer.field("uid", uid)
+            writer.field("caller", caller)
             writer.endObject()
         }
     }

@@ -14,6 +14,8 @@ public enum RoomsError: Error, Sendable, Equatable, CustomStringConvertible {
     case messageTooLarge(limit: Int)
     case deadlineExceeded(deadline: Int64)
     case storageUnavailable(reason: String)
+    /// `Authenticate` refused; the connection is then closed. The reason never says which part was wrong.
+    case authenticationFailed(reason: String)
     case interfaceNotFound(String)
     case methodNotFound(String)
     case invalidParameter(String)
@@ -39,6 +41,7 @@ public enum RoomsError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let messageTooLarge = Rooms.qualified("MessageTooLarge")
         public static let deadlineExceeded = Rooms.qualified("DeadlineExceeded")
         public static let storageUnavailable = Rooms.qualified("StorageUnavailable")
+        public static let authenticationFailed = Rooms.qualified("AuthenticationFailed")
         public static let interfaceNotFound = "org.varlink.service.InterfaceNotFound"
         public static let methodNotFound = "org.varlink.service.MethodNotFound"
         public static let invalidParameter = "org.varlink.service.InvalidParameter"
@@ -73,6 +76,7 @@ public enum RoomsError: Error, Sendable, Equatable, CustomStringConvertible {
         case .messageTooLarge: return Name.messageTooLarge
         case .deadlineExceeded: return Name.deadlineExceeded
         case .storageUnavailable: return Name.storageUnavailable
+        case .authenticationFailed: return Name.authenticationFailed
         case .interfaceNotFound: return Name.interfaceNotFound
         case .methodNotFound: return Name.methodNotFound
         case .invalidParameter: return Name.invalidParameter
@@ -113,7 +117,8 @@ public enum RoomsError: Error, Sendable, Equatable, CustomStringConvertible {
             return ["field": .string(field), "value": .string(value), "reason": .string(reason)]
         case .permissionDenied(let method, let required):
             return ["method": .string(method), "required": .string(required.description)]
-        case .invalidMessage(let reason), .storageUnavailable(let reason): return ["reason": .string(reason)]
+        case .invalidMessage(let reason), .storageUnavailable(let reason), .authenticationFailed(let reason):
+            return ["reason": .string(reason)]
         case .messageTooLarge(let limit): return ["limit": .number(Double(limit))]
         case .deadlineExceeded(let deadline): return ["deadline": .number(Double(deadline))]
         case .interfaceNotFound(let interface): return ["interface": .string(interface)]
@@ -169,6 +174,7 @@ public enum RoomsError: Error, Sendable, Equatable, CustomStringConvertible {
             return .messageTooLarge(limit: limit)
         case Name.deadlineExceeded: return .deadlineExceeded(deadline: try reader.int("deadline"))
         case Name.storageUnavailable: return .storageUnavailable(reason: try reader.string("reason"))
+        case Name.authenticationFailed: return .authenticationFailed(reason: try reader.string("reason"))
         case Name.interfaceNotFound: return .interfaceNotFound(try reader.string("interface"))
         case Name.methodNotFound: return .methodNotFound(try reader.string("method"))
         case Name.invalidParameter: return .invalidParameter(try reader.string("parameter"))

@@ -11,12 +11,13 @@ struct Audit: RoomctlCall {
     var arguments: JSONObject {
         given(["room": room.json, "limit": .number(Double(limit))])
     }
+    /// The UID column names a caller over TLS instead (`token:web1`), whose uid is -1.
     func printHuman(_ reply: Rooms.GetAuditReply) {
         printTable(
             ["TIME", "ACTION", "ROOM", "NICK", "JIDS", "UID", "ACTOR", "REASON"],
             reply.records.map {
                 [
-                    $0.time, $0.action, $0.room, $0.nick, $0.jids.joined(separator: " "), String($0.uid),
+                    $0.time, $0.action, $0.room, $0.nick, $0.jids.joined(separator: " "), $0.caller ?? String($0.uid),
                     $0.actor ?? "", $0.reason ?? "",
                 ]
             })
