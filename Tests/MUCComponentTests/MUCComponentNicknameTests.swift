@@ -66,6 +66,26 @@ import XMLStream
         #expect(conflict.count == 1 && condition(conflict[0]) == "conflict")
     }
 
+    /// XEP-0045 §7.2.3: "If the service modifies the user's nickname ... it MUST include status code 210",
+    /// in the joiner's own presence only; a nickname the room shows as asked gets none.
+    @Test mutating func aJoinShownInAnotherFormThanAskedIsTold210() throws {
+        let creation = send(presence(from: Self.romeo, nick: "Romeo"))
+        #expect(creation.filter { codes($0).contains("210") }.isEmpty)
+        _ = send(OwnerStanzas.instant(from: Self.romeo))
+        let out = send(presence(from: Self.juliet, nick: " Juliet  Capulet "))
+        let selfPresence = try #require(out.first { codes($0).contains("110") })
+        #expect(selfPresence["from"] == "\(Self.room)/Juliet Capulet")
+        #expect(codes(selfPresence) == ["110", "210"])
+        #expect(out.filter { codes($0).contains("210") }.count == 1)
+        // A second session joins the occupant under its form: the case it asked for is not the one shown.
+        let second = send(presence(from: "romeo@localhost/phone", nick: "ROMEO"))
+        let ownPresences = second.filter { $0["to"] == "romeo@localhost/phone" && codes($0).contains("110") }
+        #expect(ownPresences.count == 1 && codes(ownPresences[0]).contains("210"))
+        #expect(second.filter { $0["to"] == Self.romeo && codes($0).contains("210") }.isEmpty)
+        let plain = send(presence(from: "nurse@localhost/kitchen", nick: "Nurse"))
+        #expect(plain.filter { codes($0).contains("210") }.isEmpty)
+    }
+
     @Test mutating func aSecondSessionOfTheSameUserJoinsTheSameOccupant() throws {
         romeoInTheRoom()
         let out = send(presence(from: "romeo@localhost/phone", nick: "ROMEO"))

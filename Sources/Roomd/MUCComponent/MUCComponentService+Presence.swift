@@ -31,7 +31,7 @@ extension MUCComponentService {
         guard stanza.child("x", namespace: Namespace.muc) != nil else {
             return StanzaOutcome(before: [Self.notInRoom(room: room, nick: nick, session: from)])
         }
-        return join(stanza, room: room, nick: nick, session: from, registry: &registry)
+        return join(stanza, room: room, nick: nick, asked: resource, session: from, registry: &registry)
     }
 
     /// §7.2.18: the kick a session that is not in the room gets for a presence update, with 110, 307 and 333.
@@ -132,7 +132,8 @@ extension MUCComponentService {
     }
 
     private func join(
-        _ stanza: XMLElement, room: RoomAddress, nick: Nickname, session: JID, registry: inout RoomRegistry
+        _ stanza: XMLElement, room: RoomAddress, nick: Nickname, asked: String, session: JID,
+        registry: inout RoomRegistry
     ) -> StanzaOutcome {
         var events: [RoomEvent] = []
         let muc = stanza.child("x", namespace: Namespace.muc)
@@ -177,6 +178,7 @@ extension MUCComponentService {
         }
         occupancy.add(session, in: room)
         occupancy.details[room, default: [:]][session] = Self.details(of: stanza)
+        occupancy.askedNicks[room, default: [:]][session] = asked
 
         // §7.2.3: first the presence of every occupant already there, to the joiner only; §7.2.13: the
         // history after the joiner's own presence; §7.2.15: the subject (empty when none) closes the join.

@@ -90,8 +90,9 @@ public final class MUCComponentService {
         occupancy.details[room] = state.details
         occupancy.removedOnError[room] = state.removedOnError
         occupancy.history.restore(state.history, of: room)
-        // An undone destroy leaves no venue for a later one.
+        // An undone destroy leaves no venue for a later one, an undone join no nickname it asked for.
         occupancy.venues[room] = nil
+        occupancy.askedNicks[room] = nil
     }
 
     /// Forgets every session that joined over XMPP and returns them, room by room: when the stream they came

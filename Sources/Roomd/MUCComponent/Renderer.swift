@@ -19,9 +19,11 @@ struct Renderer {
             case .created:
                 break
             case .joined(let room, let occupant, let session):
+                let asked = occupancy.askedNicks[room]?.removeValue(forKey: session)
+                if occupancy.askedNicks[room]?.isEmpty == true { occupancy.askedNicks[room] = nil }
                 stanzas += joined(
-                    occupant.nick, session: session, in: room, created: created.contains(room), registry: registry,
-                    occupancy: occupancy)
+                    occupant.nick, session: session, asked: asked, in: room, created: created.contains(room),
+                    registry: registry, occupancy: occupancy)
             case .left(let room, let nick, let session, let lastSession):
                 stanzas += left(
                     nick, session: session, lastSession: lastSession, in: room, registry: registry,
@@ -128,7 +130,7 @@ struct Renderer {
     /// the others see the occupant's presence again (its first session's), and every session of it its
     /// own self-presence, the joiner's last.
     private func joined(
-        _ nick: Nickname, session: JID, in room: RoomAddress, created: Bool, registry: RoomRegistry,
+        _ nick: Nickname, session: JID, asked: String?, in room: RoomAddress, created: Bool, registry: RoomRegistry,
         occupancy: XMPPOccupancy
     ) -> [XMLElement] {
         guard let current = registry.rooms[room]?.occupants[nick] else { return [] }
@@ -150,9 +152,15 @@ struct Renderer {
                     details: occupancy.details[room]?[own] ?? []))
         }
         if occupancy.isXMPP(session, in: room) {
+            // §7.2.3: the joiner is told when the room shows its nickname in another form than it asked for
+            // (RFC 8266's spaces, or the case of the occupant a second session joins).
+            var ownCodes = codes
+            if let asked, asked != current.nick.description {
+                ownCodes.insert("210", at: ownCodes.firstIndex(of: "110").map { $0 + 1 } ?? ownCodes.endIndex)
+            }
             stanzas.append(
                 Presences.presence(
-                    of: current, in: room, to: session, showJID: true, statusCodes: codes,
+                    of: current, in: room, to: session, showJID: true, statusCodes: ownCodes,
                     details: occupancy.details[room]?[session] ?? []))
         }
         return stanzas

@@ -22,6 +22,9 @@ struct XMPPOccupancy {
     /// The alternate venue of a room its owner is destroying, from the destroy request to the rendering of
     /// its `destroyed` event.
     var venues: [RoomAddress: Venue] = [:]
+    /// The nickname each joining session asked for (its `to` resource), from its join to the rendering of its
+    /// `joined` event: §7.2.3 wants status 210 in the self-presence when the room shows another form.
+    var askedNicks: [RoomAddress: [JID: String]] = [:]
     /// The rooms' last messages, for joiners; it outlives the sessions (a lost stream does not end a room).
     var history = DiscussionHistory()
 
@@ -47,6 +50,7 @@ struct XMPPOccupancy {
         details[room] = nil
         removedOnError[room] = nil
         venues[room] = nil
+        askedNicks[room] = nil
         history.forget(room)
     }
 
