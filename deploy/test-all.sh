@@ -25,8 +25,10 @@ step Tests/build/expat-without-reparse-deferral.sh
 echo "== unit tests (swift test)"
 step swift test --skip-build
 
-echo "== integration tests (pytest: real daemons, real sockets)"
-step python3 -m pytest -q Tests/integration
+# One pytest-xdist worker a CPU: most tests wait on daemons and sockets rather than compute. A file's tests
+# stay in one worker, and the files that change the machine share one (conftest.py groups them).
+echo "== integration tests (pytest: real daemons, real sockets; $(nproc) workers)"
+step python3 -m pytest -q -n "$(nproc)" --dist loadgroup Tests/integration
 
 # Bounded fuzzing of the parsers that read hostile bytes (libFuzzer + AddressSanitizer, committed seed
 # corpora; 20 s a target keeps CI within its 30 minutes, longer runs are for `Tests/Fuzz/run.sh TARGET SECONDS`

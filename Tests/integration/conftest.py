@@ -15,6 +15,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import mk_helpers as H  # noqa: E402
 
+# Files whose tests change this machine (the shipped service users, packages, apache2's and systemd's
+# configuration, the portable build's directory) run one after another in a single worker; see below.
+MACHINE_WIDE = {"test_deploy_apache.py", "test_deploy_portable.py", "test_deploy_spawn_fcgi.py",
+                "test_deploy_systemd.py", "test_http_modes.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Groups the tests for pytest-xdist's `--dist loadgroup` (deploy/test-all.sh runs one worker a CPU):
+    a file's tests stay together, so its module- and session-scoped servers start once a worker and tests
+    that read a file's state in order keep it; the machine-wide files form one group."""
+    for item in items:
+        name = os.path.basename(str(item.path))
+        item.add_marker(pytest.mark.xdist_group("machine" if name in MACHINE_WIDE else name))
+
 
 @pytest.fixture(scope="session")
 def bins():
@@ -59,3 +73,4 @@ def roomd(daemon_factory):
 def rooms(roomd):
     """A PyPI-varlink connection to org.muckick.Rooms on `roomd` (as root: admin)."""
     return roomd.rooms()
+
