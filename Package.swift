@@ -109,18 +109,22 @@ let package = Package(
             ]
         ),
         // The responder's settings: its configuration file (a TOML subset) and environment. No I/O.
-        .target(name: "ResponderConfiguration", dependencies: ["KickAPI", "MUCCore", "StrictJSON"]),
+        .target(name: "ResponderConfiguration", dependencies: ["KickAPI", "MUCCore", "StrictJSON", "ControlProtocol"]),
         // SHA-256 for hashed Authorization values. OpenSSL's libcrypto rather than swift-crypto: swift-crypto
         // imports all of Foundation (ICU), which doubles the responder's resident memory.
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        // The responder's TLS client to roomd (`roomd_address = "tls://..."`): OpenSSL's libssl, blocking on the
+        // worker's own socket with poll deadlines, beside the libcrypto it already links. Not swift-nio-ssl: it
+        // would bring an event loop and BoringSSL into every responder (see docs/architecture.md).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         // What C libraries a portable (static) build carries, for each executable's --version.
         .target(name: "CBuildInfo"),
         // libfcgi transport: listening socket, worker threads, FastCGI/CGI requests, the roomd client.
         .target(
             name: "KickResponder",
             dependencies: [
-                "KickAPI", "ResponderConfiguration", "ControlProtocol", "MUCCore", "CFastCGI",
+                "KickAPI", "ResponderConfiguration", "ControlProtocol", "MUCCore", "CFastCGI", "COpenSSL",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
@@ -168,7 +172,7 @@ let sourceGroups: [String: [String]] = [
         "XMLStream", "CExpat", "CICU", "CUnicodeData", "NicknameProfile", "MUCComponent", "ControlFraming", "CSQLite",
         "RoomDaemon", "roomd",
     ],
-    "Responder": ["KickAPI", "ResponderConfiguration", "KickResponder", "CFastCGI", "muc-kick-fcgi"],
+    "Responder": ["KickAPI", "ResponderConfiguration", "KickResponder", "CFastCGI", "COpenSSL", "muc-kick-fcgi"],
     "Operator": ["roomctl"],
 ]
 for target in package.targets where target.type != .test {

@@ -22,7 +22,10 @@
 #   SIDES="ref mke mk"     which responders: ref = the C reference; mke =
 #                          muc-kick-fcgi with the echo server as its "roomd"
 #                          (kick path only: the responder's own cost); mk =
-#                          muc-kick-fcgi (with the real roomd on the kick path)
+#                          muc-kick-fcgi (with the real roomd on the kick path);
+#                          mkt = muc-kick-fcgi reaching the same roomd over TLS
+#                          on loopback (kick path only; add it to SIDES)
+#   TLS_PORT=PORT+1        roomd's --listen-tls port (127.0.0.1), with mkt
 #   MUC_KICK_FCGI=path     default: .build/release/muc-kick-fcgi
 #   ROOMD=path             default: .build/release/roomd
 #   MK_CONFIG=file         muc-kick-fcgi --config (default: an empty file; the
@@ -71,6 +74,7 @@ TMP=$(mktemp -d /tmp/fcgi-bench.XXXXXX)
 SOCK="$TMP/fcgi.sock"
 ECHO_SOCK="$TMP/echo.sock"
 ROOMD_SOCK="$TMP/roomd.sock"
+TLS_PORT=${TLS_PORT:-$((PORT + 1))}
 NGX="$TMP/nginx"
 RESULTS="$TMP/results.tsv"
 LOG_FILE="$BIN/last-run.log"
@@ -182,7 +186,7 @@ if ss -Htln "sport = :$PORT" 2>/dev/null | grep -q .; then
 fi
 
 HAVE_MK=0 HAVE_ROOMD=0
-case " $SIDES " in *" mk "*|*" mke "*)
+case " $SIDES " in *" mk "*|*" mke "*|*" mkt "*)
     if [ -x "$MUC_KICK_FCGI" ]; then
         HAVE_MK=1
         log "muc-kick-fcgi: $MUC_KICK_FCGI ($(stat -c '%s bytes, modified %y' "$MUC_KICK_FCGI" | cut -d. -f1))"
@@ -199,6 +203,7 @@ esac
 case " $SIDES " in *" ref "*) HAVE_REF=1 ;; *) HAVE_REF=0 ;; esac
 case " $SIDES " in *" mke "*) WANT_MKE=1 ;; *) WANT_MKE=0 ;; esac
 case " $SIDES " in *" mk "*) WANT_MK=1 ;; *) WANT_MK=0 ;; esac
+case " $SIDES " in *" mkt "*) WANT_MKT=1 ;; *) WANT_MKT=0 ;; esac
 log "configs: threads [$THREADS] x keepalive [$KEEPALIVE_MODES] (keepalive $KEEPALIVE_CONNS per nginx worker)," \
     "paths [$PATHS], wrk -t$WRK_THREADS -c[$CONNS] -d$DURATION, nginx workers $NGINX_WORKERS"
 
@@ -224,9 +229,28 @@ wait_socket "$ECHO_SOCK" "$ECHO_PID" echo_server 5 || exit 1
 LOADED_UPTO=1   # nicks u1 .. u(LOADED_UPTO-1) have been joined
 NICK_BASE=1     # next unused nick number
 ROOMD_OK=0
-if [ "$HAVE_MK" = 1 ] && [ "$WANT_MK" = 1 ] && [ "$HAVE_ROOMD" = 1 ] && [[ " $PATHS " == *" kick "* ]]; then
+ROOMD_TLS_ARGS=()
+if [ "$WANT_MKT" = 1 ]; then
+    # roomd's TLS listener as docs/deploy.md sets it up: a private CA, roomd's certificate for the name the
+    # responder checks (localhost), and one token with the kick level, as a shared-hosting responder uses.
+    tls=$TMP/tls
+    mkdir -p "$tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj '/CN=bench CA' \
+        -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>"$tls/openssl.log"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=localhost' \
+        -keyout "$tls/roomd.key" -out "$tls/roomd.csr" 2>>"$tls/openssl.log"
+    printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$tls/roomd.ext"
+    openssl x509 -req -in "$tls/roomd.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -days 2 \
+        -extfile "$tls/roomd.ext" -out "$tls/roomd.pem" 2>>"$tls/openssl.log"
+    openssl rand -hex 32 | tr -d '\n' >"$tls/token"
+    printf 'token bench kick sha256:%s\n' "$(sha256sum <"$tls/token" | cut -d' ' -f1)" >"$tls/callers"
+    ROOMD_TLS_ARGS=(--listen-tls "127.0.0.1:$TLS_PORT" --tls-certificate "$tls/roomd.pem"
+        --tls-key "$tls/roomd.key" --tls-callers "$tls/callers")
+fi
+if [ "$HAVE_MK" = 1 ] && { [ "$WANT_MK" = 1 ] || [ "$WANT_MKT" = 1 ]; } && [ "$HAVE_ROOMD" = 1 ] &&
+    [[ " $PATHS " == *" kick "* ]]; then
     mkdir -p "$TMP/roomd-state"
-    "$ROOMD" --socket "$ROOMD_SOCK" --state-dir "$TMP/roomd-state" --service "$SERVICE" \
+    "$ROOMD" --socket "$ROOMD_SOCK" --state-dir "$TMP/roomd-state" --service "$SERVICE" "${ROOMD_TLS_ARGS[@]}" \
         2>"$TMP/roomd.log" >&2 &
     ROOMD_PID=$!
     if wait_socket "$ROOMD_SOCK" "$ROOMD_PID" roomd 30; then
@@ -287,10 +311,12 @@ start_responder() { # start_responder SIDE PATH THREADS
         RESP_PID=$!
         wait_socket "$SOCK" "$RESP_PID" ref_responder 5
     else
-        local roomd_sock=$ROOMD_SOCK
-        [ "$side" = mke ] && roomd_sock=$ECHO_SOCK
+        local roomd=(MUC_KICK_ROOMD_SOCKET="$ROOMD_SOCK")
+        [ "$side" = mke ] && roomd=(MUC_KICK_ROOMD_SOCKET="$ECHO_SOCK")
+        [ "$side" = mkt ] && roomd=(MUC_KICK_ROOMD_ADDRESS="tls://localhost:$TLS_PORT"
+            MUC_KICK_ROOMD_CA="$TMP/tls/ca.pem" MUC_KICK_ROOMD_TOKEN_FILE="$TMP/tls/token")
         # shellcheck disable=SC2086
-        MUC_KICK_AUTHORIZATION="$AUTH" MUC_KICK_ROOMD_SOCKET="$roomd_sock" \
+        env MUC_KICK_AUTHORIZATION="$AUTH" "${roomd[@]}" \
             "$MUC_KICK_FCGI" --listen "unix:$SOCK" --socket-mode 0666 --threads "$threads" \
             --config "$(mk_config)" $MK_EXTRA_ARGS >"$TMP/mk.log" 2>&1 &
         RESP_PID=$!
@@ -320,7 +346,7 @@ run_one() { # run_one SIDE PATH THREADS KEEPALIVE CONNS
     local label expect auth probe_nick code body res rss_idle rss_peak thr ok=1 stop_note=""
     label="$side $path t=$threads ka=$ka c=$conns"
     if [ "$path" = kick ]; then expect=200; auth=$AUTH; else expect=401; auth="wrong-$AUTH"; fi
-    if [ "$side" = mk ] && [ "$path" = kick ]; then
+    if [[ $side == mk || $side == mkt ]] && [ "$path" = kick ]; then
         [ "$ROOMD_OK" = 1 ] || { log "   $label: skipped (no roomd)"; return 0; }
         kill -0 "$ROOMD_PID" 2>/dev/null || { fail_note "roomd died"; ROOMD_OK=0; return 0; }
         top_up
@@ -343,7 +369,7 @@ run_one() { # run_one SIDE PATH THREADS KEEPALIVE CONNS
     if [ "$code" != "$expect" ]; then
         fail_note "$label: probe got HTTP $code, expected $expect; body: $(head -c 300 "$TMP/probe.body" 2>/dev/null)"
     fi
-    [ "$side" = mk ] && [ "$path" = kick ] && NICK_BASE=$((NICK_BASE + 1))
+    [[ $side == mk || $side == mkt ]] && [ "$path" = kick ] && NICK_BASE=$((NICK_BASE + 1))
 
     rss_idle=$(status_kib "$RESP_PID" VmRSS)
     rm -f "$TMP/rss"
@@ -354,7 +380,11 @@ run_one() { # run_one SIDE PATH THREADS KEEPALIVE CONNS
     # the back end's CPU too: roomd behind mk, the echo server behind ref and mke
     local backend_pid="" backend_name=""
     if [ "$path" = kick ]; then
-        if [ "$side" = mk ]; then backend_pid=$ROOMD_PID backend_name=roomd; else backend_pid=$ECHO_PID backend_name=echo; fi
+        if [[ $side == mk || $side == mkt ]]; then
+            backend_pid=$ROOMD_PID backend_name=roomd
+        else
+            backend_pid=$ECHO_PID backend_name=echo
+        fi
     fi
     [ -n "$backend_pid" ] && rcpu0=$(cpu_ticks "$backend_pid")
     MK_AUTH="$auth" MK_EXPECT="$expect" MK_ROOM="$ROOM" MK_NICK_BASE="$NICK_BASE" MK_THREADS="$WRK_THREADS" \
@@ -372,7 +402,7 @@ run_one() { # run_one SIDE PATH THREADS KEEPALIVE CONNS
         fail_note "$label: the responder died during the run"
         [ "$side" != ref ] && tail -n 15 "$TMP/mk.log" | sed 's/^/     | /'
     fi
-    if [ "$side" = mk ] && [ "$path" = kick ]; then
+    if [[ $side == mk || $side == mkt ]] && [ "$path" = kick ]; then
         local top
         top=$(kv nick_max "$res"); [ -n "$top" ] && NICK_BASE=$((top + 1))
     fi
@@ -414,6 +444,8 @@ for threads in $THREADS; do
                     [ "$HAVE_MK" = 1 ] && [ "$WANT_MKE" = 1 ] && [ "$path" = kick ] &&
                         run_one mke "$path" "$threads" "$ka" "$conns"
                     [ "$HAVE_MK" = 1 ] && [ "$WANT_MK" = 1 ] && run_one mk "$path" "$threads" "$ka" "$conns"
+                    [ "$HAVE_MK" = 1 ] && [ "$WANT_MKT" = 1 ] && [ "$path" = kick ] &&
+                        run_one mkt "$path" "$threads" "$ka" "$conns"
                 done
             done
         done
@@ -490,12 +522,17 @@ side_name() {
         ref) echo "reference (C)" ;;
         mke) echo "muc-kick-fcgi + echo server" ;;
         mk) if [ "$path" = kick ]; then echo "muc-kick-fcgi + roomd"; else echo "muc-kick-fcgi"; fi ;;
+        mkt) echo "muc-kick-fcgi + roomd over TLS" ;;
     esac
 }
 for path in $PATHS; do
     case $path in
         401) table 401 "401 path: wrong Authorization (reference: ref_responder --mode direct)" ref mk ;;
-        kick) table kick "kick path: a successful kick (reference: ref_responder --mode echo + echo_server)" ref mke mk ;;
+        kick)
+            table kick "kick path: a successful kick (reference: ref_responder --mode echo + echo_server)" ref mke mk
+            [ "$WANT_MKT" = 1 ] &&
+                table kick "kick path over TLS to roomd (loopback) against the Unix socket (the ratios: TLS / Unix)" mk mkt
+            ;;
     esac
 done
 log "   r/s = requests/s; p50ms, p99ms = wrk latency percentiles; bad = responses without the expected"

@@ -1,5 +1,6 @@
 import Testing
 
+import ControlProtocol
 import KickAPI
 @testable import ResponderConfiguration
 
@@ -9,7 +10,8 @@ import KickAPI
         let settings = try ResponderSettings.load(file: file, environment: [:])
         #expect(settings.policy.authorization.accepts("Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5"))
         #expect(!settings.policy.authorization.accepts("Basic cm9vbWQ6Y29ycmVjdC1ob3JzZS1iYXR0ZXJ"))
-        #expect(settings.roomdSocket == "/run/muc-kick/roomd.sock")
+        #expect(settings.roomdAddress == .unixSocket(path: "/run/muc-kick/roomd.sock"))
+        #expect(settings.roomdTLS == nil)
         #expect(settings.policy.maxBodySize == 65536)
         #expect(settings.policy.roomdTimeout == .seconds(2))
         #expect(!settings.policy.protectPrivileged)
@@ -43,7 +45,7 @@ import KickAPI
         #expect(settings.policy.authorization.accepts("Basic old"))
         #expect(settings.policy.authorization.accepts("Bearer new-token"))
         #expect(!settings.policy.authorization.accepts(hashed))
-        #expect(settings.roomdSocket == "/tmp/roomd.sock")
+        #expect(settings.roomdAddress == .unixSocket(path: "/tmp/roomd.sock"))
         #expect(settings.policy.maxBodySize == 1024)
         #expect(settings.policy.roomdTimeout == .milliseconds(500))
         #expect(settings.policy.protectPrivileged && settings.policy.requireJSONContentType)
@@ -59,7 +61,7 @@ import KickAPI
             ])
         #expect(overridden.policy.authorization.accepts("Bearer b"))
         #expect(!overridden.policy.authorization.accepts("Basic old"))
-        #expect(overridden.roomdSocket == "/run/x.sock")
+        #expect(overridden.roomdAddress == .unixSocket(path: "/run/x.sock"))
         #expect(!overridden.policy.protectPrivileged)
         #expect(overridden.policy.maxBodySize == 2048)
         #expect(overridden.batchScheduling)

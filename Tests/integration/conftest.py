@@ -74,3 +74,20 @@ def rooms(roomd):
     """A PyPI-varlink connection to org.muckick.Rooms on `roomd` (as root: admin)."""
     return roomd.rooms()
 
+
+@pytest.fixture(scope="module")
+def pki():
+    """A CA, roomd's certificates and client certificates good and bad (tls_helpers.PKI)."""
+    import tls_helpers
+    return tls_helpers.PKI(H.make_workdir())
+
+
+@pytest.fixture(scope="module")
+def netns():
+    """A network namespace for roomd, joined to this one by a veth pair (tls_helpers.NetworkNamespace)."""
+    import tls_helpers
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root")
+    n = tls_helpers.NetworkNamespace().create()
+    yield n
+    n.delete()

@@ -235,13 +235,14 @@ def raises_varlink(name, **params):
 class Daemon:
     """One roomd process on a temp dir (socket + state dir), restartable on the same state."""
 
-    def __init__(self, workdir=None, services=(CHAT, OTHER), extra_args=(), run_as=None):
+    def __init__(self, workdir=None, services=(CHAT, OTHER), extra_args=(), run_as=None, wrapper=()):
         self.workdir = workdir or make_workdir()
         self.sock = os.path.join(self.workdir, "roomd.sock")
         self.state_dir = os.path.join(self.workdir, "state")
         self.services = list(services)
         self.extra_args = list(extra_args)
         self.run_as = run_as  # (user, group) to run roomd as, via setpriv
+        self.wrapper = list(wrapper)  # a command that execs roomd, e.g. ip netns exec NAME
         self.proc = None
         self.starts = 0
         self.handles = []
@@ -263,7 +264,7 @@ class Daemon:
         if self.run_as:
             a = ["setpriv", "--reuid=" + self.run_as[0], "--regid=" + self.run_as[1],
                  "--clear-groups"] + a
-        return a
+        return self.wrapper + a
 
     @property
     def log_path(self):

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import deploy_helpers as D  # noqa: E402
 import http_helpers as X  # noqa: E402
+import tls_helpers as T  # noqa: E402
 from deploy_helpers import deploy_packages  # noqa: E402,F401 (fixture)
 
 pytestmark = pytest.mark.timeout(900)
@@ -305,6 +306,56 @@ def test_fcgid_htaccess_with_a_wrapper_script(fcgid_backend, apaches):
     a = apaches("fcgid-wrapper", htaccess_vhost(root), docroot=root)
     D.check_kick(backend, post_via(a), kicker_uid=D.uid_of(D.WEB_USER))
     assert "inherited socket (fd 0) with 1 threads" in a.log(), a.log()
+
+
+@pytest.mark.parametrize("credential", ["token", "certificate"])
+def test_fcgid_htaccess_kick_over_tls_from_another_network_namespace(fcgid_backend, apaches, daemon_factory, pki,
+                                                                    netns, credential):
+    """Shared hosting as docs/deploy.md sets it up when roomd is on the chat host: in the customer's
+    directory the binary, the shipped .htaccess and muc-kick.toml naming roomd by tls://, the CA and the
+    token (or a client certificate) in their home outside the document root; roomd in a network namespace
+    of its own, reached over the veth pair. The kick is audited as that caller; once the caller is revoked
+    (its line deleted, roomd reloaded), kicks answer 503 and kick nobody."""
+    t = T.TLSRoomd(daemon_factory, pki, netns=netns)
+    root = fcgid_docroot(fcgid_backend, "htaccess-tls-" + credential)
+    home = os.path.join(fcgid_backend.workdir, "tls-home-" + credential)
+    os.makedirs(home)
+    os.chown(home, 0, D.gid_of(D.WEB_GROUP))
+    os.chmod(home, 0o750)
+    ca = os.path.join(home, "ca.pem")
+    D.write(ca, D.read(pki.ca_pem), mode=0o644)
+    config = 'http_muc_kick_authorization_header = "%s"\nroomd_address = "%s"\nroomd_server_name = ' \
+        '"chat.example.org"\nroomd_ca = "%s"\n' % (X.SECRET, t.address, ca)
+    if credential == "token":
+        token = os.path.join(home, "roomd.token")
+        D.write(token, D.read(pki.token_file), mode=0o640, group=D.WEB_GROUP)
+        config += 'roomd_token_file = "%s"\n' % token
+        caller, revoked = "token:shop1", pki.callers(token=False)
+    else:
+        cert, key = os.path.join(home, "web1.pem"), os.path.join(home, "web1.key")
+        D.write(cert, D.read(pki.web1[0]), mode=0o644)
+        D.write(key, D.read(pki.web1[1]), mode=0o640, group=D.WEB_GROUP)
+        config += 'roomd_certificate = "%s"\nroomd_key = "%s"\n' % (cert, key)
+        caller, revoked = "certificate:web:web1.example.org", pki.callers(ca=False)
+    D.write(os.path.join(root, "muc-kick.toml"), config, mode=0o640, group=D.WEB_GROUP)
+    a = apaches("fcgid-htaccess-tls", htaccess_vhost(root), docroot=root)
+    state = X.RoomState(t.d)
+    room = state.make_room("fcgidtls@chat.example.org", [D.ALICE, D.BOB])
+    r = a.post({"muc": room, "nickname": D.BOB[0]}, X.SECRET)
+    X.assert_json(r, 200, body=X.kicked_body(room, D.BOB[0], D.BOB[1]))
+    assert set(state.occupants(room)) == {D.ALICE[0]}
+    rec = state.audit(room)[-1]
+    assert rec.get("caller") == caller and rec.get("uid") == -1, rec
+    r = a.post({"muc": room, "nickname": D.ALICE[0]}, D.WRONG)
+    X.assert_error(r, 401, message="Authorization failed")
+    assert set(state.occupants(room)) == {D.ALICE[0]}
+
+    t.write_callers(revoked)
+    t.reload("reloaded the TLS certificate and callers")
+    r = a.post({"muc": room, "nickname": D.ALICE[0]}, X.SECRET)
+    X.assert_error(r, 503, message="Room service unavailable")
+    assert set(state.occupants(room)) == {D.ALICE[0]}
+    assert T.TOKEN not in a.log()
 
 
 # --------------------------------------------------------------------------- mod_fcgid, vhost

@@ -37,7 +37,7 @@ BUILD = os.path.join(D.DEPLOY, "build-portable.sh")
 PRODUCTS = ["muc-kick-fcgi", "roomd", "roomctl"]
 SWIFT_RUNTIME = re.compile(r"libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime|libicu")
 # linked in from their static archives on a machine with the -dev packages (this one)
-STATIC_C_LIBS = re.compile(r"libfcgi|libcrypto|libsqlite3|libexpat")
+STATIC_C_LIBS = re.compile(r"libfcgi|libssl|libcrypto|libsqlite3|libexpat")
 EMPTY_ENV = ["env", "-i", "LD_LIBRARY_PATH=", "PATH=/usr/bin:/bin"]
 
 
@@ -209,6 +209,43 @@ def test_portable_responder_as_cgi_with_an_empty_environment(dist):
         assert res.rc == 0 and res.status == 200, res
         assert res.json() == X.kicked_body(room, "bob", D.BOB[1]), res
         assert host.occupants(room) == {"alice": [D.ALICE[1]]}
+    finally:
+        rcs = host.stop()
+        shutil.rmtree(host.dir, ignore_errors=True)
+    assert rcs == {"roomd": 0}, rcs
+
+
+def test_portable_responder_reaches_roomd_over_tls(dist, pki):
+    """The shared-hosting set-up of docs/deploy.md with the portable binaries: the responder's
+    muc-kick.toml next to it names roomd by tls:// with a CA and a token file; OpenSSL is linked in."""
+    d, _ = dist
+    host = PortableHost(d)
+    port = X.free_port()
+    token = os.path.join(host.dir, "roomd.token")
+    shutil.copy(pki.token_file, token)
+    callers = os.path.join(host.dir, "callers")
+    D.write(callers, pki.callers(ca=False, ops=False), mode=0o600)
+    D.write(os.path.join(host.dir, "muc-kick.toml"),
+            'http_muc_kick_authorization_header = "%s"\nroomd_address = "tls://127.0.0.1:%d"\n'
+            'roomd_server_name = "localhost"\nroomd_ca = "%s"\nroomd_token_file = "%s"\n' % (
+                X.SECRET, port, pki.ca_pem, token), mode=0o600)
+    try:
+        host.spawn("roomd", ["--socket", host.roomd_sock, "--state-dir", os.path.join(host.dir, "state"),
+                             "--service", "chat.example.org", "--listen-tls", "127.0.0.1:%d" % port,
+                             "--tls-certificate", pki.server_pem, "--tls-key", pki.server_key,
+                             "--tls-callers", callers])
+        assert X.wait_for(lambda: "listening (TLS)" in host.log("roomd"), timeout=20), host.log("roomd")
+        room = host.room()
+        body = ('{"muc":"%s","nickname":"bob"}' % room).encode()
+        r = subprocess.run(EMPTY_ENV + ["REQUEST_METHOD=POST", "CONTENT_LENGTH=%d" % len(body),
+                                        "CONTENT_TYPE=application/json",
+                                        "HTTP_AUTHORIZATION=" + X.SECRET, "./muc-kick-fcgi"],
+                           input=body, capture_output=True, cwd=host.dir, timeout=30)
+        res = X.CGIResult(r.returncode, r.stdout, r.stderr)
+        assert res.rc == 0 and res.status == 200, res
+        assert host.occupants(room) == {"alice": [D.ALICE[1]]}
+        r = host.roomctl("--json", "audit", room)
+        assert '"token:shop1"' in r.stdout, r.stdout + r.stderr
     finally:
         rcs = host.stop()
         shutil.rmtree(host.dir, ignore_errors=True)

@@ -41,7 +41,7 @@ func connect(_ options: GlobalOptions) -> ControlClient {
             fail(error)
         }
     }
-    guard let (host, port) = TLSBridge.parse(address) else {
+    guard case .tls(let host, let port)? = RoomdAddress(parsing: address) else {
         writeStandardError("roomctl: --connect must be tls://HOST:PORT, not '\(TerminalText.escaped(address, json: false))'\n")
         exit(64)
     }
@@ -86,7 +86,7 @@ private func readToken(_ path: String) -> String? {
 func fail(_ error: ControlClientError) -> Never {
     let code: Int32
     switch error {
-    case .unavailable: code = 69
+    case .unavailable, .refused: code = 69
     case .timedOut: code = 75
     case .connectionClosed, .protocolError: code = 76
     case .remote(let reply):

@@ -25,18 +25,6 @@ enum TLSBridge {
         var exitCode: Int32 = 69
     }
 
-    /// `tls://HOST:PORT` (`tls://[::1]:PORT` for IPv6).
-    static func parse(_ address: String) -> (host: String, port: Int)? {
-        guard address.hasPrefix("tls://") else { return nil }
-        let rest = address.dropFirst("tls://".count)
-        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
-            (1...65535).contains(port)
-        else { return nil }
-        var host = rest[..<colon]
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        return host.isEmpty ? nil : (String(host), port)
-    }
-
     /// Connects, completes the handshake (roomd's certificate verified for its name), and returns the
     /// descriptor of the plaintext end.
     static func open(_ target: Target, timeoutSeconds: Double) throws(Failure) -> Int32 {

@@ -2,22 +2,22 @@ import ControlProtocol
 import KickAPI
 import MUCCore
 
-/// `RoomKicker` over roomd's control socket: the Kick call of the contract, over one persistent connection
-/// (one per worker thread).
+/// `RoomKicker` over roomd's control protocol, on its Unix socket or over TLS: the Kick call of the contract,
+/// over one persistent connection (one per worker thread).
 ///
 /// The connection is opened on first use and dropped after any failure, so a restarted roomd is picked
 /// up by the next request. After a timeout the connection is dropped too: a late reply would otherwise be
 /// read as the answer to the next request.
 public final class ControlSocketKicker: RoomKicker {
-    let socketPath: String
+    let connector: RoomdConnector
     let timeout: Duration
     /// The timeout in whole milliseconds, the unit of the Kick's `deadline`.
     private let timeoutMilliseconds: Int64
     let actor: String?
     private var client: ControlClient?
 
-    public init(socketPath: String, timeout: Duration, actor: String?) {
-        self.socketPath = socketPath
+    public init(connector: RoomdConnector, timeout: Duration, actor: String?) {
+        self.connector = connector
         self.timeout = timeout
         self.timeoutMilliseconds = Int64(timeout / .milliseconds(1))
         self.actor = actor
@@ -36,7 +36,7 @@ public final class ControlSocketKicker: RoomKicker {
                 protect: command.protectPrivileged, deadline: deadline),
             capacity: 192)
         do {
-            let (open, reused) = try currentConnection()
+            let (open, reused) = try currentConnection(before: answerBy)
             var connection = open
             do {
                 try connection.sendFramed(call)
@@ -44,7 +44,7 @@ public final class ControlSocketKicker: RoomKicker {
                 // roomd went away since the last request (restart): nothing was sent, so one retry on a
                 // fresh connection cannot kick twice.
                 client = nil
-                connection = try currentConnection().client
+                connection = try currentConnection(before: answerBy).client
                 try connection.sendFramed(call)
             }
             return try parseReply(try connection.receiveFrame(before: answerBy))
@@ -65,9 +65,16 @@ public final class ControlSocketKicker: RoomKicker {
     }
 
     /// The open connection, or a new one; `reused` says which.
-    private func currentConnection() throws(ControlClientError) -> (client: ControlClient, reused: Bool) {
-        if let client { return (client, true) }
-        let fresh = try ControlClient(socketPath: socketPath, timeout: timeout)
+    private func currentConnection(before deadline: ContinuousClock.Instant) throws(ControlClientError) -> (
+        client: ControlClient, reused: Bool
+    ) {
+        if let client {
+            // Over TCP, a write to a connection roomd has closed succeeds and the reset comes after: look
+            // before sending, so a restarted roomd costs a reconnect, not a failed kick.
+            if !client.transport.peerHasClosed { return (client, true) }
+            self.client = nil
+        }
+        let fresh = try connector.connect(timeout: timeout, before: deadline)
         client = fresh
         return (fresh, false)
     }
@@ -88,15 +95,22 @@ public final class ControlSocketKicker: RoomKicker {
                 // Nothing was kicked and roomd stays up: the client may try again once the disk takes writes.
                 return .unavailable("roomd cannot write its state database (StorageUnavailable): " + reason)
             case .permissionDenied:
-                // A deployment problem, not the client's: the responder's user lacks roomd's kick level.
+                // A deployment problem, not the client's: the responder lacks roomd's kick level.
                 return .unavailable(
-                    "roomd refused the responder (PermissionDenied): run it as a user in roomd's --kick-group")
+                    connector.isTLS
+                        ? "roomd refused the responder (PermissionDenied): give its certificate or token the kick "
+                            + "level in roomd's callers file"
+                        : "roomd refused the responder (PermissionDenied): run it as a user in roomd's --kick-group")
+            case .authenticationFailed(let reason):
+                // roomd closes the connection after a refused token.
+                client = nil
+                return .unavailable("roomd refused the responder's token (AuthenticationFailed): \(reason)")
             case .invalidAddress(let field, _, let reason):
                 return .invalidAddress(field: field, reason: reason)
             default:
                 return .unexpected("roomd answered \(error)")
             }
-        case .unavailable:
+        case .unavailable, .refused:
             client = nil
             return .unavailable(error.description)
         case .connectionClosed:

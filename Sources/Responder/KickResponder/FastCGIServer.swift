@@ -16,13 +16,17 @@ public final class FastCGIServer: Sendable {
     let settings: ResponderSettings
     let handler: KickHandler
     let listenSocket: ListenSocket
+    let connector: RoomdConnector
     let threadCount: Int
     let log: AccessLog
     /// Whether connections end with libfcgi's lingering close (see `finish`).
     let lingeringClose: Bool
 
-    public init(settings: ResponderSettings, listenSocket: ListenSocket, threads: Int, log: AccessLog) {
+    public init(
+        settings: ResponderSettings, listenSocket: ListenSocket, connector: RoomdConnector, threads: Int, log: AccessLog
+    ) {
         self.settings = settings
+        self.connector = connector
         self.handler = KickHandler(policy: settings.policy)
         self.listenSocket = listenSocket
         self.threadCount = max(1, threads)
@@ -127,7 +131,7 @@ public final class FastCGIServer: Sendable {
         defer { request.deallocate() }
         FCGX_InitRequest(request, listenSocket.fd, 0)
         let kicker = ControlSocketKicker(
-            socketPath: settings.roomdSocket, timeout: settings.policy.roomdTimeout, actor: settings.kickActor)
+            connector: connector, timeout: settings.policy.roomdTimeout, actor: settings.kickActor)
         // SIGUSR1 wakes an idle worker at shutdown (see `stopWorkers`); while a request is handled it stays
         // blocked, so the reads and writes of a request are never interrupted by it.
         var wake = sigset_t()
@@ -184,11 +188,13 @@ public final class FastCGIServer: Sendable {
     /// Answers the one request of a CGI invocation (fd 0 is not a socket): environment, stdin, stdout.
     public func serveCGI() {
         let started = ContinuousClock.now
+        // OpenSSL writes to roomd's TLS connection without MSG_NOSIGNAL; a reset there is an error, not an end.
+        signal(SIGPIPE, SIG_IGN)
         let request = CGIRequest.read(maxBodySize: settings.policy.maxBodySize) {
             settings.policy.authorization.accepts($0)
         }
         let kicker = ControlSocketKicker(
-            socketPath: settings.roomdSocket, timeout: settings.policy.roomdTimeout, actor: settings.kickActor)
+            connector: connector, timeout: settings.policy.roomdTimeout, actor: settings.kickActor)
         let response = handler.respond(to: request, using: kicker)
         FileOutput.writeAll(1, response.cgiBytes(includingBody: request.method != .head))
         log.record(method: request.method, response: response, startedAt: started)

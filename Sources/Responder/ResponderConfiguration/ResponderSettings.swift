@@ -1,3 +1,4 @@
+import ControlProtocol
 import KickAPI
 import MUCCore
 
@@ -6,7 +7,9 @@ import MUCCore
 /// | file key | environment | default |
 /// |---|---|---|
 /// | `http_muc_kick_authorization_header` (Prosody's) or `authorization` (string or array) | `MUC_KICK_AUTHORIZATION` (comma-separated) | none: refuse to start |
-/// | `roomd_socket` | `MUC_KICK_ROOMD_SOCKET` | `/run/muc-kick/roomd.sock` |
+/// | `roomd_address`: a Unix socket's path, or `tls://HOST:PORT` | `MUC_KICK_ROOMD_ADDRESS` | `/run/muc-kick/roomd.sock` |
+/// | `roomd_socket` (the path alone, as before `roomd_address`) | `MUC_KICK_ROOMD_SOCKET` | |
+/// | `roomd_ca`, `roomd_certificate`, `roomd_key`, `roomd_token_file`, `roomd_server_name` (tls:// only) | `MUC_KICK_ROOMD_CA`... | see `RoomdTLSSettings` |
 /// | `max_body_size` (bytes) | `MUC_KICK_MAX_BODY_SIZE` | 65536 |
 /// | `roomd_timeout` (seconds) | `MUC_KICK_ROOMD_TIMEOUT` | 2 |
 /// | `protect_privileged` | `MUC_KICK_PROTECT_PRIVILEGED` | false |
@@ -18,7 +21,9 @@ import MUCCore
 public struct ResponderSettings: Sendable {
     /// The settings of the HTTP contract itself.
     public var policy: KickPolicy
-    public var roomdSocket: String = "/run/muc-kick/roomd.sock"
+    public var roomdAddress: RoomdAddress = .unixSocket(path: "/run/muc-kick/roomd.sock")
+    /// With a `tls://` address: what to trust and what to prove.
+    public var roomdTLS: RoomdTLSSettings?
     /// Shown to occupants as the kick's actor, if set.
     public var kickActor: String?
     /// Worker threads, when the file or the environment sets them (mod_fcgid users set 1 in the file).
@@ -31,11 +36,11 @@ public struct ResponderSettings: Sendable {
         self.policy = policy
     }
 
-    static let knownKeys: Set<String> = [
+    static let knownKeys = Set([
         "http_muc_kick_authorization_header", "authorization", "roomd_socket", "max_body_size", "roomd_timeout",
         "protect_privileged", "require_json_content_type", "cors_allow_origin", "kick_actor", "threads",
-        "batch_scheduling",
-    ]
+        "batch_scheduling", "roomd_address",
+    ] + RoomdTLSSettings.keys.map(\.key))
 
     /// Reads a configuration file's text (nil: no file) and the environment.
     public static func load(file: String?, environment: [String: String]) throws(SettingsError) -> ResponderSettings {
@@ -75,10 +80,7 @@ public struct ResponderSettings: Sendable {
         guard !check.isEmpty else { throw .missingAuthorization }
 
         var settings = ResponderSettings(policy: KickPolicy(authorization: check))
-        if let socket = try string(values, environment, "roomd_socket", "MUC_KICK_ROOMD_SOCKET") {
-            guard !socket.isEmpty else { throw .invalid(key: "roomd_socket", reason: "empty path") }
-            settings.roomdSocket = socket
-        }
+        try readRoomdAddress(values, environment, into: &settings)
         if let size = try integer(values, environment, "max_body_size", "MUC_KICK_MAX_BODY_SIZE") {
             guard (2...16 * 1024 * 1024).contains(size) else {
                 throw .invalid(key: "max_body_size", reason: "must be between 2 and 16777216 bytes")
@@ -122,6 +124,50 @@ public struct ResponderSettings: Sendable {
             settings.batchScheduling = flag
         }
         return settings
+    }
+
+    private static func readRoomdAddress(
+        _ values: [String: TOMLDocument.Value], _ environment: [String: String], into settings: inout ResponderSettings
+    ) throws(SettingsError) {
+        let socket = try string(values, environment, "roomd_socket", "MUC_KICK_ROOMD_SOCKET")
+        let address = try string(values, environment, "roomd_address", "MUC_KICK_ROOMD_ADDRESS")
+        if let socket, address != nil {
+            _ = socket
+            throw .invalid(key: "roomd_address", reason: "set roomd_address or roomd_socket, not both")
+        }
+        if let socket {
+            guard socket.hasPrefix("/") else { throw .invalid(key: "roomd_socket", reason: "must be an absolute path") }
+            settings.roomdAddress = .unixSocket(path: socket)
+        }
+        if let address {
+            guard let parsed = RoomdAddress(parsing: address) else {
+                throw .invalid(
+                    key: "roomd_address",
+                    reason: "must be a Unix socket's absolute path or tls://HOST:PORT (tls://[IPv6]:PORT)")
+            }
+            settings.roomdAddress = parsed
+        }
+        var tls = RoomdTLSSettings()
+        for (key, variable) in RoomdTLSSettings.keys {
+            guard let value = try string(values, environment, key, variable) else { continue }
+            guard !value.isEmpty else { throw .invalid(key: key, reason: "empty") }
+            switch key {
+            case "roomd_ca": tls.caFile = value
+            case "roomd_certificate": tls.certificateFile = value
+            case "roomd_key": tls.keyFile = value
+            case "roomd_token_file": tls.tokenFile = value
+            default: tls.serverName = value
+            }
+        }
+        switch settings.roomdAddress {
+        case .unixSocket:
+            if !tls.isEmpty {
+                let key = RoomdTLSSettings.keys.first { values[$0.key] != nil || environment[$0.variable] != nil }!.key
+                throw .invalid(key: key, reason: "only goes with a tls:// roomd_address")
+            }
+        case .tls:
+            settings.roomdTLS = try tls.validated()
+        }
     }
 
     private static func string(

@@ -92,6 +92,7 @@ struct ResponderCommand: ParsableCommand {
         let threadCount = threads ?? settings.threads ?? Self.defaultThreads
         guard (1...1024).contains(threadCount) else { fail("--threads must be between 1 and 1024", 64) }
 
+        let connector = makeConnector(settings)
         let listenSocket: ListenSocket
         do {
             listenSocket = try ListenSocket.resolve(listen: listen ?? environment["MUC_KICK_LISTEN"], socketMode: mode)
@@ -102,14 +103,14 @@ struct ResponderCommand: ParsableCommand {
         if case .inherited = listenSocket { isCGI = FastCGIServer.isCGI } else { isCGI = false }
         // A CGI invocation writes its one line and exits: nothing to batch.
         let server = FastCGIServer(
-            settings: settings, listenSocket: listenSocket, threads: threadCount,
+            settings: settings, listenSocket: listenSocket, connector: connector, threads: threadCount,
             log: AccessLog(enabled: !noAccessLog, batched: !isCGI))
         if isCGI {
             server.serveCGI()
             return
         }
         note(
-            "serving on \(listenSocket) with \(threadCount) threads; roomd at \(settings.roomdSocket); "
+            "serving on \(listenSocket) with \(threadCount) threads; roomd at \(connector); "
                 + "\(settings.policy.authorization.count) Authorization value(s)")
         server.run()
         note("stopped")
@@ -124,11 +125,40 @@ struct ResponderCommand: ParsableCommand {
                 _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
             }
             let settings = try ResponderSettings.load(file: text, environment: environment)
+            _ = makeConnector(settings)
             note(
-                "\(path): ok; \(settings.policy.authorization.count) Authorization value(s); roomd at \(settings.roomdSocket)")
+                "\(path): ok; \(settings.policy.authorization.count) Authorization value(s); roomd at \(settings.roomdAddress)")
             Glibc.exit(0)
         } catch {
             fail("\(path): \(error)", 78)
+        }
+    }
+
+    /// How the workers reach roomd. A TLS setting that cannot be used (a CA, certificate, key or token file
+    /// missing or unreadable, a key that is not the certificate's) stops the start with EX_CONFIG.
+    func makeConnector(_ settings: ResponderSettings) -> RoomdConnector {
+        switch settings.roomdAddress {
+        case .unixSocket(let path):
+            return .unixSocket(path)
+        case .tls(let host, let port):
+            let tls = settings.roomdTLS ?? RoomdTLSSettings()
+            let context: TLSClientContext
+            do {
+                context = try TLSClientContext(host: host, port: port, settings: tls)
+            } catch {
+                fail(error.description, 78)
+            }
+            var token: String?
+            if let tokenFile = tls.tokenFile {
+                // Read once, at start: the worker threads present it from memory on each new connection.
+                guard let line = readConfiguration(tokenFile, secret: "the roomd token").flatMap(Self.firstLine),
+                    !line.isEmpty, line.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+                else {
+                    fail("roomd_token_file: \(tokenFile) must hold a token (printable ASCII) on its first line", 78)
+                }
+                token = line
+            }
+            return .tls(context, token: token)
         }
     }
 
@@ -151,14 +181,14 @@ struct ResponderCommand: ParsableCommand {
         return nil
     }
 
-    /// The file's text; a warning when every user of the machine may read it (it holds the secret).
-    func readConfiguration(_ path: String) -> String? {
+    /// The file's text; a warning when every user of the machine may read it (it holds `secret`).
+    func readConfiguration(_ path: String, secret: String = "the Authorization secret") -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var status = stat()
         if fstat(fd, &status) == 0, status.st_mode & S_IROTH != 0 {
-            note("warning: \(path) is readable by every user and holds the Authorization secret; chmod o-r it")
+            note("warning: \(path) is readable by every user and holds \(secret); chmod o-r it")
         }
         guard let bytes = Self.readBytes(fd) else { return nil }
         // Unreadable and not text are different faults: this one is the file's content, so EX_CONFIG.
@@ -181,8 +211,11 @@ struct ResponderCommand: ParsableCommand {
 
     /// One line of a file descriptor, without its line break.
     static func readLine(from fd: Int32) -> String? {
-        guard let text = read(fd) else { return nil }
-        return text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map {
+        read(fd).flatMap(firstLine)
+    }
+
+    static func firstLine(_ text: String) -> String? {
+        text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
         }
     }

@@ -8,6 +8,9 @@
 public enum ControlClientError: Error, Equatable, CustomStringConvertible {
     /// The socket is missing or nobody listens (ENOENT, ECONNREFUSED, EACCES...).
     case unavailable(path: String, errno: Int32)
+    /// roomd could not be reached for a reason that is not an errno: a name that does not resolve, a TLS
+    /// handshake that failed (roomd's certificate not trusted or not for its name, ours refused).
+    case refused(peer: String, reason: String)
     /// No complete reply within the timeout.
     case timedOut
     /// The daemon closed the connection before a complete reply.
@@ -21,6 +24,8 @@ public enum ControlClientError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unavailable(let path, let code):
             return "cannot reach roomd at \(path): \(String(cString: strerror(code)))"
+        case .refused(let peer, let reason):
+            return "cannot reach roomd at \(peer): \(reason)"
         case .timedOut: return "roomd did not answer in time"
         case .connectionClosed: return "roomd closed the connection"
         case .protocolError(let text): return "unexpected reply from roomd: \(text)"

@@ -1,0 +1,73 @@
+import COpenSSL
+import ResponderConfiguration
+
+/// The responder's TLS settings for roomd made into one OpenSSL context, shared by the worker threads
+/// (OpenSSL allows that once the context is set up; each connection gets its own `SSL`).
+///
+/// TLS 1.2 and 1.3 only, roomd's certificate verified against `roomd_ca` (else the system's trust store) and
+/// checked for the server name; OpenSSL's default cipher suites, which offer only forward-secret AEAD suites
+/// at these versions.
+public final class TLSClientContext: @unchecked Sendable {
+    let context: OpaquePointer
+    public let host: String
+    public let port: Int
+    /// What roomd's certificate must name (and what SNI carries, unless it is an address).
+    public let serverName: String
+
+    public struct SetupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(host: String, port: Int, settings: RoomdTLSSettings) throws(SetupError) {
+        self.host = host
+        self.port = port
+        serverName = settings.serverName ?? host
+        ERR_clear_error()
+        guard let context = SSL_CTX_new(TLS_client_method()) else {
+            throw SetupError(description: "cannot make a TLS context: \(Self.openSSLErrors())")
+        }
+        self.context = context
+        guard muckick_ssl_ctx_set_min_tls12(context) == 1 else {
+            throw SetupError(description: "cannot require TLS 1.2: \(Self.openSSLErrors())")
+        }
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        muckick_ssl_ctx_ignore_unexpected_eof(context)
+        if let caFile = settings.caFile {
+            guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
+                throw SetupError(description: "roomd_ca: cannot load \(caFile): \(Self.openSSLErrors())")
+            }
+        } else {
+            guard SSL_CTX_set_default_verify_paths(context) == 1 else {
+                throw SetupError(description: "cannot load the system's trust store: \(Self.openSSLErrors())")
+            }
+        }
+        if let certificateFile = settings.certificateFile, let keyFile = settings.keyFile {
+            guard SSL_CTX_use_certificate_chain_file(context, certificateFile) == 1 else {
+                throw SetupError(
+                    description: "roomd_certificate: cannot load \(certificateFile): \(Self.openSSLErrors())")
+            }
+            guard SSL_CTX_use_PrivateKey_file(context, keyFile, SSL_FILETYPE_PEM) == 1 else {
+                throw SetupError(description: "roomd_key: cannot load \(keyFile): \(Self.openSSLErrors())")
+            }
+            guard SSL_CTX_check_private_key(context) == 1 else {
+                throw SetupError(
+                    description: "roomd_key: \(keyFile) is not the key of \(certificateFile): \(Self.openSSLErrors())")
+            }
+        }
+    }
+
+    deinit { SSL_CTX_free(context) }
+
+    /// The calling thread's OpenSSL errors, oldest first, and clears them.
+    static func openSSLErrors() -> String {
+        var reasons: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            var text = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &text, text.count)
+            reasons.append(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return reasons.isEmpty ? "no reason given" : reasons.joined(separator: "; ")
+    }
+}

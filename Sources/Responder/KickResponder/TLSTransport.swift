@@ -1,0 +1,233 @@
+import COpenSSL
+import ControlProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One TLS connection to roomd's `--listen-tls`, blocking for its caller (a responder worker) but never past
+/// a deadline: the socket is non-blocking, and every wait is a `poll` bounded by the connect deadline or the
+/// send and receive timeouts.
+public final class TLSTransport: ControlTransport {
+    public let peerName: String
+    private let fd: Int32
+    private let ssl: OpaquePointer
+    private var sendTimeout: Int32 = -1
+    static let readSize = 4 * 1024
+
+    /// Resolves the host, connects, and completes the handshake (roomd's certificate verified for the
+    /// server name), all by `deadline`.
+    ///
+    /// The name lookup is glibc's `getaddrinfo`, bounded by the resolver's own timeouts rather than by
+    /// `deadline`; an address (or a name in /etc/hosts) in `roomd_address` needs no lookup.
+    public init(connectingWith tls: TLSClientContext, before deadline: ContinuousClock.Instant) throws(ControlClientError)
+    {
+        let name = RoomdAddress.tls(host: tls.host, port: tls.port).description
+        peerName = name
+        fd = try Self.connectTCP(host: tls.host, port: tls.port, name: name, before: deadline)
+        ERR_clear_error()
+        guard let ssl = SSL_new(tls.context) else {
+            close(fd)
+            throw .refused(peer: name, reason: "cannot start TLS: \(TLSClientContext.openSSLErrors())")
+        }
+        self.ssl = ssl
+        SSL_set_fd(ssl, fd)
+        let serverName = tls.serverName
+        if Self.isAddress(serverName) {
+            // SNI carries names only; an address is checked against the certificate's IP entries.
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName)
+        } else {
+            _ = muckick_ssl_set_sni(ssl, serverName)
+            SSL_set_hostflags(ssl, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
+            SSL_set1_host(ssl, serverName)
+        }
+        while true {
+            ERR_clear_error()
+            let result = SSL_connect(ssl)
+            if result == 1 { break }
+            let failure = SSL_get_error(ssl, result)
+            switch failure {
+            case SSL_ERROR_WANT_READ:
+                try wait(for: POLLIN, milliseconds: Self.milliseconds(until: deadline), handshake: true)
+            case SSL_ERROR_WANT_WRITE:
+                try wait(for: POLLOUT, milliseconds: Self.milliseconds(until: deadline), handshake: true)
+            default:
+                let verification = SSL_get_verify_result(ssl)
+                let reason =
+                    verification != X509_V_OK
+                    ? "roomd's certificate is not accepted for \(serverName): "
+                        + String(cString: X509_verify_cert_error_string(verification))
+                    : "TLS handshake failed: \(Self.reason(of: failure))"
+                throw .refused(peer: name, reason: reason)
+            }
+        }
+    }
+
+    deinit {
+        // close_notify if it fits in the socket's buffer; no waiting for roomd's.
+        ERR_clear_error()
+        SSL_shutdown(ssl)
+        SSL_free(ssl)
+        close(fd)
+    }
+
+    public func setSendTimeout(_ timeout: Duration?) {
+        sendTimeout = timeout.map { Int32(clamping: max(1, Int64(($0 / .milliseconds(1)).rounded(.up)))) } ?? -1
+    }
+
+    public func send(_ bytes: [UInt8]) throws(ControlClientError) {
+        guard !bytes.isEmpty else { return }
+        // A retried SSL_write must be given the same bytes: the loop stays inside one borrow of them.
+        let end = Self.deadline(after: sendTimeout)
+        let outcome = bytes.withUnsafeBytes { raw -> ControlClientError? in
+            while true {
+                ERR_clear_error()
+                let written = SSL_write(ssl, raw.baseAddress, Int32(raw.count))
+                if written > 0 { return nil }  // the whole buffer: partial writes are not enabled
+                do throws(ControlClientError) {
+                    try waitForRetry(after: written, before: end)
+                } catch {
+                    return error
+                }
+            }
+        }
+        if let outcome { throw outcome }
+    }
+
+    public func receive(appendingTo buffer: inout [UInt8], waitingAtMost milliseconds: Int32) throws(ControlClientError) {
+        // One bound for the whole call: a peer that trickles a record in byte by byte gives SSL_read nothing
+        // to return, and must not restart the wait each time.
+        let end = Self.deadline(after: milliseconds)
+        while true {
+            // SSL_read first: a record already read from the socket may hold bytes poll cannot see.
+            ERR_clear_error()
+            let count = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readSize) { chunk in
+                let count = SSL_read(ssl, chunk.baseAddress, Int32(chunk.count))
+                if count > 0 { buffer.append(contentsOf: chunk[..<Int(count)]) }
+                return count
+            }
+            if count > 0 { return }
+            try waitForRetry(after: count, before: end)
+        }
+    }
+
+    /// An idle connection to roomd has nothing to read, save TLS 1.3's session tickets (which SSL_read takes
+    /// in without returning data); anything else, an end or a reset, means roomd has closed it.
+    public var peerHasClosed: Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) > 0 else { return false }
+        ERR_clear_error()
+        var byte: UInt8 = 0
+        let count = SSL_read(ssl, &byte, 1)
+        return count > 0 || SSL_get_error(ssl, count) != SSL_ERROR_WANT_READ
+    }
+
+    /// After an SSL_read or SSL_write that returned `result`: waits (until `end`; nil: no bound) for what
+    /// OpenSSL wants, or throws what ended the connection.
+    private func waitForRetry(after result: Int32, before end: ContinuousClock.Instant?) throws(ControlClientError) {
+        let failure = SSL_get_error(ssl, result)
+        let milliseconds = end.map(Self.milliseconds(until:)) ?? -1
+        switch failure {
+        case SSL_ERROR_WANT_READ: try wait(for: POLLIN, milliseconds: milliseconds, handshake: false)
+        case SSL_ERROR_WANT_WRITE: try wait(for: POLLOUT, milliseconds: milliseconds, handshake: false)
+        case SSL_ERROR_ZERO_RETURN: throw .connectionClosed
+        case SSL_ERROR_SYSCALL where errno == 0 || errno == ECONNRESET || errno == EPIPE:
+            throw .connectionClosed
+        case SSL_ERROR_SSL:
+            // With TLS 1.3 a refused client certificate shows here, at the first read after the handshake.
+            throw .refused(peer: peerName, reason: "TLS: \(TLSClientContext.openSSLErrors())")
+        default:
+            throw .unavailable(path: peerName, errno: errno)
+        }
+    }
+
+    private func wait(for events: Int32, milliseconds: Int32, handshake: Bool) throws(ControlClientError) {
+        var descriptor = pollfd(fd: fd, events: Int16(events), revents: 0)
+        while true {
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready > 0 { return }
+            if ready == 0 {
+                if handshake {
+                    throw .refused(peer: peerName, reason: "the TLS handshake did not finish in time")
+                }
+                throw .timedOut
+            }
+            if errno != EINTR { throw .unavailable(path: peerName, errno: errno) }
+        }
+    }
+
+    private static func reason(of failure: Int32) -> String {
+        if failure == SSL_ERROR_SYSCALL {
+            return errno == 0 ? "roomd closed the connection" : String(cString: strerror(errno))
+        }
+        return TLSClientContext.openSSLErrors()
+    }
+
+    /// `milliseconds` from now (-1: none).
+    static func deadline(after milliseconds: Int32) -> ContinuousClock.Instant? {
+        milliseconds < 0 ? nil : ContinuousClock.now + .milliseconds(milliseconds)
+    }
+
+    static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { return 0 }
+        return Int32(clamping: max(1, Int64((left / .milliseconds(1)).rounded(.up))))
+    }
+
+    static func isAddress(_ host: String) -> Bool {
+        host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
+    }
+
+    /// A non-blocking TCP connection to the first of the host's addresses that accepts by `deadline`.
+    private static func connectTCP(
+        host: String, port: Int, name: String, before deadline: ContinuousClock.Instant
+    ) throws(ControlClientError) -> Int32 {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw .refused(peer: name, reason: "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(list) }
+        var lastError: ControlClientError = .timedOut
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let candidate = entry?.pointee {
+            entry = candidate.ai_next
+            let fd = socket(
+                candidate.ai_family,
+                Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else {
+                lastError = .unavailable(path: name, errno: errno)
+                continue
+            }
+            var on: Int32 = 1
+            // Small calls and replies, one write each: nothing to gain from Nagle's delay.
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+            if connect(fd, candidate.ai_addr, candidate.ai_addrlen) == 0 { return fd }
+            guard errno == EINPROGRESS else {
+                lastError = .unavailable(path: name, errno: errno)
+                close(fd)
+                continue
+            }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            var ready: Int32
+            repeat {
+                ready = poll(&descriptor, 1, milliseconds(until: deadline))
+            } while ready < 0 && errno == EINTR
+            if ready <= 0 {
+                close(fd)
+                throw .timedOut
+            }
+            var code: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length)
+            if code == 0 { return fd }
+            lastError = .unavailable(path: name, errno: code)
+            close(fd)
+        }
+        throw lastError
+    }
+}
