@@ -39,13 +39,13 @@ public final class ControlSocketKicker: RoomKicker {
             let (open, reused) = try currentConnection(before: answerBy)
             var connection = open
             do {
-                try connection.sendFramed(call)
+                try connection.sendFramed(call, before: answerBy)
             } catch .connectionClosed where reused {
                 // roomd went away since the last request (restart): nothing was sent, so one retry on a
                 // fresh connection cannot kick twice.
                 client = nil
                 connection = try currentConnection(before: answerBy).client
-                try connection.sendFramed(call)
+                try connection.sendFramed(call, before: answerBy)
             }
             return try parseReply(try connection.receiveFrame(before: answerBy))
         } catch {

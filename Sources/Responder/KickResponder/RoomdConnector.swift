@@ -35,15 +35,20 @@ public struct RoomdConnector: Sendable, CustomStringConvertible {
         return false
     }
 
+    /// A Kick reply lists the occupants kicked: far less than this, which bounds what a peer can make a worker
+    /// hold.
+    static let maxReplySize = 1024 * 1024
+
     /// A connection ready for calls at the kick level, made by `deadline`.
     func connect(timeout: Duration, before deadline: ContinuousClock.Instant) throws(ControlClientError) -> ControlClient {
+        let client: ControlClient
         switch route {
         case .unixSocket(let path):
-            return try ControlClient(socketPath: path, timeout: timeout)
+            client = try ControlClient(socketPath: path, timeout: timeout)
         case .tls(let context, let token):
-            let client = ControlClient(transport: try TLSTransport(connectingWith: context, before: deadline), timeout: timeout)
+            client = ControlClient(transport: try TLSTransport(connectingWith: context, before: deadline), timeout: timeout)
             if let token {
-                try client.sendFramed(VarlinkCall.framed(Rooms.AuthenticateParameters(token: token)))
+                try client.sendFramed(VarlinkCall.framed(Rooms.AuthenticateParameters(token: token)), before: deadline)
                 let frame = try client.receiveFrame(before: deadline)
                 do {
                     _ = try VarlinkReply.parse(frame, as: Rooms.AuthenticateReply.self)
@@ -51,7 +56,8 @@ public struct RoomdConnector: Sendable, CustomStringConvertible {
                     throw ControlClientError(error)
                 }
             }
-            return client
         }
+        client.maxReplySize = Self.maxReplySize
+        return client
     }
 }

@@ -1,6 +1,10 @@
 import COpenSSL
 import ResponderConfiguration
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The responder's TLS settings for roomd made into one OpenSSL context, shared by the worker threads
 /// (OpenSSL allows that once the context is set up; each connection gets its own `SSL`).
 ///
@@ -22,6 +26,12 @@ public final class TLSClientContext: @unchecked Sendable {
         self.host = host
         self.port = port
         serverName = settings.serverName ?? host
+        // A name with these is neither a host name nor an address OpenSSL can check the certificate for.
+        guard Self.isAddress(serverName) || !serverName.contains(where: { ":[]%/".contains($0) }) else {
+            throw SetupError(
+                description: "roomd's certificate cannot be checked for '\(serverName)': give roomd_server_name, a "
+                    + "host name or an IP address")
+        }
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             throw SetupError(description: "cannot make a TLS context: \(Self.openSSLErrors())")
@@ -31,7 +41,9 @@ public final class TLSClientContext: @unchecked Sendable {
             throw SetupError(description: "cannot require TLS 1.2: \(Self.openSSLErrors())")
         }
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
-        muckick_ssl_ctx_ignore_unexpected_eof(context)
+        muckick_ssl_ctx_set_client_options(context)
+        // An encrypted key would make OpenSSL ask for its passphrase on the terminal: refuse it instead.
+        SSL_CTX_set_default_passwd_cb(context) { _, _, _, _ in 0 }
         if let caFile = settings.caFile {
             guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
                 throw SetupError(description: "roomd_ca: cannot load \(caFile): \(Self.openSSLErrors())")
@@ -57,6 +69,13 @@ public final class TLSClientContext: @unchecked Sendable {
     }
 
     deinit { SSL_CTX_free(context) }
+
+    /// Whether `host` is an IPv4 or IPv6 address (checked against the certificate's IP entries, not its names).
+    static func isAddress(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
 
     /// The calling thread's OpenSSL errors, oldest first, and clears them.
     static func openSSLErrors() -> String {

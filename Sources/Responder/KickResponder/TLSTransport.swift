@@ -6,13 +6,15 @@ import ControlProtocol
 #endif
 
 /// One TLS connection to roomd's `--listen-tls`, blocking for its caller (a responder worker) but never past
-/// a deadline: the socket is non-blocking, and every wait is a `poll` bounded by the connect deadline or the
-/// send and receive timeouts.
+/// a deadline: the socket is non-blocking, and every wait is a `poll` bounded by the time left until the
+/// connect deadline, the call's deadline or the send and receive timeouts.
 public final class TLSTransport: ControlTransport {
     public let peerName: String
     private let fd: Int32
     private let ssl: OpaquePointer
     private var sendTimeout: Int32 = -1
+    /// Set after SSL_ERROR_SSL or SSL_ERROR_SYSCALL, after which OpenSSL forbids SSL_shutdown.
+    private var failed = false
     static let readSize = 4 * 1024
 
     /// Resolves the host, connects, and completes the handshake (roomd's certificate verified for the
@@ -33,40 +35,51 @@ public final class TLSTransport: ControlTransport {
         self.ssl = ssl
         SSL_set_fd(ssl, fd)
         let serverName = tls.serverName
-        if Self.isAddress(serverName) {
+        // Without these the handshake would accept any certificate the trusted CAs issued: a failure to set
+        // them up is a failure to connect.
+        let checked: Bool
+        if TLSClientContext.isAddress(serverName) {
             // SNI carries names only; an address is checked against the certificate's IP entries.
-            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName)
+            checked = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName) == 1
         } else {
-            _ = muckick_ssl_set_sni(ssl, serverName)
             SSL_set_hostflags(ssl, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
-            SSL_set1_host(ssl, serverName)
+            checked = SSL_set1_host(ssl, serverName) == 1 && muckick_ssl_set_sni(ssl, serverName) == 1
+        }
+        guard checked else {
+            failed = true
+            throw .refused(
+                peer: name,
+                reason: "cannot check roomd's certificate for \(serverName): \(TLSClientContext.openSSLErrors())")
         }
         while true {
             ERR_clear_error()
+            errno = 0
             let result = SSL_connect(ssl)
             if result == 1 { break }
             let failure = SSL_get_error(ssl, result)
+            let code = errno
             switch failure {
-            case SSL_ERROR_WANT_READ:
-                try wait(for: POLLIN, milliseconds: Self.milliseconds(until: deadline), handshake: true)
-            case SSL_ERROR_WANT_WRITE:
-                try wait(for: POLLOUT, milliseconds: Self.milliseconds(until: deadline), handshake: true)
+            case SSL_ERROR_WANT_READ: try wait(for: POLLIN, before: deadline, handshake: true)
+            case SSL_ERROR_WANT_WRITE: try wait(for: POLLOUT, before: deadline, handshake: true)
             default:
+                failed = true
                 let verification = SSL_get_verify_result(ssl)
                 let reason =
                     verification != X509_V_OK
                     ? "roomd's certificate is not accepted for \(serverName): "
                         + String(cString: X509_verify_cert_error_string(verification))
-                    : "TLS handshake failed: \(Self.reason(of: failure))"
+                    : "TLS handshake failed: \(Self.reason(of: failure, errno: code))"
                 throw .refused(peer: name, reason: reason)
             }
         }
     }
 
     deinit {
-        // close_notify if it fits in the socket's buffer; no waiting for roomd's.
+        // close_notify if it fits in the socket's buffer, on a connection that got that far; no waiting for
+        // roomd's.
         ERR_clear_error()
-        SSL_shutdown(ssl)
+        if !failed && SSL_is_init_finished(ssl) == 1 { SSL_shutdown(ssl) }
+        ERR_clear_error()
         SSL_free(ssl)
         close(fd)
     }
@@ -75,13 +88,14 @@ public final class TLSTransport: ControlTransport {
         sendTimeout = timeout.map { Int32(clamping: max(1, Int64(($0 / .milliseconds(1)).rounded(.up)))) } ?? -1
     }
 
-    public func send(_ bytes: [UInt8]) throws(ControlClientError) {
+    public func send(_ bytes: [UInt8], before deadline: ContinuousClock.Instant?) throws(ControlClientError) {
         guard !bytes.isEmpty else { return }
+        let end = Self.earlier(Self.deadline(after: sendTimeout), deadline)
         // A retried SSL_write must be given the same bytes: the loop stays inside one borrow of them.
-        let end = Self.deadline(after: sendTimeout)
         let outcome = bytes.withUnsafeBytes { raw -> ControlClientError? in
             while true {
                 ERR_clear_error()
+                errno = 0
                 let written = SSL_write(ssl, raw.baseAddress, Int32(raw.count))
                 if written > 0 { return nil }  // the whole buffer: partial writes are not enabled
                 do throws(ControlClientError) {
@@ -101,6 +115,7 @@ public final class TLSTransport: ControlTransport {
         while true {
             // SSL_read first: a record already read from the socket may hold bytes poll cannot see.
             ERR_clear_error()
+            errno = 0
             let count = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readSize) { chunk in
                 let count = SSL_read(ssl, chunk.baseAddress, Int32(chunk.count))
                 if count > 0 { buffer.append(contentsOf: chunk[..<Int(count)]) }
@@ -119,32 +134,41 @@ public final class TLSTransport: ControlTransport {
         ERR_clear_error()
         var byte: UInt8 = 0
         let count = SSL_read(ssl, &byte, 1)
-        return count > 0 || SSL_get_error(ssl, count) != SSL_ERROR_WANT_READ
+        if count > 0 { return true }
+        let failure = SSL_get_error(ssl, count)
+        if failure == SSL_ERROR_SSL || failure == SSL_ERROR_SYSCALL { failed = true }
+        return failure != SSL_ERROR_WANT_READ
     }
 
     /// After an SSL_read or SSL_write that returned `result`: waits (until `end`; nil: no bound) for what
     /// OpenSSL wants, or throws what ended the connection.
     private func waitForRetry(after result: Int32, before end: ContinuousClock.Instant?) throws(ControlClientError) {
         let failure = SSL_get_error(ssl, result)
-        let milliseconds = end.map(Self.milliseconds(until:)) ?? -1
+        let code = errno
         switch failure {
-        case SSL_ERROR_WANT_READ: try wait(for: POLLIN, milliseconds: milliseconds, handshake: false)
-        case SSL_ERROR_WANT_WRITE: try wait(for: POLLOUT, milliseconds: milliseconds, handshake: false)
+        case SSL_ERROR_WANT_READ: try wait(for: POLLIN, before: end, handshake: false)
+        case SSL_ERROR_WANT_WRITE: try wait(for: POLLOUT, before: end, handshake: false)
         case SSL_ERROR_ZERO_RETURN: throw .connectionClosed
-        case SSL_ERROR_SYSCALL where errno == 0 || errno == ECONNRESET || errno == EPIPE:
-            throw .connectionClosed
+        case SSL_ERROR_SYSCALL:
+            failed = true
+            if code == 0 || code == ECONNRESET || code == EPIPE { throw .connectionClosed }
+            throw .unavailable(path: peerName, errno: code)
         case SSL_ERROR_SSL:
+            failed = true
             // With TLS 1.3 a refused client certificate shows here, at the first read after the handshake.
             throw .refused(peer: peerName, reason: "TLS: \(TLSClientContext.openSSLErrors())")
         default:
-            throw .unavailable(path: peerName, errno: errno)
+            failed = true
+            throw .refused(peer: peerName, reason: "TLS: SSL_get_error \(failure)")
         }
     }
 
-    private func wait(for events: Int32, milliseconds: Int32, handshake: Bool) throws(ControlClientError) {
+    /// Waits until the socket is ready for `events`, or throws once `end` (nil: no bound) has passed.
+    private func wait(for events: Int32, before end: ContinuousClock.Instant?, handshake: Bool) throws(ControlClientError) {
         var descriptor = pollfd(fd: fd, events: Int16(events), revents: 0)
         while true {
-            let ready = poll(&descriptor, 1, milliseconds)
+            let milliseconds = end.map(Self.milliseconds(until:)) ?? -1
+            let ready = milliseconds == 0 ? 0 : poll(&descriptor, 1, milliseconds)
             if ready > 0 { return }
             if ready == 0 {
                 if handshake {
@@ -156,9 +180,9 @@ public final class TLSTransport: ControlTransport {
         }
     }
 
-    private static func reason(of failure: Int32) -> String {
+    private static func reason(of failure: Int32, errno code: Int32) -> String {
         if failure == SSL_ERROR_SYSCALL {
-            return errno == 0 ? "roomd closed the connection" : String(cString: strerror(errno))
+            return code == 0 ? "roomd closed the connection" : String(cString: strerror(code))
         }
         return TLSClientContext.openSSLErrors()
     }
@@ -168,14 +192,17 @@ public final class TLSTransport: ControlTransport {
         milliseconds < 0 ? nil : ContinuousClock.now + .milliseconds(milliseconds)
     }
 
+    static func earlier(_ a: ContinuousClock.Instant?, _ b: ContinuousClock.Instant?) -> ContinuousClock.Instant? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return min(a, b)
+    }
+
+    /// What is left until `deadline`, for poll: 0 once it has passed.
     static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
         let left = deadline - ContinuousClock.now
         guard left > .zero else { return 0 }
         return Int32(clamping: max(1, Int64((left / .milliseconds(1)).rounded(.up))))
-    }
-
-    static func isAddress(_ host: String) -> Bool {
-        host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
     }
 
     /// A non-blocking TCP connection to the first of the host's addresses that accepts by `deadline`.
@@ -185,7 +212,9 @@ public final class TLSTransport: ControlTransport {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV
+        // Not AI_ADDRCONFIG: it ignores loopback, and roomd on ::1 of a host without other IPv6 addresses
+        // would not resolve.
+        hints.ai_flags = AI_NUMERICSERV
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, let first = list else {
@@ -196,6 +225,7 @@ public final class TLSTransport: ControlTransport {
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let candidate = entry?.pointee {
             entry = candidate.ai_next
+            guard milliseconds(until: deadline) > 0 else { break }
             let fd = socket(
                 candidate.ai_family,
                 Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
@@ -215,11 +245,13 @@ public final class TLSTransport: ControlTransport {
             var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             var ready: Int32
             repeat {
-                ready = poll(&descriptor, 1, milliseconds(until: deadline))
+                let milliseconds = milliseconds(until: deadline)
+                ready = milliseconds == 0 ? 0 : poll(&descriptor, 1, milliseconds)
             } while ready < 0 && errno == EINTR
             if ready <= 0 {
+                lastError = ready == 0 ? .timedOut : .unavailable(path: name, errno: errno)
                 close(fd)
-                throw .timedOut
+                continue
             }
             var code: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)

@@ -142,6 +142,10 @@ struct ResponderCommand: ParsableCommand {
             return .unixSocket(path)
         case .tls(let host, let port):
             let tls = settings.roomdTLS ?? RoomdTLSSettings()
+            var status = stat()
+            if let keyFile = tls.keyFile, stat(keyFile, &status) == 0, status.st_mode & S_IROTH != 0 {
+                note("warning: \(keyFile) is readable by every user and holds the responder's TLS key; chmod o-r it")
+            }
             let context: TLSClientContext
             do {
                 context = try TLSClientContext(host: host, port: port, settings: tls)

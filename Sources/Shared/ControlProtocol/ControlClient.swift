@@ -58,12 +58,13 @@ public final class ControlClient {
 
     /// Writes one call (for pipelining or for `more` streams); read its replies with `receive`.
     public func send<Call: RoomsCall>(_ call: Call, more: Bool = false) throws(ControlClientError) {
-        try writeAll(VarlinkCall.framed(call, more: more))
+        try transport.send(VarlinkCall.framed(call, more: more), before: nil)
     }
 
-    /// Writes one complete, already framed message (the responder builds its calls with `JSONWriter`).
-    public func sendFramed(_ bytes: [UInt8]) throws(ControlClientError) {
-        try writeAll(bytes)
+    /// Writes one complete, already framed message (the responder builds its calls with `JSONWriter`), by
+    /// `deadline` where the transport waits for the peer (TLS).
+    public func sendFramed(_ bytes: [UInt8], before deadline: ContinuousClock.Instant? = nil) throws(ControlClientError) {
+        try transport.send(bytes, before: deadline)
     }
 
     /// Reads one reply; `continues` tells whether a `more` stream has more to come.
@@ -103,10 +104,6 @@ public final class ControlClient {
             if buffer.count > maxReplySize { throw .protocolError("reply larger than \(maxReplySize) bytes") }
             try readMore(before: deadline)
         }
-    }
-
-    private func writeAll(_ bytes: [UInt8]) throws(ControlClientError) {
-        try transport.send(bytes)
     }
 
     private func readMore(before deadline: ContinuousClock.Instant?) throws(ControlClientError) {

@@ -5,8 +5,9 @@ public protocol ControlTransport: AnyObject {
     var peerName: String { get }
     /// Bounds each wait of a later `send` (`nil`: no bound).
     func setSendTimeout(_ timeout: Duration?)
-    /// Writes all of `bytes`.
-    func send(_ bytes: [UInt8]) throws(ControlClientError)
+    /// Writes all of `bytes`, by `deadline` where the transport can wait for the peer (nil: the send timeout
+    /// alone bounds each wait).
+    func send(_ bytes: [UInt8], before deadline: ContinuousClock.Instant?) throws(ControlClientError)
     /// Waits at most `milliseconds` (-1: no bound) for bytes, and appends at least one to `buffer`.
     func receive(appendingTo buffer: inout [UInt8], waitingAtMost milliseconds: Int32) throws(ControlClientError)
     /// Whether the peer has closed (or reset) a connection that has nothing to read: checked before an idle

@@ -8,14 +8,21 @@ public enum RoomdAddress: Equatable, Sendable, CustomStringConvertible {
     public init?(parsing text: String) {
         if text.hasPrefix("tls://") {
             let rest = text.dropFirst("tls://".count)
-            guard let colon = rest.lastIndex(of: ":"),
-                let port = Int(rest[rest.index(after: colon)...]), (1...65535).contains(port)
+            guard let colon = rest.lastIndex(of: ":") else { return nil }
+            let digits = rest[rest.index(after: colon)...]
+            guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let port = Int(digits), (1...65535).contains(port)
             else { return nil }
             var host = rest[..<colon]
             if host.hasPrefix("[") && host.hasSuffix("]") {
                 host = host.dropFirst().dropLast()
-            } else if host.contains(":") {
-                return nil  // an IPv6 address without its brackets
+                // Brackets hold an IPv6 address, without a zone (a zone names this machine's interface,
+                // which a certificate cannot).
+                guard host.contains(":"), host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+                    return nil
+                }
+            } else if host.contains(":") || host.contains("[") || host.contains("]") || host.contains("%") {
+                return nil  // an IPv6 address without its brackets, or half of them
             }
             // What getaddrinfo and the certificate check will be given: no spaces, controls or slashes.
             guard !host.isEmpty, host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") })

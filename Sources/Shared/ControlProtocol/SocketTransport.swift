@@ -63,7 +63,8 @@ public final class SocketTransport: ControlTransport {
     /// A write to a Unix socket whose peer has gone fails at once (EPIPE), so there is nothing to check.
     public var peerHasClosed: Bool { false }
 
-    public func send(_ bytes: [UInt8]) throws(ControlClientError) {
+    /// `SO_SNDTIMEO` bounds each wait; a call's frame fits the socket's buffer, so `deadline` is not needed.
+    public func send(_ bytes: [UInt8], before deadline: ContinuousClock.Instant?) throws(ControlClientError) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { raw in
