@@ -8,6 +8,9 @@ import ControlProtocol
 /// One TLS connection to roomd's `--listen-tls`, blocking for its caller (a responder worker) but never past
 /// a deadline: the socket is non-blocking, and every wait is a `poll` bounded by the time left until the
 /// connect deadline, the call's deadline or the send and receive timeouts.
+///
+/// The thread's OpenSSL error queue is kept empty between calls (each failure drains it into its message),
+/// which SSL_get_error needs; so the hot path does not clear it before every SSL_read and SSL_write.
 public final class TLSTransport: ControlTransport {
     public let peerName: String
     private let fd: Int32
@@ -94,7 +97,6 @@ public final class TLSTransport: ControlTransport {
         // A retried SSL_write must be given the same bytes: the loop stays inside one borrow of them.
         let outcome = bytes.withUnsafeBytes { raw -> ControlClientError? in
             while true {
-                ERR_clear_error()
                 errno = 0
                 let written = SSL_write(ssl, raw.baseAddress, Int32(raw.count))
                 if written > 0 { return nil }  // the whole buffer: partial writes are not enabled
@@ -112,9 +114,10 @@ public final class TLSTransport: ControlTransport {
         // One bound for the whole call: a peer that trickles a record in byte by byte gives SSL_read nothing
         // to return, and must not restart the wait each time.
         let end = Self.deadline(after: milliseconds)
+        // A reply is not there yet when this is called, save what OpenSSL has read ahead of it (which poll
+        // cannot see): wait for the socket first instead of a read that is sure to fail.
+        if SSL_has_pending(ssl) == 0 { try wait(for: POLLIN, before: end, handshake: false) }
         while true {
-            // SSL_read first: a record already read from the socket may hold bytes poll cannot see.
-            ERR_clear_error()
             errno = 0
             let count = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readSize) { chunk in
                 let count = SSL_read(ssl, chunk.baseAddress, Int32(chunk.count))
@@ -131,12 +134,12 @@ public final class TLSTransport: ControlTransport {
     public var peerHasClosed: Bool {
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&descriptor, 1, 0) > 0 else { return false }
-        ERR_clear_error()
         var byte: UInt8 = 0
         let count = SSL_read(ssl, &byte, 1)
         if count > 0 { return true }
         let failure = SSL_get_error(ssl, count)
         if failure == SSL_ERROR_SSL || failure == SSL_ERROR_SYSCALL { failed = true }
+        ERR_clear_error()
         return failure != SSL_ERROR_WANT_READ
     }
 
@@ -151,6 +154,7 @@ public final class TLSTransport: ControlTransport {
         case SSL_ERROR_ZERO_RETURN: throw .connectionClosed
         case SSL_ERROR_SYSCALL:
             failed = true
+            ERR_clear_error()
             if code == 0 || code == ECONNRESET || code == EPIPE { throw .connectionClosed }
             throw .unavailable(path: peerName, errno: code)
         case SSL_ERROR_SSL:
@@ -159,6 +163,7 @@ public final class TLSTransport: ControlTransport {
             throw .refused(peer: peerName, reason: "TLS: \(TLSClientContext.openSSLErrors())")
         default:
             failed = true
+            ERR_clear_error()
             throw .refused(peer: peerName, reason: "TLS: SSL_get_error \(failure)")
         }
     }
