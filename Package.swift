@@ -23,8 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
-        // The control protocol over TLS (roomd's listener, roomctl's client). It builds BoringSSL from
-        // source, so only roomd's and roomctl's targets depend on it: the responder and the core do not.
+        // roomd's TLS listener for the control protocol. It builds BoringSSL from source, so only roomd's
+        // targets depend on it: the clients use the system's OpenSSL (ControlTLS).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
@@ -41,6 +41,12 @@ let package = Package(
             name: "ControlProtocol", dependencies: ["MUCCore", "StrictJSON"],
             resources: [.embedInCode("org.muckick.Rooms.varlink")]
         ),
+        // The clients' TLS to roomd (the responder's `roomd_address = "tls://..."`, roomctl's `--connect`):
+        // OpenSSL's libssl, blocking on the caller's own socket with poll deadlines, under `ControlClient`. Not
+        // swift-nio-ssl: it would bring an event loop and BoringSSL into every responder, which links libcrypto
+        // already (see docs/architecture.md).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "ControlTLS", dependencies: ["ControlProtocol", "COpenSSL"]),
         // Splitting a control connection's bytes into varlink messages (NIO buffers, no I/O).
         .target(
             name: "ControlFraming",
@@ -93,12 +99,8 @@ let package = Package(
         .executableTarget(
             name: "roomctl",
             dependencies: [
-                "ControlProtocol", "StrictJSON", "CBuildInfo",
+                "ControlProtocol", "ControlTLS", "StrictJSON", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         // The HTTP contract of POST /muc_kick: request in, response out, and the policy it follows. No I/O.
@@ -114,24 +116,21 @@ let package = Package(
         // imports all of Foundation (ICU), which doubles the responder's resident memory.
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
-        // The responder's TLS client to roomd (`roomd_address = "tls://..."`): OpenSSL's libssl, blocking on the
-        // worker's own socket with poll deadlines, beside the libcrypto it already links. Not swift-nio-ssl: it
-        // would bring an event loop and BoringSSL into every responder (see docs/architecture.md).
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
+
         // What C libraries a portable (static) build carries, for each executable's --version.
         .target(name: "CBuildInfo"),
         // libfcgi transport: listening socket, worker threads, FastCGI/CGI requests, the roomd client.
         .target(
             name: "KickResponder",
             dependencies: [
-                "KickAPI", "ResponderConfiguration", "ControlProtocol", "MUCCore", "CFastCGI", "COpenSSL",
+                "KickAPI", "ResponderConfiguration", "ControlProtocol", "ControlTLS", "MUCCore", "CFastCGI",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .executableTarget(
             name: "muc-kick-fcgi",
             dependencies: [
-                "KickResponder", "KickAPI", "ResponderConfiguration", "CBuildInfo", "COpenSSLCrypto",
+                "KickResponder", "KickAPI", "ResponderConfiguration", "CBuildInfo", "COpenSSLCrypto", "ControlTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -167,12 +166,12 @@ let package = Package(
 // The folders show the architecture: two processes, the operator's tool, and what they share (the room
 // core, JSON, the control contract). Each target lives in Sources/<group>/<target>.
 let sourceGroups: [String: [String]] = [
-    "Shared": ["MUCCore", "StrictJSON", "ControlProtocol", "COpenSSLCrypto", "CBuildInfo"],
+    "Shared": ["MUCCore", "StrictJSON", "ControlProtocol", "ControlTLS", "COpenSSL", "COpenSSLCrypto", "CBuildInfo"],
     "Roomd": [
         "XMLStream", "CExpat", "CICU", "CUnicodeData", "NicknameProfile", "MUCComponent", "ControlFraming", "CSQLite",
         "RoomDaemon", "roomd",
     ],
-    "Responder": ["KickAPI", "ResponderConfiguration", "KickResponder", "CFastCGI", "COpenSSL", "muc-kick-fcgi"],
+    "Responder": ["KickAPI", "ResponderConfiguration", "KickResponder", "CFastCGI", "muc-kick-fcgi"],
     "Operator": ["roomctl"],
 ]
 for target in package.targets where target.type != .test {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ControlProtocol
+import ControlTLS
 import StrictJSON
 
 #if canImport(Glibc)
@@ -45,17 +46,26 @@ func connect(_ options: GlobalOptions) -> ControlClient {
         writeStandardError("roomctl: --connect must be tls://HOST:PORT, not '\(TerminalText.escaped(address, json: false))'\n")
         exit(64)
     }
-    let target = TLSBridge.Target(
-        host: host, port: port, serverName: options.serverName, caPath: options.ca,
-        certificatePath: options.certificate, keyPath: options.key)
-    let descriptor: Int32
+    if (options.certificate == nil) != (options.key == nil) {
+        writeStandardError("roomctl: --certificate and --key go together\n")
+        exit(64)
+    }
+    let context: TLSClientContext
     do {
-        descriptor = try TLSBridge.open(target, timeoutSeconds: options.timeout)
+        context = try TLSClientContext(
+            host: host, port: port, caFile: options.ca, certificateFile: options.certificate, keyFile: options.key,
+            serverName: options.serverName)
     } catch {
         writeStandardError("roomctl: \(TerminalText.escaped(error.description, json: false))\n")
-        exit(error.exitCode)
+        exit(66)
     }
-    let client = ControlClient(connectedSocket: descriptor, name: address, timeout: timeout)
+    let client: ControlClient
+    do {
+        client = ControlClient(
+            transport: try TLSTransport(connectingWith: context, before: .now + timeout), timeout: timeout)
+    } catch {
+        fail(error)
+    }
     if let tokenFile = options.tokenFile {
         guard let token = readToken(tokenFile) else {
             writeStandardError("roomctl: cannot read a token from \(TerminalText.escaped(tokenFile, json: false))\n")

@@ -1,4 +1,5 @@
 import ControlProtocol
+import ControlTLS
 
 #if canImport(Glibc)
     import Glibc

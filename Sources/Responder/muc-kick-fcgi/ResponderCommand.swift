@@ -1,6 +1,7 @@
 import ArgumentParser
 import CBuildInfo
 import COpenSSLCrypto
+import ControlTLS
 import KickAPI
 import KickResponder
 import ResponderConfiguration
@@ -148,7 +149,9 @@ struct ResponderCommand: ParsableCommand {
             }
             let context: TLSClientContext
             do {
-                context = try TLSClientContext(host: host, port: port, settings: tls)
+                context = try TLSClientContext(
+                    host: host, port: port, caFile: tls.caFile, certificateFile: tls.certificateFile,
+                    keyFile: tls.keyFile, serverName: tls.serverName)
             } catch {
                 fail(error.description, 78)
             }

@@ -26,14 +26,6 @@ public final class ControlClient {
         if let timeout { setTimeout(timeout) }
     }
 
-    /// Takes over `descriptor`, a connected stream socket, and closes it when done. For transports that end
-    /// in a local socket, such as roomctl's TLS connection, whose plaintext side is one end of a socket
-    /// pair; `name` is what errors call the peer.
-    public init(connectedSocket descriptor: Int32, name: String, timeout: Duration? = nil) {
-        transport = SocketTransport(connectedSocket: descriptor, name: name)
-        if let timeout { setTimeout(timeout) }
-    }
-
     /// Over a connection already made (and, for TLS, already through its handshake).
     public init(transport: any ControlTransport, timeout: Duration? = nil) {
         self.transport = transport

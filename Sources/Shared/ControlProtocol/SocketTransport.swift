@@ -4,7 +4,7 @@
     import Musl
 #endif
 
-/// A connected stream socket: roomd's Unix socket, or the plaintext end of roomctl's TLS bridge.
+/// A connection to roomd's Unix socket.
 public final class SocketTransport: ControlTransport {
     public let peerName: String
     private let fd: Int32
@@ -39,12 +39,6 @@ public final class SocketTransport: ControlTransport {
             close(fd)
             throw code == EAGAIN || code == EINPROGRESS ? .timedOut : .unavailable(path: path, errno: code)
         }
-    }
-
-    /// Takes over `descriptor`, a connected stream socket, and closes it when done.
-    public init(connectedSocket descriptor: Int32, name: String) {
-        peerName = name
-        fd = descriptor
     }
 
     deinit { close(fd) }

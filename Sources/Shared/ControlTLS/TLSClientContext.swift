@@ -1,12 +1,12 @@
 import COpenSSL
-import ResponderConfiguration
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// The responder's TLS settings for roomd made into one OpenSSL context, shared by the worker threads
-/// (OpenSSL allows that once the context is set up; each connection gets its own `SSL`).
+/// How a client (the responder, roomctl) reaches roomd's TLS listener, made into one OpenSSL context: whom to
+/// trust, what to prove. The responder's worker threads share it (OpenSSL allows that once the context is
+/// set up; each connection gets its own `SSL`).
 ///
 /// TLS 1.2 and 1.3 only, roomd's certificate verified against `roomd_ca` (else the system's trust store) and
 /// checked for the server name; OpenSSL's default cipher suites, which offer only forward-secret AEAD suites
@@ -22,15 +22,21 @@ public final class TLSClientContext: @unchecked Sendable {
         public var description: String
     }
 
-    public init(host: String, port: Int, settings: RoomdTLSSettings) throws(SetupError) {
+    /// `caFile`: PEM of the CA(s) roomd's certificate chains to (nil: the system's trust store);
+    /// `certificateFile` and `keyFile`: a client certificate for mutual TLS; `serverName`: what roomd's
+    /// certificate must name (nil: `host`).
+    public init(
+        host: String, port: Int, caFile: String?, certificateFile: String?, keyFile: String?, serverName: String?
+    ) throws(SetupError) {
         self.host = host
         self.port = port
-        serverName = settings.serverName ?? host
+        let name = serverName ?? host
+        self.serverName = name
         // A name with these is neither a host name nor an address OpenSSL can check the certificate for.
-        guard Self.isAddress(serverName) || !serverName.contains(where: { ":[]%/".contains($0) }) else {
+        guard Self.isAddress(name) || !name.contains(where: { ":[]%/".contains($0) }) else {
             throw SetupError(
-                description: "roomd's certificate cannot be checked for '\(serverName)': give roomd_server_name, a "
-                    + "host name or an IP address")
+                description: "roomd's certificate cannot be checked for '\(name)': give a server name (a host name "
+                    + "or an IP address)")
         }
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_client_method()) else {
@@ -44,7 +50,7 @@ public final class TLSClientContext: @unchecked Sendable {
         muckick_ssl_ctx_set_client_options(context)
         // An encrypted key would make OpenSSL ask for its passphrase on the terminal: refuse it instead.
         SSL_CTX_set_default_passwd_cb(context) { _, _, _, _ in 0 }
-        if let caFile = settings.caFile {
+        if let caFile {
             guard SSL_CTX_load_verify_locations(context, caFile, nil) == 1 else {
                 throw SetupError(description: "roomd_ca: cannot load \(caFile): \(Self.openSSLErrors())")
             }
@@ -53,7 +59,7 @@ public final class TLSClientContext: @unchecked Sendable {
                 throw SetupError(description: "cannot load the system's trust store: \(Self.openSSLErrors())")
             }
         }
-        if let certificateFile = settings.certificateFile, let keyFile = settings.keyFile {
+        if let certificateFile, let keyFile {
             guard SSL_CTX_use_certificate_chain_file(context, certificateFile) == 1 else {
                 throw SetupError(
                     description: "roomd_certificate: cannot load \(certificateFile): \(Self.openSSLErrors())")

@@ -5,7 +5,7 @@ import ControlProtocol
     import Glibc
 #endif
 
-/// One TLS connection to roomd's `--listen-tls`, blocking for its caller (a responder worker) but never past
+/// One TLS connection to roomd's `--listen-tls`, blocking for its caller (a responder worker, roomctl) but never past
 /// a deadline: the socket is non-blocking, and every wait is a `poll` bounded by the time left until the
 /// connect deadline, the call's deadline or the send and receive timeouts.
 ///
