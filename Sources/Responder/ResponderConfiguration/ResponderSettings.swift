@@ -131,8 +131,7 @@ public struct ResponderSettings: Sendable {
     ) throws(SettingsError) {
         let socket = try string(values, environment, "roomd_socket", "MUC_KICK_ROOMD_SOCKET")
         let address = try string(values, environment, "roomd_address", "MUC_KICK_ROOMD_ADDRESS")
-        if let socket, address != nil {
-            _ = socket
+        if socket != nil && address != nil {
             throw .invalid(key: "roomd_address", reason: "set roomd_address or roomd_socket, not both")
         }
         if let socket {
@@ -148,23 +147,16 @@ public struct ResponderSettings: Sendable {
             settings.roomdAddress = parsed
         }
         var tls = RoomdTLSSettings()
-        for (key, variable) in RoomdTLSSettings.keys {
+        var firstTLSKey: String?
+        for (key, variable, field) in RoomdTLSSettings.keys {
             guard let value = try string(values, environment, key, variable) else { continue }
             guard !value.isEmpty else { throw .invalid(key: key, reason: "empty") }
-            switch key {
-            case "roomd_ca": tls.caFile = value
-            case "roomd_certificate": tls.certificateFile = value
-            case "roomd_key": tls.keyFile = value
-            case "roomd_token_file": tls.tokenFile = value
-            default: tls.serverName = value
-            }
+            tls[keyPath: field] = value
+            firstTLSKey = firstTLSKey ?? key
         }
         switch settings.roomdAddress {
         case .unixSocket:
-            if !tls.isEmpty {
-                let key = RoomdTLSSettings.keys.first { values[$0.key] != nil || environment[$0.variable] != nil }!.key
-                throw .invalid(key: key, reason: "only goes with a tls:// roomd_address")
-            }
+            if let firstTLSKey { throw .invalid(key: firstTLSKey, reason: "only goes with a tls:// roomd_address") }
         case .tls:
             settings.roomdTLS = try tls.validated()
         }

@@ -22,14 +22,14 @@ public struct RoomdTLSSettings: Equatable, Sendable {
         self.serverName = serverName
     }
 
-    /// The settings' keys, with their environment variables.
-    static let keys: [(key: String, variable: String)] = [
-        ("roomd_ca", "MUC_KICK_ROOMD_CA"), ("roomd_certificate", "MUC_KICK_ROOMD_CERTIFICATE"),
-        ("roomd_key", "MUC_KICK_ROOMD_KEY"), ("roomd_token_file", "MUC_KICK_ROOMD_TOKEN_FILE"),
-        ("roomd_server_name", "MUC_KICK_ROOMD_SERVER_NAME"),
+    /// The settings' keys, their environment variables, and what each sets.
+    static let keys: [(key: String, variable: String, field: any WritableKeyPath<RoomdTLSSettings, String?> & Sendable)] = [
+        ("roomd_ca", "MUC_KICK_ROOMD_CA", \.caFile),
+        ("roomd_certificate", "MUC_KICK_ROOMD_CERTIFICATE", \.certificateFile),
+        ("roomd_key", "MUC_KICK_ROOMD_KEY", \.keyFile),
+        ("roomd_token_file", "MUC_KICK_ROOMD_TOKEN_FILE", \.tokenFile),
+        ("roomd_server_name", "MUC_KICK_ROOMD_SERVER_NAME", \.serverName),
     ]
-
-    var isEmpty: Bool { self == RoomdTLSSettings() }
 
     /// The credential rules roomd applies: a connection is identified by its certificate or by one token,
     /// never both (roomd refuses `Authenticate` on a connection a certificate identified), and without
