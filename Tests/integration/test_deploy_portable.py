@@ -121,6 +121,15 @@ class PortableHost:
             self.log("muc-kick-fcgi")
         return self
 
+    def cgi_kick(self, room, nick):
+        """The portable responder run once as CGI (fd 0 a pipe) with an empty environment, asked to kick."""
+        body = ('{"muc":"%s","nickname":"%s"}' % (room, nick)).encode()
+        r = subprocess.run(EMPTY_ENV + ["REQUEST_METHOD=POST", "CONTENT_LENGTH=%d" % len(body),
+                                        "CONTENT_TYPE=application/json",
+                                        "HTTP_AUTHORIZATION=" + X.SECRET, "./muc-kick-fcgi"],
+                           input=body, capture_output=True, cwd=self.dir, timeout=30)
+        return X.CGIResult(r.returncode, r.stdout, r.stderr)
+
     def roomctl(self, *args):
         return subprocess.run(EMPTY_ENV + ["./roomctl", "--socket", self.roomd_sock] + list(args),
                               cwd=self.dir, capture_output=True, text=True, timeout=30)
@@ -200,12 +209,7 @@ def test_portable_responder_as_cgi_with_an_empty_environment(dist):
                              os.path.join(host.dir, "state"), "--service", "chat.example.org"])
         assert X.wait_for(lambda: D.can_connect_unix(host.roomd_sock), timeout=20), host.log("roomd")
         room = host.room()
-        body = ('{"muc":"%s","nickname":"bob"}' % room).encode()
-        r = subprocess.run(EMPTY_ENV + ["REQUEST_METHOD=POST", "CONTENT_LENGTH=%d" % len(body),
-                                        "CONTENT_TYPE=application/json",
-                                        "HTTP_AUTHORIZATION=" + X.SECRET, "./muc-kick-fcgi"],
-                           input=body, capture_output=True, cwd=host.dir, timeout=30)
-        res = X.CGIResult(r.returncode, r.stdout, r.stderr)
+        res = host.cgi_kick(room, "bob")
         assert res.rc == 0 and res.status == 200, res
         assert res.json() == X.kicked_body(room, "bob", D.BOB[1]), res
         assert host.occupants(room) == {"alice": [D.ALICE[1]]}
@@ -236,13 +240,9 @@ def test_portable_responder_reaches_roomd_over_tls(dist, pki):
                              "--tls-callers", callers])
         assert X.wait_for(lambda: "listening (TLS)" in host.log("roomd"), timeout=20), host.log("roomd")
         room = host.room()
-        body = ('{"muc":"%s","nickname":"bob"}' % room).encode()
-        r = subprocess.run(EMPTY_ENV + ["REQUEST_METHOD=POST", "CONTENT_LENGTH=%d" % len(body),
-                                        "CONTENT_TYPE=application/json",
-                                        "HTTP_AUTHORIZATION=" + X.SECRET, "./muc-kick-fcgi"],
-                           input=body, capture_output=True, cwd=host.dir, timeout=30)
-        res = X.CGIResult(r.returncode, r.stdout, r.stderr)
+        res = host.cgi_kick(room, "bob")
         assert res.rc == 0 and res.status == 200, res
+        assert res.json() == X.kicked_body(room, "bob", D.BOB[1]), res
         assert host.occupants(room) == {"alice": [D.ALICE[1]]}
         r = host.roomctl("--json", "audit", room)
         assert '"token:shop1"' in r.stdout, r.stdout + r.stderr

@@ -7,6 +7,7 @@ a peer that stalls the handshake does not hold a worker past the deadline. The s
 mod_fcgid is in test_deploy_apache.py.
 """
 
+import contextlib
 import itertools
 import os
 import socket
@@ -17,7 +18,6 @@ import time
 import pytest
 
 import http_helpers as X
-import mk_helpers as H
 from tls_helpers import TOKEN, TLSRoomd
 
 EX_CONFIG = 78
@@ -143,47 +143,63 @@ def test_roomd_restarted_the_responder_reconnects(daemon_factory, pki, netns):
         assert len(after) == 1 and after != before, (before, after)
 
 
-def test_a_stalled_handshake_does_not_hold_the_worker(daemon_factory, pki, netns):
-    # Something on roomd's address that accepts TCP and never answers the ClientHello.
+# Something on roomd's address that accepts TCP and never answers the ClientHello.
+STALL_SERVER = r"""
+import socket, sys
+host, port = sys.argv[1:3]
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind((host, int(port)))
+listener.listen(64)
+print("ready", flush=True)
+held = []
+while True:
+    held.append(listener.accept()[0])
+"""
+
+
+@contextlib.contextmanager
+def stand_in_for_roomd(daemon_factory, pki, netns, script, credential, *args):
+    """A stack whose responder (one worker, roomd_timeout 1 s) is pointed at a stand-in for roomd in the
+    namespace: `script` run with ARGS HOST PORT, once it prints "ready". The real roomd only holds the rooms."""
     port = X.free_port()
-    stall = subprocess.Popen(netns.exec_prefix + [
-        "python3", "-c",
-        "import socket, time\n"
-        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-        "s.bind(('%s', %d)); s.listen(64); print('ready', flush=True)\n"
-        "held = []\n"
-        "while True: held.append(s.accept()[0])\n" % (netns.inner_address, port)],
-        stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(netns.exec_prefix + ["python3", "-c", script] + list(args)
+                              + [netns.inner_address, str(port)], stdout=subprocess.PIPE, text=True)
     try:
-        assert stall.stdout.readline().strip() == "ready"
+        assert server.stdout.readline().strip() == "ready"
         t = TLSRoomd(daemon_factory, pki, netns=netns)
-        env = tls_env(t, pki, "token", MUC_KICK_ROOMD_ADDRESS="tls://%s:%d" % (netns.inner_address, port),
+        env = tls_env(t, pki, credential, MUC_KICK_ROOMD_ADDRESS="tls://%s:%d" % (netns.inner_address, port),
                       MUC_KICK_ROOMD_TIMEOUT="1")
         with X.stack(daemon=t.d, responder_env=env, threads=1) as s:
-            room = kick_room(s)
-            # Two requests at once on one worker: each is answered once its own deadline passes, so the
-            # second waits for the first (about 1 s) and then its own (about 1 s), and no longer.
-            results = []
-
-            def post():
-                t0 = time.monotonic()
-                r = s.post({"muc": room, "nickname": "bob"})
-                results.append((r, time.monotonic() - t0))
-
-            threads = [threading.Thread(target=post) for _ in range(2)]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join(20)
-            assert len(results) == 2, results
-            for r, took in results:
-                X.assert_error(r, 503, message="Room service unavailable")
-                assert took < 3.5, took
-            assert "the TLS handshake did not finish in time" in s.responder.stderr()
-            assert set(s.occupants(room)) == {"alice", "bob"}
+            yield s
     finally:
-        stall.kill()
-        stall.wait()
+        server.kill()
+        server.wait()
+
+
+def test_a_stalled_handshake_does_not_hold_the_worker(daemon_factory, pki, netns):
+    with stand_in_for_roomd(daemon_factory, pki, netns, STALL_SERVER, "token") as s:
+        room = kick_room(s)
+        # Two requests at once on one worker: each is answered once its own deadline passes, so the
+        # second waits for the first (about 1 s) and then its own (about 1 s), and no longer.
+        results = []
+
+        def post():
+            t0 = time.monotonic()
+            r = s.post({"muc": room, "nickname": "bob"})
+            results.append((r, time.monotonic() - t0))
+
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(20)
+        assert len(results) == 2, results
+        for r, took in results:
+            X.assert_error(r, 503, message="Room service unavailable")
+            assert took < 3.5, took
+        assert "the TLS handshake did not finish in time" in s.responder.stderr()
+        assert set(s.occupants(room)) == {"alice", "bob"}
 
 
 @pytest.mark.parametrize("settings,reason", [
@@ -254,25 +270,11 @@ while True:
 """
 
 
-def test_a_reply_trickled_in_byte_by_byte_is_cut_at_the_deadline(daemon_factory, pki, netns, tmp_path):
-    port = X.free_port()
-    script = tmp_path / "trickle.py"
-    script.write_text(TRICKLE_SERVER)
-    server = subprocess.Popen(netns.exec_prefix + ["python3", str(script), pki.chat_pem, pki.chat_key,
-                                                    netns.inner_address, str(port)],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout.readline().strip() == "ready"
-        t = TLSRoomd(daemon_factory, pki, netns=netns)
-        env = tls_env(t, pki, "cert", MUC_KICK_ROOMD_ADDRESS="tls://%s:%d" % (netns.inner_address, port),
-                      MUC_KICK_ROOMD_TIMEOUT="1")
-        with X.stack(daemon=t.d, responder_env=env, threads=1) as s:
-            room = kick_room(s)
-            t0 = time.monotonic()
-            r = s.post({"muc": room, "nickname": "bob"})
-            took = time.monotonic() - t0
-            X.assert_error(r, 504, message="Room service did not answer in time")
-            assert took < 2.5, took
-    finally:
-        server.kill()
-        server.wait()
+def test_a_reply_trickled_in_byte_by_byte_is_cut_at_the_deadline(daemon_factory, pki, netns):
+    with stand_in_for_roomd(daemon_factory, pki, netns, TRICKLE_SERVER, "cert", pki.chat_pem, pki.chat_key) as s:
+        room = kick_room(s)
+        t0 = time.monotonic()
+        r = s.post({"muc": room, "nickname": "bob"})
+        took = time.monotonic() - t0
+        X.assert_error(r, 504, message="Room service did not answer in time")
+        assert took < 2.5, took
