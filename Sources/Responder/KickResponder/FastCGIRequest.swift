@@ -41,7 +41,8 @@ struct FastCGIRequest {
             setsockopt(request.pointee.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
         var drained = 0
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
+        // At most 1 KiB, which Swift keeps on the stack (see `SocketTransport.readSize`).
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 1024) { buffer in
             while drained <= limit {
                 var wanted = buffer.count
                 if let deadline {

@@ -10,8 +10,10 @@ public final class SocketTransport: ControlTransport {
     private let fd: Int32
     /// Bytes asked of each `recv`, into a temporary buffer: a Kick reply takes one read, large replies a
     /// few more. A buffer kept per client costs resident memory in every responder thread, and one
-    /// allocated per read showed in the responder's profile (Benchmarks/fcgi/README.md).
-    static let readSize = 4 * 1024
+    /// allocated per read showed in the responder's profile (Benchmarks/fcgi/README.md). Swift puts a
+    /// temporary allocation of up to 1 KiB on the stack; a larger one comes from `posix_memalign`, which
+    /// takes glibc's arena lock (shared by the workers) on every read.
+    public static let readSize = 1024
 
     /// Connects to the Unix socket at `path`.
     public init(connectingTo path: String) throws(ControlClientError) {

@@ -18,7 +18,8 @@ public final class TLSTransport: ControlTransport {
     private var sendTimeout: Int32 = -1
     /// Set after SSL_ERROR_SSL or SSL_ERROR_SYSCALL, after which OpenSSL forbids SSL_shutdown.
     private var failed = false
-    static let readSize = 4 * 1024
+    /// The same stack-sized temporary buffer as `SocketTransport`'s; OpenSSL keeps the rest of a longer record.
+    static let readSize = SocketTransport.readSize
 
     /// Resolves the host, connects, and completes the handshake (roomd's certificate verified for the
     /// server name), all by `deadline`.
