@@ -1,5 +1,6 @@
 /* Shared helpers for the roomd benchmarks (pingpong.c, kickbench.c).
- * Plain blocking Unix stream sockets, NUL-delimited messages. */
+ * Plain blocking stream sockets (Unix; TCP on 127.0.0.1 for pingpong's
+ * transport comparison), NUL-delimited messages. */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
 
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -67,6 +70,56 @@ static inline int listen_unix(const char *path) {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) die("socket: %s", strerror(errno));
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("bind %s: %s", path, strerror(errno));
+    if (listen(fd, 16) < 0) die("listen: %s", strerror(errno));
+    return fd;
+}
+
+/* "tcp:PORT" names 127.0.0.1:PORT; anything else is a Unix socket path. */
+static inline int tcp_port(const char *address) {
+    if (strncmp(address, "tcp:", 4) != 0) return -1;
+    char *end;
+    long port = strtol(address + 4, &end, 10);
+    if (*end || end == address + 4 || port < 1 || port > 65535) die("bad address: %s", address);
+    return (int)port;
+}
+
+static inline struct sockaddr_in loopback(int port) {
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons((uint16_t)port);
+    return sa;
+}
+
+/* Both ends of a TCP connection without Nagle's delay, as roomd's and the
+ * responder's TLS sockets are. */
+static inline void no_delay(int fd) {
+    int on = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
+        die("TCP_NODELAY: %s", strerror(errno));
+}
+
+static inline int connect_address(const char *address) {
+    int port = tcp_port(address);
+    if (port < 0) return connect_unix(address);
+    struct sockaddr_in sa = loopback(port);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket: %s", strerror(errno));
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("connect %s: %s", address, strerror(errno));
+    no_delay(fd);
+    return fd;
+}
+
+static inline int listen_address(const char *address) {
+    int port = tcp_port(address);
+    if (port < 0) return listen_unix(address);
+    struct sockaddr_in sa = loopback(port);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket: %s", strerror(errno));
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("bind %s: %s", address, strerror(errno));
     if (listen(fd, 16) < 0) die("listen: %s", strerror(errno));
     return fd;
 }

@@ -1,6 +1,6 @@
 /* pingpong: the reference for the roomd Kick benchmark.
  *
- * A raw Unix-socket ping-pong with the same message sizes as a varlink Kick
+ * A raw socket ping-pong with the same message sizes as a varlink Kick
  * call and its reply, and nothing else: no JSON, no state. The server does
  * what any NUL-delimited protocol server must at least do (read, find the
  * NUL, write a reply), so roomd's Kick latency divided by this latency is
@@ -17,11 +17,17 @@
  *       WARMUP (default 1000) untimed round trips, then COUNT timed ones.
  *       Prints round trips/s and mean/p50/p99 latency in microseconds.
  *
+ * SOCKET is a Unix socket path, or tcp:PORT for 127.0.0.1:PORT (TCP_NODELAY
+ * on both ends): Benchmarks/fcgi/transport.sh compares the two, the floor
+ * under the responder's Unix-socket and TLS paths to roomd. The client also
+ * prints its own CPU time (user + system) per round trip.
+ *
  * Byte counts include the terminating NUL.
  */
 #include "bench_common.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 static char *make_message(size_t n) {
     if (n < 3) die("message size must be >= 3 bytes (got %zu)", n);
@@ -37,7 +43,7 @@ static char *make_message(size_t n) {
 static _Noreturn void run_server(const char *path, size_t reply_bytes) {
     signal(SIGPIPE, SIG_IGN);
     char *reply = make_message(reply_bytes);
-    int lfd = listen_unix(path);
+    int lfd = listen_address(path);
     fprintf(stderr, "pingpong server: listening on %s, reply %zu bytes\n", path, reply_bytes);
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -45,6 +51,7 @@ static _Noreturn void run_server(const char *path, size_t reply_bytes) {
             if (errno == EINTR) continue;
             die("accept: %s", strerror(errno));
         }
+        if (tcp_port(path) >= 0) no_delay(fd);
         struct msgbuf mb;
         msgbuf_init(&mb, 65536);
         char *msg;
@@ -72,7 +79,7 @@ static int run_client(const char *path, size_t req_bytes, size_t count, size_t w
     char *req = make_message(req_bytes);
     uint64_t *lat = malloc(count * sizeof *lat);
     if (!lat) die("out of memory");
-    int fd = connect_unix(path);
+    int fd = connect_address(path);
     struct msgbuf mb;
     msgbuf_init(&mb, 65536);
     char *msg;
@@ -83,6 +90,8 @@ static int run_client(const char *path, size_t req_bytes, size_t count, size_t w
         if (msg_next(fd, &mb, &msg, &len) != 1) die("server closed the connection");
         reply_bytes = len;
     }
+    struct rusage before, after;
+    getrusage(RUSAGE_SELF, &before);
     uint64_t t0 = now_ns();
     for (size_t i = 0; i < count; i++) {
         uint64_t a = now_ns();
@@ -92,7 +101,12 @@ static int run_client(const char *path, size_t req_bytes, size_t count, size_t w
         reply_bytes = len;
     }
     uint64_t total = now_ns() - t0;
+    getrusage(RUSAGE_SELF, &after);
     close(fd);
+    double cpu_us = ((after.ru_utime.tv_sec - before.ru_utime.tv_sec) * 1e6 +
+                     (after.ru_utime.tv_usec - before.ru_utime.tv_usec) +
+                     (after.ru_stime.tv_sec - before.ru_stime.tv_sec) * 1e6 +
+                     (after.ru_stime.tv_usec - before.ru_stime.tv_usec)) / (double)count;
 
     struct latstats s = lat_stats(lat, count, total);
     printf("pingpong: %zu round trips, request %zu B, reply %zu B: %.0f rt/s, "
@@ -100,8 +114,8 @@ static int run_client(const char *path, size_t req_bytes, size_t count, size_t w
            count, req_bytes, reply_bytes, s.per_s, s.mean_us, s.p50_us, s.p99_us, s.min_us,
            s.max_us);
     printf("RESULT pingpong count=%zu req_bytes=%zu reply_bytes=%zu per_s=%.0f mean_us=%.3f "
-           "p50_us=%.3f p99_us=%.3f\n",
-           count, req_bytes, reply_bytes, s.per_s, s.mean_us, s.p50_us, s.p99_us);
+           "p50_us=%.3f p99_us=%.3f cpu_us=%.3f\n",
+           count, req_bytes, reply_bytes, s.per_s, s.mean_us, s.p50_us, s.p99_us, cpu_us);
     return 0;
 }
 
