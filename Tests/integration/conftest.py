@@ -21,10 +21,16 @@ MACHINE_WIDE = {"test_deploy_apache.py", "test_deploy_portable.py", "test_deploy
                 "test_deploy_systemd.py", "test_http_modes.py"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Groups the tests for pytest-xdist's `--dist loadgroup` (deploy/test-all.sh runs one worker a CPU):
     a file's tests stay together, so its module- and session-scoped servers start once a worker and tests
-    that read a file's state in order keep it; the machine-wide files form one group."""
+    that read a file's state in order keep it; the machine-wide files form one group.
+
+    First of the hook's implementations: xdist's own (registered after this conftest, so called before it
+    by default) turns each test's group mark into the suffix its scheduler reads, and a mark added after
+    it is ignored: the files' tests were then spread over both workers, and two workers once ran the
+    portable build at the same time in the same scratch directory."""
     for item in items:
         name = os.path.basename(str(item.path))
         item.add_marker(pytest.mark.xdist_group("machine" if name in MACHINE_WIDE else name))
