@@ -68,6 +68,7 @@ final class StorageFixture {
         return replies
     }
 
+    @discardableResult
     func rooms(_ method: String, _ parameters: [String: String]) -> String {
         call("org.muckick.Rooms." + method, parameters)
     }

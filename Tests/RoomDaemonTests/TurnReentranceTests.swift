@@ -45,7 +45,7 @@ final class ActionOnFlush: ChannelOutboundHandler {
             ByteBuffer(string: TurnFixture.call("CreateRoom", ["room": TurnFixture.room]) + TurnFixture.join("alice")))
         onFlush.action = { context in
             context.pipeline.fireChannelRead(
-                NIOAny(ByteBuffer(string: TurnFixture.call("Kick", ["room": TurnFixture.room, "nick": "alice"]))))
+                ByteBuffer(string: TurnFixture.call("Kick", ["room": TurnFixture.room, "nick": "alice"])))
         }
         let commits = fixture.service.turn.commits
         fixture.loop.run()
@@ -67,7 +67,7 @@ final class ActionOnFlush: ChannelOutboundHandler {
         onFlush.action = { context in
             fixture.store.commitFault = SQLiteError(code: 13, message: "database or disk is full")
             context.pipeline.fireChannelRead(
-                NIOAny(ByteBuffer(string: TurnFixture.call("Kick", ["room": TurnFixture.room, "nick": "alice"]))))
+                ByteBuffer(string: TurnFixture.call("Kick", ["room": TurnFixture.room, "nick": "alice"])))
         }
         fixture.loop.run()
         let replies = try TurnFixture.messages(channel)

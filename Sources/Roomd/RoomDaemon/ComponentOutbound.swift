@@ -85,7 +85,7 @@ final class ComponentOutbound {
         let size = buffer.readableBytes
         bytesInChannel += size
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenComplete { [self] _ in
+        promise.futureResult.assumeIsolated().whenComplete { [self] _ in
             bytesInChannel -= size
             progressed()
         }
@@ -117,7 +117,7 @@ final class ComponentOutbound {
 
     private func scheduleStallCheck() {
         guard stallCheck == nil, let since = stalledSince else { return }
-        stallCheck = channel.eventLoop.scheduleTask(deadline: since + grace) { [self] in
+        stallCheck = channel.eventLoop.assumeIsolated().scheduleTask(deadline: since + grace) { [self] in
             stallCheck = nil
             guard let since = stalledSince else { return }
             if channel.eventLoop.now - since >= grace {
