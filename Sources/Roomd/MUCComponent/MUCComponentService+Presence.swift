@@ -36,17 +36,9 @@ extension MUCComponentService {
 
     /// §7.2.18: the kick a session that is not in the room gets for a presence update, with 110, 307 and 333.
     static func notInRoom(room: RoomAddress, nick: Nickname, session: JID) -> XMLElement {
-        var item = XMLElement("item", namespace: Namespace.mucUser, attributes: ["affiliation": "none", "role": "none"])
-        item.append(XMLElement("reason", namespace: Namespace.mucUser).adding(text: "You are not in the room."))
-        var x = XMLElement("x", namespace: Namespace.mucUser).adding(item)
-        for code in ["110", "307", "333"] {
-            x.append(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
-        }
-        var presence = XMLElement("presence", namespace: Namespace.component)
-        presence["from"] = "\(room)/\(nick)"
-        presence["to"] = session.description
-        presence["type"] = "unavailable"
-        return presence.adding(x)
+        Presences.removal(
+            of: nick, in: room, to: session, affiliation: .none, codes: ["110", "307", "333"],
+            itemChildren: [XMLElement("reason", namespace: Namespace.mucUser).adding(text: "You are not in the room.")])
     }
 
     /// §18.1.2, §11.1: an error bounced from an occupant's client means that session is gone. As Prosody, it

@@ -64,45 +64,42 @@ enum Presences {
         _ occupant: RemovedOccupant, in room: RoomAddress, to session: JID, reason: String?, venue: JID? = nil,
         password: String? = nil
     ) -> XMLElement {
-        var stanza = XMLElement("presence", namespace: Namespace.component)
-        stanza["type"] = "unavailable"
-        stanza["from"] = "\(room)/\(occupant.nick)"
-        stanza["to"] = session.description
         var destroy = XMLElement("destroy", namespace: Namespace.mucUser)
         if let venue { destroy["jid"] = venue.description }
         if let reason { destroy.append(XMLElement("reason", namespace: Namespace.mucUser).adding(text: reason)) }
         if let password {
             destroy.append(XMLElement("password", namespace: Namespace.mucUser).adding(text: password))
         }
-        let x = XMLElement("x", namespace: Namespace.mucUser)
-            .adding(
-                XMLElement(
-                    "item", namespace: Namespace.mucUser,
-                    attributes: ["affiliation": occupant.affiliation.rawValue, "role": "none"])
-            )
-            .adding(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": "110"]))
-            .adding(destroy)
-        stanza.append(x)
-        return stanza
+        return removal(
+            of: occupant.nick, in: room, to: session, affiliation: occupant.affiliation, codes: ["110"],
+            after: [destroy])
     }
 
     /// A removal the occupant did not ask for (332 shutdown, 333 technical problem), to one of its sessions:
     /// its own unavailable presence, so a client knows it is no longer joined and may rejoin.
     static func removed(_ occupant: Occupant, in room: RoomAddress, to session: JID, code: String) -> XMLElement {
+        removal(of: occupant.nick, in: room, to: session, affiliation: occupant.affiliation, codes: ["110", code])
+    }
+
+    /// The unavailable presence that tells one session it is out of the room (its role `none`), whoever else
+    /// hears of it: `<item/>` with `itemChildren`, the status codes, then `after` inside `<x/>`.
+    static func removal(
+        of nick: Nickname, in room: RoomAddress, to session: JID, affiliation: Affiliation, codes: [String],
+        itemChildren: [XMLElement] = [], after: [XMLElement] = []
+    ) -> XMLElement {
+        var item = XMLElement(
+            "item", namespace: Namespace.mucUser, attributes: ["affiliation": affiliation.rawValue, "role": "none"])
+        for child in itemChildren { item.append(child) }
+        var x = XMLElement("x", namespace: Namespace.mucUser).adding(item)
+        for code in codes {
+            x.append(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
+        }
+        for child in after { x.append(child) }
         var stanza = XMLElement("presence", namespace: Namespace.component)
         stanza["type"] = "unavailable"
-        stanza["from"] = "\(room)/\(occupant.nick)"
+        stanza["from"] = "\(room)/\(nick)"
         stanza["to"] = session.description
-        let x = XMLElement("x", namespace: Namespace.mucUser)
-            .adding(
-                XMLElement(
-                    "item", namespace: Namespace.mucUser,
-                    attributes: ["affiliation": occupant.affiliation.rawValue, "role": "none"])
-            )
-            .adding(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": "110"]))
-            .adding(XMLElement("status", namespace: Namespace.mucUser, attributes: ["code": code]))
-        stanza.append(x)
-        return stanza
+        return stanza.adding(x)
     }
 
     /// `<actor nick=.../>` and `<reason>...</reason>` inside the kick's `<item/>` (§8.2).
