@@ -116,7 +116,6 @@ let package = Package(
         // imports all of Foundation (ICU), which doubles the responder's resident memory.
         .systemLibrary(name: "COpenSSLCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
-
         // What C libraries a portable (static) build carries, for each executable's --version.
         .target(name: "CBuildInfo"),
         // libfcgi transport: listening socket, worker threads, FastCGI/CGI requests, the roomd client.

@@ -83,13 +83,15 @@ static inline int tcp_port(const char *address) {
     return (int)port;
 }
 
-static inline struct sockaddr_in loopback(int port) {
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons((uint16_t)port);
-    return sa;
+/* A TCP socket, and in *sa the address 127.0.0.1:PORT to connect or bind it to. */
+static inline int tcp_socket(int port, struct sockaddr_in *sa) {
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa->sin_port = htons((uint16_t)port);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket: %s", strerror(errno));
+    return fd;
 }
 
 /* Both ends of a TCP connection without Nagle's delay, as roomd's and the
@@ -103,9 +105,8 @@ static inline void no_delay(int fd) {
 static inline int connect_address(const char *address) {
     int port = tcp_port(address);
     if (port < 0) return connect_unix(address);
-    struct sockaddr_in sa = loopback(port);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) die("socket: %s", strerror(errno));
+    struct sockaddr_in sa;
+    int fd = tcp_socket(port, &sa);
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("connect %s: %s", address, strerror(errno));
     no_delay(fd);
     return fd;
@@ -114,9 +115,8 @@ static inline int connect_address(const char *address) {
 static inline int listen_address(const char *address) {
     int port = tcp_port(address);
     if (port < 0) return listen_unix(address);
-    struct sockaddr_in sa = loopback(port);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) die("socket: %s", strerror(errno));
+    struct sockaddr_in sa;
+    int fd = tcp_socket(port, &sa);
     int on = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("bind %s: %s", address, strerror(errno));

@@ -20,7 +20,6 @@ final class ControlTLSHandshakeHandler: ChannelInboundHandler, RemovableChannelH
     private let promise: EventLoopPromise<ControlIdentity>
     private var deadline: Scheduled<Void>?
     private var done = false
-    private var identified = false
     /// What the verification callback saw: the first certificate is the chain's root (it goes from root to
     /// leaf), which tells which client CA issued the peer's certificate.
     let verification: ChainRecord
@@ -89,8 +88,8 @@ final class ControlTLSHandshakeHandler: ChannelInboundHandler, RemovableChannelH
             identify(context: context)
         }
         context.fireUserInboundEventTriggered(event)
-        // Once the caller is known there is nothing left to watch: out of the way of every later read.
-        if identified { context.pipeline.syncOperations.removeHandler(context: context, promise: nil) }
+        // Once the handshake is decided there is nothing left to watch: out of the way of every later read.
+        if done { context.pipeline.syncOperations.removeHandler(context: context, promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -117,7 +116,6 @@ final class ControlTLSHandshakeHandler: ChannelInboundHandler, RemovableChannelH
         else {
             // No certificate: the caller may still present a token.
             done = true
-            identified = true
             promise.succeed(ControlIdentity(peer: peer, level: .none))
             return
         }
@@ -141,7 +139,6 @@ final class ControlTLSHandshakeHandler: ChannelInboundHandler, RemovableChannelH
             return
         }
         done = true
-        identified = true
         logger.info("TLS caller", metadata: ["peer": "\(address)", "caller": "\(caller)", "level": "\(caller.level)"])
         promise.succeed(ControlIdentity(peer: peer, level: caller.level, caller: caller, credential: credential))
     }
